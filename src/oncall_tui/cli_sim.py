@@ -1,0 +1,142 @@
+"""`oncall-tui sim` and (until the TUI lands) `oncall-tui demo`: the embedded simulator from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sim_config(url: str, flavour: str, email: str, username: str, token: str) -> dict[str, Any]:
+    """A complete oncall-tui config (per the contract in PRODUCT.md) for connecting to a simulator."""
+    jira: dict[str, Any] = {"url": url, "deployment": flavour}
+    if flavour == "cloud":
+        jira["email"] = email
+    else:
+        jira["username"] = username
+    # Inline token: the simulator's throw-away credential, in a file created 0600.
+    jira["token"] = token
+    return {
+        "jira": jira,
+        "queues": [
+            {"name": "Mine", "jql": "assignee = currentUser() AND statusCategory != Done ORDER BY priority DESC"},
+            {
+                "name": "Unassigned",
+                "jql": "project = OPS AND assignee IS EMPTY AND statusCategory != Done ORDER BY priority DESC",
+            },
+            {
+                "name": "P1/P2",
+                "jql": "project = OPS AND priority IN (Highest, High) AND statusCategory != Done "
+                "ORDER BY priority DESC",
+                "watch": True,
+            },
+            {
+                "name": "At risk",
+                "jql": 'project = OPS AND "Time to resolution" < remaining("2h") AND statusCategory != Done '
+                'ORDER BY "Time to resolution" ASC',
+            },
+            {"name": "All open", "jql": "project = OPS AND statusCategory != Done ORDER BY priority DESC"},
+        ],
+    }
+
+
+def write_private_toml(path: Path, data: dict[str, Any]) -> None:
+    import tomli_w
+
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    from oncall_tui.sim.faults import FaultSpecError, parse_faults
+    from oncall_tui.sim.scenarios import SCENARIOS
+    from oncall_tui.sim.server import SimServer, build_site
+
+    if args.scenario not in SCENARIOS:
+        print(
+            f"oncall-tui sim: unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        faults = parse_faults(args.faults)
+    except FaultSpecError as exc:
+        print(f"oncall-tui sim: --{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not _is_loopback(args.host):
+        print(
+            f"oncall-tui sim: warning: binding {args.host}, not loopback: anyone who can reach it can use the "
+            "simulator's credentials.",
+            file=sys.stderr,
+        )
+    state = build_site(scenario=args.scenario, flavour=args.flavour, speed=args.speed, token=args.token, seed=args.seed)
+    try:
+        server = SimServer(state, host=args.host, port=args.port, faults=faults)
+    except OSError as exc:
+        print(f"oncall-tui sim: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    login = server.login()
+    kind = "Jira Cloud" if login.flavour == "cloud" else "Jira Data Center"
+    lines = [
+        f"oncall-tui simulator: {kind}, scenario {args.scenario!r}, speed {args.speed:g}x",
+        f"  URL:       {login.url}",
+    ]
+    if login.flavour == "cloud":
+        lines += [f"  E-mail:    {login.email}", f"  API token: {login.token}"]
+        lines.append(f"  JSM Ops:   {login.url}/jsm/ops/api/{state.cloud_id}/v1")
+    else:
+        lines += [f"  Username:  {login.username}", f"  PAT:       {login.token}  (Authorization: Bearer)"]
+    lines.append(f"  Control:   {login.url}/_sim/state")
+    if faults.active:
+        lines.append(f"  Faults:    {args.faults}")
+    if args.config_out:
+        out = Path(args.config_out)
+        write_private_toml(out, sim_config(login.url, login.flavour, login.email, login.username, login.token))
+        lines.append(f"  Config:    {out} (use: oncall-tui --config {out})")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
+    if args.exit_after:
+        timer = threading.Timer(args.exit_after, server.request_stop)
+        timer.daemon = True
+        timer.start()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    # Until the TUI lands (issue 4), the demo serves the simulator and says how to connect.
+    ns = argparse.Namespace(
+        host="127.0.0.1",
+        port=0,
+        scenario=args.scenario,
+        flavour="cloud",
+        speed=args.speed,
+        faults=None,
+        token=None,
+        seed=7,
+        config_out=None,
+        exit_after=None,
+    )
+    return run_sim(ns)

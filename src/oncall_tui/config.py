@@ -1,0 +1,326 @@
+"""Settings: find the config file, load and validate it, merge a profile, resolve the API token, save.
+
+Loading never touches secrets: `resolve_token()` is a separate step, so `--help`, `list --help` or a
+config error never run a user's `token_cmd`. Every problem in a file is collected and reported together,
+each naming the file and the dotted key path, because a config is usually fixed in one sitting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shlex
+import stat
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from oncall_tui.config_schema import (
+    DEFAULT_TOKEN_ENV,
+    JIRA_KEYS,
+    POLL_KEYS,
+    PROFILE_KEYS,
+    QUEUE_KEYS,
+    SLA_KEYS,
+    TOP_KEYS,
+    UI_KEYS,
+    Config,
+    ConfigError,
+    Deployment,
+    JiraConfig,
+    Language,
+    PollConfig,
+    Problem,
+    QueueConfig,
+    Secret,
+    SlaConfig,
+    TokenSource,
+    UiConfig,
+)
+from oncall_tui.config_validate import config_from_data
+
+__all__ = [
+    "APP_NAME",
+    "CONFIG_ENV",
+    "DEFAULT_TOKEN_ENV",
+    "JIRA_KEYS",
+    "POLL_KEYS",
+    "PROFILE_KEYS",
+    "QUEUE_KEYS",
+    "SLA_KEYS",
+    "TOKEN_CMD_TIMEOUT",
+    "TOP_KEYS",
+    "UI_KEYS",
+    "Config",
+    "ConfigError",
+    "Deployment",
+    "JiraConfig",
+    "Language",
+    "PollConfig",
+    "Problem",
+    "QueueConfig",
+    "Secret",
+    "SlaConfig",
+    "TokenSource",
+    "UiConfig",
+    "config_warnings",
+    "default_config_path",
+    "find_config_path",
+    "load_config",
+    "resolve_token",
+    "save_config",
+]
+
+APP_NAME = "oncall-tui"
+CONFIG_ENV = "ONCALL_TUI_CONFIG"
+TOKEN_CMD_TIMEOUT = 10.0
+
+
+# --------------------------------------------------------------------------------------------- paths
+
+
+def default_config_path() -> Path:
+    # appauthor=False: on Windows, avoid the doubled "oncall-tui\oncall-tui" directory.
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str] = os.environ) -> Path:
+    """`--config PATH`, else `$ONCALL_TUI_CONFIG`, else the platform's user config dir."""
+    if explicit is not None and os.fspath(explicit) != "":
+        return Path(explicit).expanduser()
+    from_env = env.get(CONFIG_ENV, "")
+    if from_env:
+        return Path(from_env).expanduser()
+    return default_config_path()
+
+
+# ------------------------------------------------------------------------------------------- loading
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    profile: str | None = None,
+    *,
+    env: Mapping[str, str] = os.environ,
+) -> Config:
+    """Read, validate and return the config; `profile` (else `default_profile`) is merged over the top level.
+
+    `env` supplies LC_ALL/LC_MESSAGES/LANG for the default UI language. Raises ConfigError listing
+    every problem found, including those in profiles that were not selected.
+    """
+    file = Path(path).expanduser()
+    return config_from_data(_read_toml(file), file, profile, env)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            path, "config file not found; create one with `oncall-tui init` or pass --config PATH"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(path, "expected a TOML file, found a directory") from None
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read the config file: {exc.strerror or exc}") from None
+    try:
+        # utf-8-sig: editors on Windows like to start the file with a byte-order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            path, f"expected UTF-8 text, found an invalid byte (at line {line}, column {column})"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"invalid TOML: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------------- secrets
+
+
+def resolve_token(jira: JiraConfig, env: Mapping[str, str] = os.environ) -> str:
+    """Fetch the API token from wherever the config says it lives. Messages never include the token."""
+    where = jira.token_key
+    source = jira.source
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError(source, [Problem(where, message)])
+
+    if jira.token is not None:
+        token = jira.token.reveal()
+        origin = "the inline token"
+    elif jira.token_cmd is not None:
+        token = _run_token_cmd(jira.token_cmd, fail)
+        origin = "the token command's output"
+    elif jira.token_file is not None:
+        token = _read_token_file(jira.token_file, fail)
+        origin = f"token file {jira.token_file}"
+    else:
+        name = jira.token_env or DEFAULT_TOKEN_ENV
+        token = env.get(name, "").strip()
+        if not token:
+            raise fail(f"expected the API token in environment variable {name}, but it is not set or empty")
+        origin = f"environment variable {name}"
+    if not token:
+        raise fail(f"expected an API token, got an empty value from {origin}")
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise fail(f"expected a token without spaces or control characters in {origin}")
+    return token
+
+
+def _read_token_file(path: Path, fail: Any) -> str:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise fail(f"expected a token file at {path}, but it does not exist") from None
+    except OSError as exc:
+        raise fail(f"cannot read token file {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise fail(f"expected {path} to be a regular file")
+    mode = stat.S_IMODE(info.st_mode)
+    if os.name == "posix" and mode & 0o077:
+        raise fail(
+            f"token file {path} is accessible by group or others (mode {mode:04o}); expected mode 0600 "
+            f"or 0400; fix it with: chmod 600 {shlex.quote(str(path))}"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise fail(f"cannot read token file {path}: {reason}") from None
+    return text.strip()
+
+
+def _run_token_cmd(command: str, fail: Any) -> str:
+    argv = shlex.split(command)
+    if not argv:
+        raise fail("expected a command line, got an empty one")
+    argv[0] = os.path.expanduser(argv[0])
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=TOKEN_CMD_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise fail(f"token command not found: {argv[0]}") from None
+    except PermissionError:
+        raise fail(f"token command is not executable: {argv[0]}") from None
+    except subprocess.TimeoutExpired:
+        raise fail(f"token command {argv[0]} did not finish within {TOKEN_CMD_TIMEOUT:g} s") from None
+    except OSError as exc:
+        raise fail(f"cannot run token command {argv[0]}: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        first = stderr.splitlines()[0] if stderr else "(no error output)"
+        raise fail(f"token command {argv[0]} failed with exit status {done.returncode}: {first}")
+    out = done.stdout.decode("utf-8", "replace").strip()
+    # Password managers (`pass show`) print the secret on the first line and notes after it.
+    return out.splitlines()[0].strip() if out else ""
+
+
+# -------------------------------------------------------------------------------------------- saving
+
+
+def save_config(path: str | os.PathLike[str], data: Mapping[str, Any], *, validate: bool = True) -> Path:
+    """Write `data` as TOML, atomically, with the file 0600 and any directory created 0700.
+
+    With `validate` (the default) the data must load as a config (without a profile argument)
+    before anything touches the disk. Returns the path written.
+    """
+    target = Path(path).expanduser()
+    payload = tomli_w.dumps(dict(data)).encode("utf-8")
+    if validate:
+        config_from_data(tomllib.loads(payload.decode("utf-8")), target, None, os.environ)
+    try:
+        _make_private_dirs(target.parent)
+        fd, tmp = _open_private_temp(target)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise ConfigError(target, f"cannot write the config file: {exc.strerror or exc}") from None
+    _fsync_dir(target.parent)
+    return target
+
+
+def _make_private_dirs(directory: Path) -> None:
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for d in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(d, 0o700)
+            os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _open_private_temp(target: Path) -> tuple[int, Path]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            # Created 0600 from the first byte: the config may hold a token, so it is never world-readable.
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:
+            continue
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        return fd, tmp
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename durable on POSIX; directories cannot be opened this way on Windows.
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# ------------------------------------------------------------------------------------------- doctor
+
+
+def config_warnings(config: Config) -> list[str]:
+    """Things that load fine but that `oncall-tui doctor` should point out."""
+    warnings: list[str] = []
+    where = f"{config.path}: " if config.path else ""
+    jira = config.jira
+    if jira.token is not None:
+        warnings.append(
+            f"{where}{jira.token_key}: the API token is stored in the config file; "
+            "prefer token_env, token_file or token_cmd"
+        )
+        if config.path is not None and os.name == "posix":
+            with contextlib.suppress(OSError):
+                mode = stat.S_IMODE(config.path.stat().st_mode)
+                if mode & 0o077:
+                    warnings.append(
+                        f"{where}the file holds a token but is accessible by group or others "
+                        f"(mode {mode:04o}); fix it with: chmod 600 {shlex.quote(str(config.path))}"
+                    )
+    if not jira.verify_tls:
+        warnings.append(f"{where}jira.verify_tls: TLS certificate verification is switched off")
+    return warnings

@@ -1,0 +1,36 @@
+"""The simulator's ASGI app: routes of every API family, fault injection, and Jira-like 404s."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from oncall_tui.sim.faults import FaultMiddleware, Faults
+from oncall_tui.sim.http import json_response
+from oncall_tui.sim.state import SimState
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return json_response({"errorMessages": ["Not found"], "errors": {}}, status=404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return json_response({"errorMessages": ["Method not allowed"], "errors": {}}, status=405)
+
+
+def create_app(state: SimState, faults: Faults | None = None) -> Starlette:
+    from oncall_tui.sim import routes_control, routes_jsm, routes_ops, routes_platform
+
+    routes: list[BaseRoute] = [
+        *routes_platform.routes(),
+        *routes_jsm.routes(),
+        *routes_ops.routes(),
+        *routes_control.routes(),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
+    app.state.sim = state
+    app.state.faults = faults or Faults()
+    app.add_middleware(FaultMiddleware, holder=app.state)
+    return app

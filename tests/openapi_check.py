@@ -4,7 +4,8 @@
 spec or the JSM spec, checks that the status code is documented, and validates the JSON body against that
 response's schema. `validate_request_body(method, path, body)` does the same for bodies we send. Both raise
 `AssertionError` on a mismatch and `NotInSpec` for paths no spec describes (`/_sim/...`, JSM Ops, the removed
-`/search`), so each caller decides whether that is acceptable.
+`/search`), so each caller decides whether that is acceptable. `validate_schema(name, value)` checks one
+value against one component schema (e.g. an SLA field value against JSM's `SlaInformationDTO`).
 
 Semantics are OpenAPI 3.0 (`nullable`, `readOnly` / `writeOnly`) via openapi-schema-validator: responses
 use the read validator (a `writeOnly` property in a response fails), request bodies use the write validator
@@ -155,6 +156,19 @@ def validate_request_body(method: str, path: str, body: Any) -> None:
     _check(op, schema_pointer, body, "request", "request body")
 
 
+def validate_schema(component_name: str, value: Any, spec: SpecName = "jsm") -> None:
+    """Raise AssertionError unless `value` matches the spec's component schema `component_name` (as read).
+
+    For values the spec types only elsewhere, e.g. an SLA custom field in an issue's `fields`, which is the
+    JSM `SlaInformationDTO` of GET /request/{key}/sla. LookupError if the spec has no such component.
+    """
+    pointer = f"/components/schemas/{_escape_pointer(component_name)}"
+    if _lookup(spec, pointer) is None:
+        raise LookupError(f"the {spec} spec has no component schema {component_name!r}")
+    errors = _validator(spec, pointer, "response").iter_errors(value)
+    _raise_errors(errors, f"{component_name} value does not match the {spec} spec")
+
+
 def find_operation(method: str, path: str) -> Operation:
     """The spec operation for `method` and a URL path (no query); NotInSpec if there is none."""
     path = path.rstrip("/") or "/"
@@ -285,17 +299,19 @@ def _validator(spec: SpecName, schema_pointer: str, direction: Direction) -> Any
 
 
 def _check(op: Operation, schema_pointer: str, body: Any, direction: Direction, what: str) -> None:
-    errors = sorted(
-        _validator(op.spec, schema_pointer, direction).iter_errors(body),
-        key=lambda e: (list(map(str, e.absolute_path)), e.message),
-    )
+    errors = _validator(op.spec, schema_pointer, direction).iter_errors(body)
+    _raise_errors(errors, f"{op.label()} {what} does not match the {op.spec} spec")
+
+
+def _raise_errors(found: Iterable[ValidationError], heading: str) -> None:
+    errors = sorted(found, key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if not errors:
         return
     # dict.fromkeys: a null fails `type` twice ("not nullable" and "not of type"); report it once.
     lines = list(dict.fromkeys(_describe(error) for error in errors))
     if len(lines) > _MAX_REPORTED_ERRORS:
         lines[_MAX_REPORTED_ERRORS:] = [f"... and {len(lines) - _MAX_REPORTED_ERRORS} more"]
-    raise AssertionError(f"{op.label()} {what} does not match the {op.spec} spec:\n  " + "\n  ".join(lines))
+    raise AssertionError(f"{heading}:\n  " + "\n  ".join(lines))
 
 
 def _describe(error: ValidationError) -> str:

@@ -84,3 +84,9 @@ def test_sanitize_never_leaves_control_characters_and_is_idempotent(text: str) -
     assert sanitize(once) == once
     line = sanitize_line(text)
     assert not FORBIDDEN.search(line) and "\n" not in line and "\t" not in line
+
+
+def test_bidi_override_characters_are_removed() -> None:
+    # U+202E would make "OPS-1 exe.txt" display reversed: a spoofing vector in summaries.
+    assert sanitize("invoice\u202eexe.txt") == "invoiceexe.txt"
+    assert sanitize("a\u2066b\u2069c") == "abc"

@@ -49,6 +49,17 @@ def test_401_basic_names_the_auth_mode_and_never_the_token() -> None:
     assert token not in everything
 
 
+def test_redaction_keeps_ordinary_words() -> None:
+    err = error_from_response(
+        401,
+        JSON,
+        body({"message": "Basic authentication failed; token=abc123secret, Bearer NjQ2ODk1MzE0OTk2Ojz"}),
+        auth_mode="basic",
+    )
+    assert "Basic authentication failed" in (err.detail or "")
+    assert "abc123secret" not in (err.detail or "") and "NjQ2ODk1MzE0OTk2Ojz" not in (err.detail or "")
+
+
 def test_401_bearer_names_the_pat() -> None:
     err = error_from_response(401, JSON, b"", auth_mode="bearer")
     assert isinstance(err, AuthError)

@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,23 +29,10 @@ from oncall_tui.jira.parse import (
     parse_user,
     parse_users,
 )
+from tests.shared_paths import SHARED_API_DIR as API_DIR
 
 FETCHED = datetime(2015, 10, 10, 12, 0, tzinfo=UTC)
 BASE = "https://jira.example.net"
-
-
-def _shared_api_dir() -> Path:
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "jira-api"
-        if candidate.is_dir():
-            return candidate
-    pytest.fail(
-        "Cannot find the shared/jira-api directory with Atlassian's example responses in any parent of "
-        f"{Path(__file__).resolve()}; it is expected beside the repository (e.g. /work/shared/jira-api)."
-    )
-
-
-API_DIR = _shared_api_dir()
 
 
 def load(relative: str) -> Any:

@@ -7,10 +7,8 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,21 +16,13 @@ from oncall_tui.domain import Comment, Incident, Person, SlaClock
 from oncall_tui.jira import parse as P
 from oncall_tui.jira.adf import adf_to_text
 from oncall_tui.jira.errors import BadResponse, JiraError, error_from_response
+from tests.shared_paths import SHARED_API_DIR as API_DIR
 
 FETCHED = datetime(2025, 10, 15, 8, 0, tzinfo=UTC)
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _shared_api_dir() -> Path:
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "jira-api"
-        if candidate.is_dir():
-            return candidate
-    pytest.fail(f"Cannot find shared/jira-api in any parent of {Path(__file__).resolve()}")
-
-
-API_DIR = _shared_api_dir()
 EXAMPLES = [
     json.loads(path.read_text(encoding="utf-8"))
     for folder in ("spec-examples", "go-atlassian-mocks")
@@ -40,113 +30,23 @@ EXAMPLES = [
 ]
 
 # Keys that steer parsers into their deeper branches, so random documents reach more than the first check.
-KEYS = [
-    "type",
-    "content",
-    "text",
-    "attrs",
-    "marks",
-    "href",
-    "level",
-    "order",
-    "timestamp",
-    "state",
-    "url",
-    "key",
-    "id",
-    "fields",
-    "issues",
-    "nextPageToken",
-    "isLast",
-    "startAt",
-    "total",
-    "values",
-    "isLastPage",
-    "name",
-    "accountId",
-    "displayName",
-    "emailAddress",
-    "timeZone",
-    "active",
-    "summary",
-    "status",
-    "statusCategory",
-    "priority",
-    "assignee",
-    "reporter",
-    "components",
-    "labels",
-    "created",
-    "updated",
-    "description",
-    "comment",
-    "comments",
-    "body",
-    "public",
-    "jsdPublic",
-    "properties",
-    "value",
-    "internal",
-    "ongoingCycle",
-    "completedCycles",
-    "breachTime",
-    "stopTime",
-    "epochMillis",
-    "iso8601",
-    "millis",
-    "remainingTime",
-    "goalDuration",
-    "elapsedTime",
-    "breached",
-    "paused",
-    "withinCalendarHours",
-    "transitions",
-    "to",
-    "hasScreen",
-    "isAvailable",
-    "required",
-    "allowedValues",
-    "schema",
-    "custom",
-    "version",
-    "versionNumbers",
-    "deploymentType",
-    "serverTime",
-    "baseUrl",
-    "buildNumber",
-    "count",
-    "customfield_10030",
-    "_links",
-    "self",
-]
-NODE_TYPES = [
-    "doc",
-    "paragraph",
-    "text",
-    "heading",
-    "bulletList",
-    "orderedList",
-    "listItem",
-    "codeBlock",
-    "blockquote",
-    "panel",
-    "rule",
-    "hardBreak",
-    "mention",
-    "emoji",
-    "inlineCard",
-    "date",
-    "status",
-    "table",
-    "tableRow",
-    "tableCell",
-    "mediaSingle",
-    "media",
-    "taskList",
-    "taskItem",
-    "expand",
-    "link",
-]
+_KEY_WORDS = (
+    "type content text attrs marks href level order timestamp state url key id fields issues "
+    "nextPageToken isLast startAt total values isLastPage name accountId displayName emailAddress "
+    "timeZone active summary status statusCategory priority assignee reporter components labels "
+    "created updated description comment comments body public jsdPublic properties value internal "
+    "ongoingCycle completedCycles breachTime stopTime epochMillis iso8601 millis remainingTime "
+    "goalDuration elapsedTime breached paused withinCalendarHours transitions to hasScreen "
+    "isAvailable required allowedValues schema custom version versionNumbers deploymentType "
+    "serverTime baseUrl buildNumber count customfield_10030 _links self"
+)
+KEYS = _KEY_WORDS.split()
+_NODE_WORDS = (
+    "doc paragraph text heading bulletList orderedList listItem codeBlock blockquote panel rule "
+    "hardBreak mention emoji inlineCard date status table tableRow tableCell mediaSingle media "
+    "taskList taskItem expand link"
+)
+NODE_TYPES = _NODE_WORDS.split()
 HOSTILE_STRINGS = [
     "\x1b[31mred\x1b[0m",
     "\x1b]0;pwned\x07",

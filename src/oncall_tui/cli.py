@@ -124,10 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_sim(args)
         if command == "demo":
-            from oncall_tui.cli_sim import run_demo
+            from oncall_tui.cli_tui import run_demo
 
             return run_demo(args)
-        return _not_yet(command or "the TUI")
+        if command is None:
+            from oncall_tui.cli_tui import run_tui
+
+            return run_tui(args)
+        return _not_yet(command)
     except KeyboardInterrupt:
         return 130
 

@@ -123,20 +123,3 @@ def run_sim(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    # Until the TUI lands (issue 4), the demo serves the simulator and says how to connect.
-    ns = argparse.Namespace(
-        host="127.0.0.1",
-        port=0,
-        scenario=args.scenario,
-        flavour="cloud",
-        speed=args.speed,
-        faults=None,
-        token=None,
-        seed=7,
-        config_out=None,
-        exit_after=None,
-    )
-    return run_sim(ns)

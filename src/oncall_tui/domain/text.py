@@ -24,8 +24,9 @@ _ESC_SEQUENCE = re.compile(
     """,
     re.VERBOSE,
 )
-# Whatever is left: C0 controls except tab and newline, DEL, and the C1 range.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Whatever is left: C0 controls except tab and newline, DEL, the C1 range, and the bidirectional
+# embedding/override/isolate controls, which can make a summary display as something other than it is.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def sanitize(text: str) -> str:

@@ -238,7 +238,12 @@ def _format_seconds(seconds: float) -> str:
 
 # Mapping a response -------------------------------------------------------------------------------------
 
-_REDACT = re.compile(r"(?i)\b(basic|bearer|token)(\s*[:=]?\s*)[A-Za-z0-9._~+/=-]{8,}")
+# Credential-shaped values only: long, with a digit, after an auth scheme or a "token=" style label.
+# "Basic authentication failed" must stay readable.
+_REDACT = re.compile(
+    r"(?i)\b(basic|bearer)(\s+)(?=[^\s]*\d)[A-Za-z0-9._~+/=-]{16,}"
+    r"|\b(token|password|api[_-]?key)(\s*[:=]\s*)[^\s,;]{6,}"
+)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -249,8 +254,13 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
+def _mask(match: re.Match[str]) -> str:
+    label, gap = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return f"{label}{gap}***"
+
+
 def _clean(text: str, limit: int = 300) -> str:
-    text = _REDACT.sub(lambda m: f"{m.group(1)}{m.group(2)}***", sanitize_line(text))
+    text = _REDACT.sub(_mask, sanitize_line(text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

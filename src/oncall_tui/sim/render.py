@@ -12,25 +12,30 @@ from oncall_tui.sim import adf
 from oncall_tui.sim.model import STATUS_CATEGORIES, Comment, Issue, Priority, Project, Status, User
 from oncall_tui.sim.state import SimState
 
-# The fields a search returns for `*navigable` / GET issue returns for `*all`.
-NAVIGABLE_FIELDS = (
-    "summary",
-    "status",
-    "priority",
-    "assignee",
-    "reporter",
-    "creator",
-    "issuetype",
-    "project",
-    "components",
-    "labels",
-    "created",
-    "updated",
-    "resolution",
-    "resolutiondate",
-    "description",
-    "comment",
+# Jira's system fields as GET /field lists them: (id, name, schema type, array item type, navigable).
+# `comment` is not navigable: a search returns it only when asked for by name or with `*all`.
+SYSTEM_FIELDS: tuple[tuple[str, str, str, str | None, bool], ...] = (
+    ("summary", "Summary", "string", None, True),
+    ("status", "Status", "status", None, True),
+    ("priority", "Priority", "priority", None, True),
+    ("assignee", "Assignee", "user", None, True),
+    ("reporter", "Reporter", "user", None, True),
+    ("creator", "Creator", "user", None, True),
+    ("issuetype", "Issue Type", "issuetype", None, True),
+    ("project", "Project", "project", None, True),
+    ("components", "Components", "array", "component", True),
+    ("labels", "Labels", "array", "string", True),
+    ("created", "Created", "datetime", None, True),
+    ("updated", "Updated", "datetime", None, True),
+    ("resolution", "Resolution", "resolution", None, True),
+    ("resolutiondate", "Resolved", "datetime", None, True),
+    ("description", "Description", "string", None, True),
+    ("comment", "Comment", "comments-page", None, False),
 )
+# What `*navigable` (search) and `*all` (GET issue) select among them.
+NAVIGABLE_FIELDS = tuple(fid for fid, *_, navigable in SYSTEM_FIELDS if navigable)
+ALL_FIELDS = tuple(fid for fid, *_ in SYSTEM_FIELDS)
+_SYSTEM_FIELD_NAMES = {fid: name for fid, name, *_ in SYSTEM_FIELDS}
 
 
 def jira_datetime(dt: datetime, tz: str) -> str:
@@ -158,7 +163,7 @@ def select_fields(requested: Iterable[str] | None, *, default: Iterable[str]) ->
         if name.startswith("-"):
             continue
         if name in ("*all", "*navigable"):
-            chosen.extend(NAVIGABLE_FIELDS)
+            chosen.extend(ALL_FIELDS if name == "*all" else NAVIGABLE_FIELDS)
             chosen.append("*sla")
         else:
             chosen.append(name)
@@ -229,7 +234,7 @@ def _field_name(state: SimState, field_id: str) -> str:
     for definition in state.sla_definitions:
         if definition.field_id == field_id:
             return definition.name
-    return field_id.capitalize() if field_id != "resolutiondate" else "Resolved"
+    return _SYSTEM_FIELD_NAMES.get(field_id, field_id)
 
 
 def _field_value(

@@ -250,7 +250,7 @@ def request_type_id(name: str) -> str:
     return known if known is not None else str(100 + zlib.crc32(name.encode()) % 900)
 
 
-def _status_changes(state: SimState, issue: Issue) -> list[tuple[str, datetime]]:
+def _status_changes(issue: Issue) -> list[tuple[str, datetime]]:
     """(status id, since) for every status the request has had, oldest first."""
     changes = [event for event in issue.history if event.kind == "status"]
     first = changes[0].data.get("from", issue.status_id) if changes else issue.status_id
@@ -285,7 +285,7 @@ def comment_dto(state: SimState, issue: Issue, comment: Comment, base: str, tz: 
     }
 
 
-def _sla_dto(state: SimState, issue: Issue, base: str, tz: str) -> Callable[[Any], dict[str, Any]]:
+def _sla_dto(issue: Issue, base: str, tz: str) -> Callable[[Any], dict[str, Any]]:
     def render(record: Any) -> dict[str, Any]:
         return sla_to_json(record, self_url=f"{base}{API}/request/{issue.id}/sla/{record.definition.id}", display_tz=tz)
 
@@ -303,7 +303,7 @@ def customer_request_json(
 ) -> dict[str, Any]:
     base, tz = base_url(request), _tz(request)
     project = state.project_of(issue)
-    statuses = _status_changes(state, issue)
+    statuses = _status_changes(issue)
     values: list[dict[str, Any]] = [{"fieldId": "summary", "label": "Summary", "value": issue.summary}]
     if issue.description:
         text = adf.to_text(issue.description)
@@ -331,7 +331,7 @@ def customer_request_json(
         )
     if "sla" in expand and _is_agent(state, user):
         # Customers never see SLAs; JSM leaves the expansion out for them rather than failing.
-        data["sla"] = _paged(request, state.slas(issue), _sla_dto(state, issue, base, tz), embedded_path=f"{here}/sla")
+        data["sla"] = _paged(request, state.slas(issue), _sla_dto(issue, base, tz), embedded_path=f"{here}/sla")
     if "comment" in expand:
         visible = _visible_comments(state, user, issue, public=True, internal=True)
         data["comments"] = _paged(
@@ -527,7 +527,7 @@ async def list_slas(request: Request) -> Response:
     state, user = sim_state(request), current_user(request)
     issue = _request_of(state, user, request.path_params["issueIdOrKey"])
     _require_agent(state, user)
-    render = _sla_dto(state, issue, base_url(request), _tz(request))
+    render = _sla_dto(issue, base_url(request), _tz(request))
     return json_response(_paged(request, state.slas(issue), render))
 
 
@@ -539,7 +539,7 @@ async def get_sla(request: Request) -> Response:
     metric_id = request.path_params["slaMetricId"]
     for record in state.slas(issue):
         if record.definition.id == metric_id:
-            return json_response(_sla_dto(state, issue, base_url(request), _tz(request))(record))
+            return json_response(_sla_dto(issue, base_url(request), _tz(request))(record))
     raise JsmError(
         404,
         f"The SLA metric '{metric_id}' does not exist on request '{issue.key}'.",

@@ -31,6 +31,7 @@ from oncall_tui.sim.http import (
 )
 from oncall_tui.sim.model import Issue, User
 from oncall_tui.sim.render import (
+    SYSTEM_FIELDS,
     comment_json,
     issue_json,
     jira_datetime,
@@ -94,31 +95,11 @@ async def myself(request: Request) -> Response:
     return json_response(myself_json(state, current_user(request), base_url(request), api_version(request)))
 
 
-_SYSTEM_FIELDS = [
-    ("summary", "Summary", "string", None, True),
-    ("status", "Status", "status", None, True),
-    ("priority", "Priority", "priority", None, True),
-    ("assignee", "Assignee", "user", None, True),
-    ("reporter", "Reporter", "user", None, True),
-    ("creator", "Creator", "user", None, True),
-    ("issuetype", "Issue Type", "issuetype", None, True),
-    ("project", "Project", "project", None, True),
-    ("components", "Components", "array", "component", True),
-    ("labels", "Labels", "array", "string", True),
-    ("created", "Created", "datetime", None, True),
-    ("updated", "Updated", "datetime", None, True),
-    ("resolution", "Resolution", "resolution", None, True),
-    ("resolutiondate", "Resolved", "datetime", None, True),
-    ("description", "Description", "string", None, True),
-    ("comment", "Comment", "comments-page", None, False),
-]
-
-
 @endpoint()
 async def fields(request: Request) -> Response:
     state = sim_state(request)
     out: list[dict[str, Any]] = []
-    for fid, name, ftype, items, navigable in _SYSTEM_FIELDS:
+    for fid, name, ftype, items, navigable in SYSTEM_FIELDS:
         schema: dict[str, Any] = {"type": ftype, "system": fid}
         if items:
             schema["items"] = items
@@ -300,6 +281,15 @@ def _split_csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _search_query_params(request: Request) -> dict[str, Any]:
+    # Jira takes `fields` comma-separated and/or repeated ("Multiple `fields` parameters can be included").
+    params: dict[str, Any] = dict(request.query_params)
+    repeated = request.query_params.getlist("fields")
+    if len(repeated) > 1:
+        params["fields"] = ",".join(repeated)
+    return params
+
+
 def _as_list(value: Any, name: str) -> list[str] | None:
     if value is None:
         return None
@@ -369,7 +359,7 @@ async def _enhanced_search(request: Request, params: dict[str, Any]) -> Response
 
 @endpoint()
 async def search_jql_get(request: Request) -> Response:
-    return await _enhanced_search(request, dict(request.query_params))
+    return await _enhanced_search(request, _search_query_params(request))
 
 
 @endpoint()
@@ -386,6 +376,17 @@ async def approximate_count(request: Request) -> Response:
     return json_response({"count": len(_run_jql(request, jql, bounded=True))})
 
 
+def _start_at(raw: Any) -> int:
+    """`startAt` from the query string or a JSON body; a negative offset counts as 0, as in Jira."""
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise SimError(400, [f"The 'startAt' parameter must be a number, got '{raw}'."]) from None
+    return max(0, value)
+
+
 async def _legacy_search(request: Request, params: dict[str, Any]) -> Response:
     state = sim_state(request)
     if state.flavour == "cloud":
@@ -393,7 +394,7 @@ async def _legacy_search(request: Request, params: dict[str, Any]) -> Response:
     jql = params.get("jql") or ""
     chosen = select_fields(_as_list(params.get("fields"), "fields"), default=["*navigable"])
     expand = _as_list(params.get("expand"), "expand") or []
-    start_at = int_param(request, "startAt", 0) if "startAt" not in params else int(params["startAt"] or 0)
+    start_at = _start_at(params.get("startAt"))
     max_results = _max_results(params.get("maxResults"), chosen, DC_SEARCH_MAX, DC_SEARCH_MAX)
     # Data Center accepts an empty JQL (all issues the user can see).
     matches = _run_jql(request, jql, bounded=False) if jql.strip() else list(state.issues.values())
@@ -411,7 +412,7 @@ async def _legacy_search(request: Request, params: dict[str, Any]) -> Response:
 
 @endpoint()
 async def legacy_search_get(request: Request) -> Response:
-    return await _legacy_search(request, dict(request.query_params))
+    return await _legacy_search(request, _search_query_params(request))
 
 
 @endpoint()
@@ -458,6 +459,22 @@ def _priority_from(state: SimState, value: Any) -> str:
     raise SimError(400, [], {"priority": "Specify the Priority (id or name) in the correct format"})
 
 
+_UNSET: Any = object()
+
+
+def _new_value(field_values: dict[str, Any], updates: dict[str, Any], name: str) -> Any:
+    """What an edit sets a single-value field to: `fields.<name>`, or `update.<name>: [{"set": value}]`."""
+    value = field_values.get(name, _UNSET)
+    ops = updates.get(name, [])
+    if not isinstance(ops, list):
+        raise SimError(400, [], {name: f"Field '{name}': 'update' takes a list of operations."})
+    for op in ops:
+        if not isinstance(op, dict) or set(op) != {"set"}:
+            raise SimError(400, [], {name: f"Field '{name}' supports only the 'set' operation."})
+        value = op["set"]
+    return value
+
+
 @endpoint()
 async def edit_issue(request: Request) -> Response:
     state = sim_state(request)
@@ -478,14 +495,12 @@ async def edit_issue(request: Request) -> Response:
     if bad:
         raise SimError(400, [], bad)
     now = state.now()
-    if "priority" in field_values:
-        state.set_priority(issue, _priority_from(state, field_values["priority"]), user.account_id, at=now)
-    if "summary" in field_values:
-        summary = field_values["summary"]
-        if not isinstance(summary, str) or not summary.strip() or len(summary) > 255:
-            raise SimError(400, [], {"summary": "You must specify a summary of the issue (at most 255 chars)."})
-        issue.summary = summary
-        issue.updated = now
+    # Check every change before making any: Jira refuses an edit as a whole.
+    priority = _new_value(field_values, updates, "priority")
+    priority_id = _priority_from(state, priority) if priority is not _UNSET else None
+    summary = _new_value(field_values, updates, "summary")
+    if summary is not _UNSET and (not isinstance(summary, str) or not summary.strip() or len(summary) > 255):
+        raise SimError(400, [], {"summary": "You must specify a summary of the issue (at most 255 chars)."})
     labels = list(issue.labels)
     if "labels" in field_values:
         if not isinstance(field_values["labels"], list):
@@ -500,8 +515,14 @@ async def edit_issue(request: Request) -> Response:
             labels.remove(op["remove"])
         if "set" in op and isinstance(op["set"], list):
             labels = [str(x) for x in op["set"]]
+    # Labels first: set_labels checks them as it applies them, and the other changes are checked already.
     if labels != issue.labels:
         state.set_labels(issue, labels, user.account_id, at=now)
+    if priority_id is not None:
+        state.set_priority(issue, priority_id, user.account_id, at=now)
+    if isinstance(summary, str):
+        issue.summary = summary
+        issue.updated = now
     if request.query_params.get("returnIssue") == "true":
         return json_response(
             issue_json(
@@ -741,6 +762,35 @@ async def get_user(request: Request) -> Response:
     return json_response(user_json(state, user, base_url(request)))
 
 
+@endpoint()
+async def find_users(request: Request) -> Response:
+    """User search: Cloud takes `query` (name/e-mail prefix) or an exact `accountId`; DC takes `username`."""
+    state = sim_state(request)
+    params = request.query_params
+    users = sorted(state.users.values(), key=lambda u: _fold(u.display_name))
+    if state.flavour == "cloud":
+        query, account_id = params.get("query"), params.get("accountId")
+        if not query and not account_id:
+            raise SimError(400, ["One of 'accountId', 'query' or 'property' must be provided."])
+        if query and account_id:
+            raise SimError(400, ["Only one of 'accountId', 'query' or 'property' can be provided."])
+        if account_id:
+            matches = [u for u in users if u.active and u.account_id == account_id]
+        else:
+            matches = [u for u in users if u.active and _user_matches(u, query or "")]
+    else:
+        name = params.get("username")
+        if not name:
+            raise SimError(400, ["The 'username' query parameter is required."])
+        active = params.get("includeActive", "true").lower() == "true"
+        inactive = params.get("includeInactive", "false").lower() == "true"
+        matches = [u for u in users if (active if u.active else inactive) and _user_matches(u, name)]
+    start_at = int_param(request, "startAt", 0)
+    max_results = int_param(request, "maxResults", 50, maximum=1000)
+    base = base_url(request)
+    return json_response([user_json(state, u, base) for u in matches[start_at : start_at + max_results]])
+
+
 # ---- issue entity properties -----------------------------------------------------------------------------
 
 
@@ -796,7 +846,7 @@ async def delete_property(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     api = "/rest/api/{v:int}"
-    return [
+    versioned = [
         Route(f"{api}/serverInfo", server_info),
         Route(f"{api}/myself", myself),
         Route(f"{api}/field", fields),
@@ -820,5 +870,9 @@ def routes() -> list[BaseRoute]:
         Route(f"{api}/issue/{{key}}/properties/{{prop}}", put_property, methods=["PUT"]),
         Route(f"{api}/issue/{{key}}/properties/{{prop}}", delete_property, methods=["DELETE"]),
         Route(f"{api}/user/assignable/search", assignable_users),
+        Route(f"{api}/user/search", find_users),
         Route(f"{api}/user", get_user),
     ]
+    # Both flavours also answer under `/rest/api/latest`, an alias of v2 (no `v` path param: v2 bodies).
+    latest = [Route(r.path.replace(api, "/rest/api/latest"), r.endpoint, methods=r.methods) for r in versioned]
+    return [*versioned, *latest]

@@ -61,6 +61,8 @@ class SimServer:
         port: int = 0,
         faults: Faults | str | None = None,
         access_log: bool = False,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
     ) -> None:
         self.state = state
         self.app = create_app(state, faults if isinstance(faults, Faults) else parse_faults(faults))
@@ -70,7 +72,9 @@ class SimServer:
         self._sock.bind((host, port))
         bound_port = self._sock.getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown_host}:{bound_port}"
+        # HTTPS (cert + key PEM files) lets tests exercise the client's certificate checks.
+        scheme = "https" if ssl_certfile else "http"
+        self.url = f"{scheme}://{shown_host}:{bound_port}"
         state.base_url = self.url
         config = uvicorn.Config(
             self.app,
@@ -78,6 +82,8 @@ class SimServer:
             access_log=access_log,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

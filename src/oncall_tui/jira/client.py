@@ -1,0 +1,593 @@
+"""The async Jira / JSM client: Cloud (REST v3, enhanced search) and Data Center (REST v2, startAt paging).
+
+One client is one connection to one site: one httpx.AsyncClient, one auth mode, one cache of SLA field
+ids. Every method returns domain objects or plain values and raises only `JiraError` subclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import random
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from oncall_tui.config_schema import JiraConfig, Secret
+from oncall_tui.domain.incident import Comment, FieldChoice, Incident, TransitionOption
+from oncall_tui.domain.people import Person
+from oncall_tui.domain.sla import SlaClock
+from oncall_tui.jira.adf import text_to_adf
+from oncall_tui.jira.errors import AuthError, BadRequest, BadResponse, JiraError, PermissionDenied
+from oncall_tui.jira.parse import (
+    Deployment,
+    ServerInfo,
+    parse_approximate_count,
+    parse_comment,
+    parse_comments,
+    parse_dc_search_page,
+    parse_fields,
+    parse_issue,
+    parse_myself,
+    parse_paged_values,
+    parse_search_page,
+    parse_server_info,
+    parse_sla_value,
+    parse_transitions,
+    parse_user,
+    parse_users,
+)
+from oncall_tui.jira.transport import (
+    AuthMode,
+    RetryPolicy,
+    Sleep,
+    Transport,
+    basic_auth_header,
+    bearer_auth_header,
+    build_ssl_context,
+)
+
+__all__ = [
+    "DETAIL_FIELDS",
+    "LIST_FIELDS",
+    "ComponentInfo",
+    "Flavour",
+    "JiraClient",
+    "JiraError",
+    "ProjectInfo",
+]
+
+log = logging.getLogger("oncall_tui.jira")
+
+Flavour = Literal["cloud", "datacenter"]
+
+# What the queue table shows; search asks for nothing else (plus the SLA fields), because every extra
+# field costs Jira time and makes enhanced-search pages smaller.
+LIST_FIELDS: tuple[str, ...] = (
+    "summary",
+    "status",
+    "priority",
+    "assignee",
+    "reporter",
+    "issuetype",
+    "components",
+    "labels",
+    "created",
+    "updated",
+)
+DETAIL_FIELDS: tuple[str, ...] = (*LIST_FIELDS, "description", "comment")
+_JSM_PUBLIC_PROPERTY = "sd.public.comment"
+_SERVICEDESK = "/rest/servicedeskapi"
+# A paging loop that has not ended by then is being fed garbage (a token that never runs out).
+_MAX_PAGES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentInfo:
+    id: str
+    name: str
+    lead: Person | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectInfo:
+    key: str
+    id: str
+    name: str
+    lead: Person | None = None
+    components: tuple[ComponentInfo, ...] = ()
+
+
+class JiraClient:
+    """Talks to one Jira site. Use as `async with JiraClient(config, token) as jira: ...`.
+
+    `sleep`, `rng` and `clock` are injectable so tests never wait; `http_transport` swaps the network for
+    an httpx transport (and then ignores proxy variables, as httpx does).
+    """
+
+    def __init__(
+        self,
+        config: JiraConfig,
+        token: str | Secret,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] | None = None,
+        now: Callable[[], datetime] | None = None,
+        trust_env: bool = True,
+        page_size: int = 100,
+        connect_timeout: float | None = None,
+        pool_timeout: float | None = None,
+        limits: httpx.Limits | None = None,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self._token = token if isinstance(token, Secret) else Secret(token)
+        self._now = now or (lambda: datetime.now(UTC))
+        self.page_size = max(1, page_size)
+        read = float(config.timeout_seconds)
+        timeout = httpx.Timeout(
+            read,
+            connect=connect_timeout if connect_timeout is not None else min(read, 10.0),
+            pool=pool_timeout if pool_timeout is not None else min(read, 10.0),
+        )
+        context = build_ssl_context(
+            config.ca_bundle,
+            verify=config.verify_tls,
+            client_cert=config.client_cert,
+            client_key=config.client_key,
+        )
+        if not config.verify_tls:
+            log.warning("TLS certificate verification is off for %s", config.url)
+        self._http = Transport(
+            config.url,
+            ssl_context=context,
+            timeout=timeout,
+            policy=retry,
+            trust_env=trust_env,
+            sleep=sleep,
+            rng=rng,
+            clock=clock,
+            limits=limits,
+            http_transport=http_transport,
+            tls_hint=_tls_hint(config),
+        )
+        self._flavour: Flavour | None = None
+        if config.deployment in ("cloud", "datacenter"):
+            self._set_flavour(config.deployment)
+        self._detect_lock = asyncio.Lock()
+        self._sla_fields: dict[str, str] | None = None
+        self._me: Person | None = None
+
+    @classmethod
+    def from_config(cls, config: JiraConfig, env: Mapping[str, str] = os.environ, **kwargs: Any) -> JiraClient:
+        """Resolve the token as the config says (may run `token_cmd`; raises ConfigError) and build a client."""
+        from oncall_tui.config import resolve_token
+
+        return cls(config, Secret(resolve_token(config, env)), **kwargs)
+
+    def __repr__(self) -> str:
+        flavour = self._flavour or "auto"
+        return f"JiraClient(url={self._http.display_url!r}, deployment={flavour}, auth={self.auth_mode})"
+
+    async def __aenter__(self) -> JiraClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # Deployment and auth ---------------------------------------------------------------------------------
+
+    @property
+    def flavour(self) -> Flavour | None:
+        """The deployment, "cloud" or "datacenter"; None until detected (first call, or `detect()`)."""
+        return self._flavour
+
+    @property
+    def auth_mode(self) -> AuthMode:
+        return self._http.auth_mode
+
+    @property
+    def client_resets(self) -> int:
+        """How often the HTTP client was recreated after repeated pool timeouts."""
+        return self._http.client_resets
+
+    def _set_flavour(self, flavour: Flavour) -> None:
+        self._flavour = flavour
+        if flavour == "cloud":
+            if not self.config.email:
+                raise AuthError(
+                    "Jira Cloud needs `email` in the [jira] section: it logs in with e-mail + API token.",
+                    auth_mode="basic",
+                    status=None,
+                )
+            self._http.set_auth("basic", basic_auth_header(self.config.email, self._token.reveal()))
+        else:
+            self._http.set_auth("bearer", bearer_auth_header(self._token.reveal()))
+
+    async def detect(self) -> Flavour:
+        """The deployment: from the config, else from serverInfo (`deploymentType` "Cloud" or not)."""
+        if self._flavour is not None:
+            return self._flavour
+        async with self._detect_lock:
+            if self._flavour is None:
+                try:
+                    info = await self._server_info(authenticated=False)
+                    flavour: Flavour = "cloud" if info.deployment is Deployment.CLOUD else "datacenter"
+                except (AuthError, PermissionDenied):
+                    # Anonymous access switched off: guess from the host name and the configured identity.
+                    host = urlsplit(self.config.url).hostname or ""
+                    cloudy = host.endswith((".atlassian.net", ".jira.com")) or bool(self.config.email)
+                    flavour = "cloud" if cloudy else "datacenter"
+                log.info("Jira at %s is %s", self._http.display_url, flavour)
+                self._set_flavour(flavour)
+        assert self._flavour is not None
+        return self._flavour
+
+    async def _api(self, path: str) -> str:
+        flavour = await self.detect()
+        return f"/rest/api/{3 if flavour == 'cloud' else 2}/{path}"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool] | None = None,
+        body: Any = dataclasses.MISSING,
+        idempotent: bool | None = None,
+        is_search: bool = False,
+    ) -> Any:
+        await self.detect()
+        kwargs: dict[str, Any] = {}
+        if body is not dataclasses.MISSING:
+            kwargs["body"] = body
+        return await self._http.request(
+            method, path, params=params, idempotent=idempotent, is_search=is_search, **kwargs
+        )
+
+    # Identity and metadata -------------------------------------------------------------------------------
+
+    async def _server_info(self, *, authenticated: bool) -> ServerInfo:
+        data = await self._http.request("GET", "/rest/api/2/serverInfo", authenticated=authenticated)
+        return parse_server_info(data)
+
+    async def server_info(self) -> ServerInfo:
+        # v2 exists on both deployments, so this works before the deployment is known.
+        return await self._server_info(authenticated=self._flavour is not None)
+
+    async def myself(self) -> Person:
+        me = parse_myself(await self._call("GET", await self._api("myself")))
+        self._me = me
+        return me
+
+    async def sla_fields(self, *, refresh: bool = False) -> dict[str, str]:
+        """SLA custom fields (id -> name), found by their `sd-sla-field` schema; cached per connection."""
+        if self._sla_fields is None or refresh:
+            self._sla_fields = parse_fields(await self._call("GET", await self._api("field")))
+        return dict(self._sla_fields)
+
+    async def priorities(self) -> list[FieldChoice]:
+        data = await self._call("GET", await self._api("priority"))
+        if not isinstance(data, list):
+            raise BadResponse("Jira sent a priority list that is not a list.")
+        out = []
+        for item in data:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                ident = item.get("id")
+                out.append(FieldChoice(name=item["name"], id=str(ident) if ident is not None else None))
+        return out
+
+    async def my_permissions(
+        self, permissions: Iterable[str], *, project_key: str | None = None, issue_key: str | None = None
+    ) -> dict[str, bool]:
+        """Whether the user holds each permission (globally, or in a project / on an issue)."""
+        keys = [p for p in permissions if p]
+        params: dict[str, str] = {"permissions": ",".join(keys)}
+        if project_key:
+            params["projectKey"] = project_key
+        if issue_key:
+            params["issueKey"] = issue_key
+        data = await self._call("GET", await self._api("mypermissions"), params=params)
+        found = data.get("permissions") if isinstance(data, dict) else None
+        if not isinstance(found, dict):
+            raise BadResponse("Jira sent a permission answer without permissions.")
+        result: dict[str, bool] = {}
+        for key in keys:
+            entry = found.get(key)
+            result[key] = isinstance(entry, dict) and entry.get("havePermission") is True
+        return result
+
+    async def project(self, key: str) -> ProjectInfo:
+        """A project with its lead and its components' leads (escalation targets)."""
+        data = await self._call("GET", await self._api(f"project/{_seg(key)}"))
+        if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+            raise BadResponse("Jira sent a project without a key.")
+        components = []
+        for comp in data.get("components") or []:
+            if isinstance(comp, dict) and isinstance(comp.get("name"), str):
+                components.append(
+                    ComponentInfo(id=str(comp.get("id", "")), name=comp["name"], lead=parse_user(comp.get("lead")))
+                )
+        return ProjectInfo(
+            key=data["key"],
+            id=str(data.get("id", "")),
+            name=str(data.get("name") or data["key"]),
+            lead=parse_user(data.get("lead")),
+            components=tuple(components),
+        )
+
+    # Search ----------------------------------------------------------------------------------------------
+
+    async def _fields_for(self, fields: Sequence[str] | None) -> tuple[list[str], dict[str, str]]:
+        sla = await self.sla_fields()
+        wanted = list(dict.fromkeys([*(fields if fields is not None else LIST_FIELDS), *sla]))
+        return wanted, sla
+
+    async def search_pages(
+        self,
+        jql: str,
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[list[Incident]]:
+        """Yield incidents page by page until the end (or `limit` issues). Raises InvalidJql for bad JQL."""
+        wanted, sla = await self._fields_for(fields)
+        size = max(1, page_size or self.page_size)
+        seen = 0
+        pages = (self._cloud_pages if await self.detect() == "cloud" else self._dc_pages)(jql, wanted, size)
+        async for raw_issues in pages:
+            fetched_at = self._now()
+            base = self.config.url
+            incidents = [parse_issue(i, sla_field_ids=sla, base_url=base, fetched_at=fetched_at) for i in raw_issues]
+            if limit is not None and seen + len(incidents) >= limit:
+                yield incidents[: limit - seen]
+                return
+            seen += len(incidents)
+            yield incidents
+
+    async def search(
+        self,
+        jql: str,
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> list[Incident]:
+        """Every issue matching `jql` (paged to the end), with the list fields and SLAs."""
+        found: list[Incident] = []
+        async for page in self.search_pages(jql, fields=fields, page_size=page_size, limit=limit):
+            found.extend(page)
+        return found
+
+    async def _cloud_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[dict[str, Any]]]:
+        token: str | None = None
+        tokens: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
+            if token:
+                body["nextPageToken"] = token
+            data = await self._call("POST", "/rest/api/3/search/jql", body=body, idempotent=True, is_search=True)
+            issues, token, is_last = parse_search_page(data)
+            yield issues
+            if is_last or token is None:
+                return
+            if token in tokens:
+                raise BadResponse("Jira's search paging went round in a circle (a page token came back).")
+            tokens.add(token)
+        raise BadResponse("Jira's search paging did not end.")
+
+    async def _dc_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[dict[str, Any]]]:
+        start = 0
+        for _ in range(_MAX_PAGES):
+            body = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
+            data = await self._call("POST", "/rest/api/2/search", body=body, idempotent=True, is_search=True)
+            issues, start_at, total = parse_dc_search_page(data)
+            yield issues
+            start = start_at + len(issues)
+            # An empty page before `total`: issues vanished between pages; what is left is all there is.
+            if not issues or start >= total:
+                return
+        raise BadResponse("Jira's search paging did not end.")
+
+    async def approximate_count(self, jql: str) -> int:
+        """How many issues match (Cloud: approximate-count; Data Center: the search's exact total)."""
+        if await self.detect() == "cloud":
+            data = await self._call(
+                "POST", "/rest/api/3/search/approximate-count", body={"jql": jql}, idempotent=True, is_search=True
+            )
+            return parse_approximate_count(data)
+        body = {"jql": jql, "fields": ["id"], "maxResults": 0, "startAt": 0}
+        data = await self._call("POST", "/rest/api/2/search", body=body, idempotent=True, is_search=True)
+        return parse_dc_search_page(data)[2]
+
+    # Issues ----------------------------------------------------------------------------------------------
+
+    async def get_issue(self, key: str) -> Incident:
+        """One issue with description, every comment (public/internal marks) and SLAs."""
+        wanted, sla = await self._fields_for(DETAIL_FIELDS)
+        path = await self._api(f"issue/{_seg(key)}")
+        data = await self._call("GET", path, params={"fields": ",".join(wanted)})
+        incident = parse_issue(data, sla_field_ids=sla, base_url=self.config.url, fetched_at=self._now())
+        fields = data.get("fields") if isinstance(data, dict) else None
+        page = fields.get("comment") if isinstance(fields, dict) else None
+        total = page.get("total") if isinstance(page, dict) else None
+        if isinstance(total, int) and total > len(incident.comments):
+            incident = dataclasses.replace(incident, comments=tuple(await self.comments(key)))
+        return incident
+
+    async def comments(self, key: str) -> list[Comment]:
+        """Every comment of an issue, oldest first."""
+        path = await self._api(f"issue/{_seg(key)}/comment")
+        out: list[Comment] = []
+        for _ in range(_MAX_PAGES):
+            params = {"startAt": len(out), "maxResults": 100, "expand": "properties"}
+            data = await self._call("GET", path, params=params)
+            page = parse_comments(data)
+            out.extend(page)
+            total = data.get("total") if isinstance(data, dict) else None
+            if not page or not isinstance(total, int) or len(out) >= total:
+                break
+        return out
+
+    # Actions ---------------------------------------------------------------------------------------------
+
+    def _user_ref(self, person: Person | str | None) -> dict[str, str | None]:
+        name = "accountId" if self._flavour == "cloud" else "name"
+        if person is None or isinstance(person, str):
+            return {name: person}
+        ident = person.account_id if self._flavour == "cloud" else person.username
+        if not ident:
+            raise BadRequest(f"{person.display_name} has no {'account id' if name == 'accountId' else 'username'}.")
+        return {name: ident}
+
+    async def assign(self, key: str, assignee: Person | str | None) -> None:
+        """Assign to a person (or an accountId / DC username); None unassigns."""
+        path = await self._api(f"issue/{_seg(key)}/assignee")
+        await self._call("PUT", path, body=self._user_ref(assignee))
+
+    async def unassign(self, key: str) -> None:
+        await self.assign(key, None)
+
+    async def assign_to_me(self, key: str) -> Person:
+        me = self._me or await self.myself()
+        await self.assign(key, me)
+        return me
+
+    async def add_comment(
+        self, key: str, text: str, *, internal: bool = False, via_servicedesk: bool = False
+    ) -> Comment:
+        """Comment on an issue; `internal` makes it a JSM internal note. Never retried after it may have
+        reached Jira, so a comment is not posted twice."""
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest("A comment needs some text.")
+        if via_servicedesk:
+            path = f"{_SERVICEDESK}/request/{_seg(key)}/comment"
+            data = await self._call("POST", path, body={"body": text, "public": not internal})
+            return parse_comment(data)
+        body: dict[str, Any] = {
+            "body": self._body(text),
+            "properties": [{"key": _JSM_PUBLIC_PROPERTY, "value": {"internal": internal}}],
+        }
+        data = await self._call("POST", await self._api(f"issue/{_seg(key)}/comment"), body=body)
+        return parse_comment(data)
+
+    def _body(self, text: str) -> Any:
+        if self._flavour != "cloud":
+            return text
+        try:
+            return text_to_adf(text)
+        except ValueError as exc:
+            raise BadRequest(f"Cannot send that comment: {exc}.") from None
+
+    async def transitions(self, key: str) -> list[TransitionOption]:
+        """The transitions available now, with their screen fields (required resolution and such)."""
+        path = await self._api(f"issue/{_seg(key)}/transitions")
+        return parse_transitions(await self._call("GET", path, params={"expand": "transitions.fields"}))
+
+    async def transition(
+        self,
+        key: str,
+        transition: TransitionOption | str,
+        *,
+        resolution: FieldChoice | str | None = None,
+        comment: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Perform a transition, with a resolution (by id if known, else by name) and a comment if given."""
+        transition_id = transition.id if isinstance(transition, TransitionOption) else str(transition)
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        values: dict[str, Any] = dict(fields or {})
+        if resolution is not None:
+            values["resolution"] = _choice_ref(resolution)
+        if values:
+            body["fields"] = values
+        if comment is not None and comment.strip():
+            body["update"] = {"comment": [{"add": {"body": self._body(comment)}}]}
+        await self._call("POST", await self._api(f"issue/{_seg(key)}/transitions"), body=body)
+
+    async def set_priority(self, key: str, priority: FieldChoice | str) -> None:
+        """Change the priority: a FieldChoice with an id (from `priorities()`), or a priority name."""
+        path = await self._api(f"issue/{_seg(key)}")
+        await self._call("PUT", path, body={"fields": {"priority": _choice_ref(priority)}})
+
+    async def assignable_users(self, key: str, query: str = "", *, max_results: int = 50) -> list[Person]:
+        params: dict[str, str | int] = {"issueKey": key, "maxResults": max_results}
+        params["query" if await self.detect() == "cloud" else "username"] = query
+        return parse_users(await self._call("GET", await self._api("user/assignable/search"), params=params))
+
+    # Entity properties -----------------------------------------------------------------------------------
+
+    async def property_keys(self, key: str) -> list[str]:
+        data = await self._call("GET", await self._api(f"issue/{_seg(key)}/properties"))
+        keys = data.get("keys") if isinstance(data, dict) else None
+        return [k["key"] for k in keys or [] if isinstance(k, dict) and isinstance(k.get("key"), str)]
+
+    async def get_property(self, key: str, name: str) -> Any:
+        """The JSON value of an issue entity property; NotFound when it is not set."""
+        data = await self._call("GET", await self._api(f"issue/{_seg(key)}/properties/{_seg(name)}"))
+        if not isinstance(data, dict) or "value" not in data:
+            raise BadResponse("Jira sent an entity property without a value.")
+        return data["value"]
+
+    async def set_property(self, key: str, name: str, value: Any) -> None:
+        await self._call("PUT", await self._api(f"issue/{_seg(key)}/properties/{_seg(name)}"), body=value)
+
+    async def delete_property(self, key: str, name: str) -> None:
+        await self._call("DELETE", await self._api(f"issue/{_seg(key)}/properties/{_seg(name)}"))
+
+    # JSM -------------------------------------------------------------------------------------------------
+
+    async def sla(self, key: str) -> list[SlaClock]:
+        """The JSM SLA records of one request (every page). Needs agent permission."""
+        path = f"{_SERVICEDESK}/request/{_seg(key)}/sla"
+        clocks: list[SlaClock] = []
+        start = 0
+        for _ in range(_MAX_PAGES):
+            data = await self._call("GET", path, params={"start": start, "limit": 50})
+            fetched_at = self._now()
+            values, is_last = parse_paged_values(data)
+            for value in values:
+                clock = parse_sla_value(value, field_id=None, fetched_at=fetched_at)
+                if clock is not None:
+                    clocks.append(clock)
+            start += len(values)
+            if is_last or not values:
+                break
+        return clocks
+
+
+def _seg(value: str) -> str:
+    """One URL path segment: a hostile key must not climb out of its path."""
+    if not isinstance(value, str) or not value:
+        raise BadRequest("An issue key, project key or property name is missing.")
+    return quote(value, safe="")
+
+
+def _choice_ref(choice: FieldChoice | str) -> dict[str, str]:
+    if isinstance(choice, FieldChoice):
+        return {"id": choice.id} if choice.id else {"name": choice.name}
+    return {"name": choice}
+
+
+def _tls_hint(config: JiraConfig) -> str:
+    if str(config.ca_bundle) == "system":
+        return (
+            "The OS trust store does not accept Jira's certificate. If your company uses its own CA, set "
+            'ca_bundle = "/path/to/company-ca.pem" in the [jira] section of the config'
+        )
+    return (
+        f"The CA bundle {config.ca_bundle} does not vouch for Jira's certificate: check ca_bundle in the "
+        '[jira] section (a PEM file with your CA), or set ca_bundle = "system" for the OS trust store'
+    )

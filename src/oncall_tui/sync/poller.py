@@ -1,0 +1,106 @@
+"""Keeping one queue in step with Jira: incremental polls with overlapping windows, periodic full resyncs.
+
+An incremental poll costs two small searches whatever the queue's size:
+  1. `updated >= "-Nm"` over the whole site, keys only: everything that changed lately;
+  2. `(<queue JQL>) AND updated >= "-Nm"` with the fields the app shows: what changed and still matches.
+A key from (1) that the store holds for this queue but that is missing from (2) has left the queue (someone
+else took it, it was resolved ...). JQL's relative dates have one-minute precision, so the window overlaps
+the previous poll generously and the store de-duplicates by key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from oncall_tui.domain.incident import Incident
+from oncall_tui.sync.store import IncidentStore, StoreDiff
+
+
+class SearchClient(Protocol):
+    async def search(self, jql: str, *, fields: Sequence[str] | None = None) -> list[Incident]: ...
+
+
+def split_order_by(jql: str) -> tuple[str, str]:
+    """Split JQL into its condition and its `ORDER BY ...` tail (outside quotes and parentheses)."""
+    depth = 0
+    quote: str | None = None
+    i = 0
+    upper = jql.upper()
+    while i < len(jql):
+        ch = jql[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and upper.startswith("ORDER", i) and (i == 0 or not jql[i - 1].isalnum()):
+            rest = upper[i + 5 :].lstrip()
+            if rest.startswith("BY") and (len(rest) == 2 or not rest[2].isalnum()):
+                return jql[:i].strip(), jql[i:].strip()
+        i += 1
+    return jql.strip(), ""
+
+
+def with_updated_window(jql: str, minutes: int) -> str:
+    where, order = split_order_by(jql)
+    window = f'updated >= "-{minutes}m"'
+    condition = f"({where}) AND {window}" if where else window
+    return f"{condition} {order}".strip()
+
+
+@dataclass
+class QueuePoller:
+    """Polls one queue into the store. `poll()` decides between an incremental and a full search."""
+
+    client: SearchClient
+    store: IncidentStore
+    queue: str
+    jql: str
+    full_resync_every: timedelta = timedelta(minutes=10)
+    last_full: datetime | None = None
+    last_poll: datetime | None = None
+
+    def _window_minutes(self, now: datetime) -> int:
+        assert self.last_poll is not None
+        gap = (now - self.last_poll).total_seconds() / 60
+        # Twice the gap plus two minutes: JQL rounds to the minute and clocks of client and server differ.
+        return max(2, math.ceil(gap * 2) + 2)
+
+    def needs_full(self, now: datetime) -> bool:
+        return (
+            self.last_full is None
+            or self.last_poll is None
+            or now - self.last_full >= self.full_resync_every
+            # After a long gap (laptop asleep, network down) the window would be huge: resync instead.
+            or now - self.last_poll >= timedelta(minutes=30)
+        )
+
+    async def poll(self, now: datetime) -> StoreDiff:
+        if self.needs_full(now):
+            incidents = await self.client.search(self.jql)
+            diff = self.store.replace_queue(self.queue, incidents)
+            self.last_full = now
+        else:
+            minutes = self._window_minutes(now)
+            changed_anywhere = [
+                inc.key
+                for inc in await self.client.search(f'updated >= "-{minutes}m" ORDER BY updated DESC', fields=["key"])
+            ]
+            still_matching = await self.client.search(with_updated_window(self.jql, minutes))
+            held = set(self.store.keys(self.queue))
+            matching = {inc.key for inc in still_matching}
+            left = [key for key in changed_anywhere if key in held and key not in matching]
+            diff = self.store.merge_queue(self.queue, still_matching, left=left)
+        self.last_poll = now
+        return diff

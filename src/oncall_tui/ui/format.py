@@ -1,0 +1,134 @@
+"""How values look on screen: SLA glyphs and words, countdowns, ages, short names. Pure functions.
+
+Every SLA state has a glyph *and* a word, so it reads in monochrome and with NO_COLOR; colour only adds.
+Glyphs are single-width BMP symbols with text presentation (no emoji: terminals disagree on their width),
+with an ASCII fallback for terminals and fonts that lack them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from oncall_tui.domain.sla import SlaState
+
+GLYPHS: dict[SlaState, str] = {
+    SlaState.RUNNING: "●",
+    SlaState.AT_RISK: "⚠",
+    SlaState.BREACHED: "✖",
+    SlaState.PAUSED: "‖",
+    SlaState.OUTSIDE_HOURS: "☾",
+    SlaState.MET: "✔",
+    SlaState.FAILED: "✗",
+}
+ASCII_GLYPHS: dict[SlaState, str] = {
+    SlaState.RUNNING: ">",
+    SlaState.AT_RISK: "!",
+    SlaState.BREACHED: "X",
+    SlaState.PAUSED: "=",
+    SlaState.OUTSIDE_HOURS: "z",
+    SlaState.MET: "+",
+    SlaState.FAILED: "x",
+}
+WORDS: dict[SlaState, str] = {
+    SlaState.RUNNING: "running",
+    SlaState.AT_RISK: "at risk",
+    SlaState.BREACHED: "breached",
+    SlaState.PAUSED: "paused",
+    SlaState.OUTSIDE_HOURS: "outside hours",
+    SlaState.MET: "met",
+    SlaState.FAILED: "failed",
+}
+# State classes for styles/*.tcss (e.g. `.-breached`).
+STATE_CLASS: dict[SlaState, str] = {state: "-" + state.value.replace("_", "-") for state in SlaState}
+
+PRIORITY_SHORT = {"highest": "P1", "high": "P2", "medium": "P3", "low": "P4", "lowest": "P5"}
+
+
+def glyph(state: SlaState, *, ascii_only: bool = False) -> str:
+    return (ASCII_GLYPHS if ascii_only else GLYPHS)[state]
+
+
+def countdown(remaining: timedelta) -> str:
+    """h:mm for the table ("0:12", "-0:05", "27:40"); days past 99 hours ("5d 3h")."""
+    total = int(remaining.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    if total >= 100 * 3600:
+        days, rest = divmod(total, 86400)
+        return f"{sign}{days}d {rest // 3600}h"
+    # Floor toward zero on minutes, so "0:00" means under a minute, not "breached".
+    hours, rest = divmod(total, 3600)
+    return f"{sign}{hours}:{rest // 60:02d}"
+
+
+def countdown_seconds(remaining: timedelta) -> str:
+    """h:mm:ss for the detail pane ("0:12:31", "-1:02:03")."""
+    total = int(remaining.total_seconds())
+    sign = "-" if total < 0 else ""
+    hours, rest = divmod(abs(total), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def duration(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    minutes = abs(ms) // 60000
+    hours, minutes = divmod(minutes, 60)
+    sign = "-" if ms < 0 else ""
+    if hours and minutes:
+        return f"{sign}{hours}h {minutes}m"
+    if hours:
+        return f"{sign}{hours}h"
+    return f"{sign}{minutes}m"
+
+
+def age(created: datetime | None, now: datetime) -> str:
+    if created is None:
+        return "—"
+    seconds = max(0, int((now - created).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400 * 2:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def relative(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "—"
+    seconds = int((now - then).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        text = f"{seconds}s"
+    elif seconds < 3600:
+        text = f"{seconds // 60} min"
+    elif seconds < 86400:
+        text = f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    else:
+        text = f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def local_time(when: datetime | None, tz: ZoneInfo | None, *, with_date: bool = True) -> str:
+    if when is None:
+        return "—"
+    local = when.astimezone(tz)
+    return local.strftime("%a %d %b %H:%M %Z" if with_date else "%H:%M %Z")
+
+
+def short_priority(name: str | None) -> str:
+    if not name:
+        return "—"
+    return PRIORITY_SHORT.get(name.lower(), name[:3])
+
+
+def short_name(display_name: str | None) -> str:
+    """ "Anna Schmidt" -> "A. Schmidt"; single names stay whole."""
+    if not display_name:
+        return "—"
+    parts = display_name.split()
+    if len(parts) < 2:
+        return display_name
+    return f"{parts[0][0]}. {' '.join(parts[1:])}"

@@ -1,0 +1,393 @@
+"""The main screen: queue tabs, the queue table, the detail and contacts panes, and every incident action."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
+from oncall_tui.domain.people import Person
+from oncall_tui.jira.errors import JiraError
+from oncall_tui.sync.actions import Outcome
+from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.screens.dialogs import (
+    AssignDialog,
+    CommentDialog,
+    CommentDraft,
+    HelpDialog,
+    PickDialog,
+    resolution_choices,
+    transition_label,
+)
+from oncall_tui.ui.widgets.contacts import ContactsPane, contacts_text
+from oncall_tui.ui.widgets.detail import DetailPane
+from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
+from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
+
+if TYPE_CHECKING:
+    from oncall_tui.ui.app import OncallApp
+
+# (binding id, key, action, description, shown in footer)
+MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
+    ("incident.assign", "a", "assign", "assign", True),
+    ("incident.take", "m", "take", "take", True),
+    ("incident.comment", "c", "comment", "comment", True),
+    ("incident.escalate", "e", "escalate", "escalate", False),
+    ("incident.transition", "t", "transition", "transition", True),
+    ("incident.priority", "p", "priority", "prio", True),
+    ("queue.filter", "slash", "filter", "filter", True),
+    ("queue.sort", "s", "cycle_sort", "sort", False),
+    ("queue.refresh", "r", "refresh", "refresh", False),
+    ("incident.copy_key", "y", "copy_key", "copy key", False),
+    ("incident.copy_url", "Y", "copy_url", "copy URL", False),
+    ("incident.open", "o", "open_url", "open", False),
+]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        *(Binding(key, action, desc, show=show, id=bid) for bid, key, action, desc, show in MAIN_BINDINGS),
+        *(
+            Binding(str(n), f"switch_queue({n - 1})", f"queue {n}", show=False, id=f"queue.switch_{n}")
+            for n in range(1, 10)
+        ),
+        Binding("escape", "clear_filter", "clear filter", show=False, id="queue.clear_filter"),
+    ]
+
+    def __init__(self, first_queue: str) -> None:
+        super().__init__()
+        self.active_queue = first_queue
+
+    @property
+    def oncall(self) -> OncallApp:
+        from oncall_tui.ui.app import OncallApp
+
+        assert isinstance(self.app, OncallApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        ascii_only = self.oncall.ascii_only
+        yield StatusBar(id="status")
+        yield QueueTabs(id="tabs")
+        with Horizontal(id="panes"):
+            yield QueueTable(ascii_only=ascii_only, id="queue")
+            with Vertical(id="side"):
+                yield DetailPane(ascii_only=ascii_only, id="detail")
+                yield ContactsPane(id="contacts")
+        yield Input(placeholder="filter: words in key, summary, status, assignee, service, label", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.oncall
+        table = self.query_one(QueueTable)
+        table.thresholds = app.session.thresholds
+        table.bind_store(app.session.store.get)
+        detail = self.query_one(DetailPane)
+        detail.thresholds = app.session.thresholds
+        detail.tz = app.display_tz
+        self.query_one("#filter", Input).display = False
+        app.session.store.subscribe(self._on_store_diff)
+        self.refresh_chrome()
+        table.focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
+
+    # ---- data in -------------------------------------------------------------------------------------------
+
+    def _on_store_diff(self, diff: StoreDiff) -> None:
+        if diff.queue not in (None, self.active_queue):
+            self.refresh_chrome()
+            return
+        now = self.oncall.now
+        table = self.query_one(QueueTable)
+        if diff.queue is None:
+            table.apply((), diff.updated, (), now)
+        else:
+            table.apply(diff.added, diff.updated, diff.removed, now)
+        selected = table.selected_key
+        if selected is None or selected != self._detail_key() or selected in diff.updated:
+            self.show_detail()
+        self.refresh_chrome()
+
+    def _detail_key(self) -> str | None:
+        incident = self.query_one(DetailPane).incident
+        return incident.key if incident else None
+
+    def show_queue(self, name: str) -> None:
+        self.active_queue = name
+        table = self.query_one(QueueTable)
+        table.show(self.oncall.session.store.keys(name), self.oncall.now)
+        if table.row_count:
+            table.move_cursor(row=0)
+        self.show_detail()
+        self.refresh_chrome()
+
+    def refresh_chrome(self) -> None:
+        app = self.oncall
+        session = app.session
+        state, state_class = app.live_state()
+        self.query_one(StatusBar).render_status(
+            site=app.site_label,
+            user=session.me.display_name if session.me else None,
+            state=state,
+            state_class=state_class,
+            now=app.now,
+            tz=app.display_tz,
+            readonly=session.readonly,
+        )
+        counts = dict(session.counts)
+        counts[self.active_queue] = (
+            self.query_one(QueueTable).row_count
+            if not self.query_one(QueueTable).filter_text
+            else session.store.count(self.active_queue)
+        )
+        self.query_one(QueueTabs).render_tabs([q.name for q in session.queues], counts, self.active_queue)
+
+    def tick(self, now: datetime) -> None:
+        self.query_one(QueueTable).tick(now)
+        self.query_one(DetailPane).tick(now)
+        self.refresh_chrome()
+
+    # ---- selection -------------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def selected(self) -> Incident | None:
+        key = self.query_one(QueueTable).selected_key
+        return self.oncall.session.store.get(key) if key else None
+
+    def show_detail(self) -> None:
+        incident = self.selected()
+        if incident is not None:
+            # The list search carries no description or comments; the detail fetch adds them.
+            detail = self.oncall.details.get(incident.key)
+            stale = detail is not None and detail.updated and incident.updated and detail.updated < incident.updated
+            if detail is None or stale:
+                self.oncall.load_detail(incident.key)
+            if detail is not None:
+                incident = dataclasses.replace(
+                    incident, description_text=detail.description_text, comments=detail.comments
+                )
+        pane = self.query_one(DetailPane)
+        pane.tz = self.oncall.display_tz
+        pane.show(incident, self.oncall.now)
+        contacts = self.query_one(ContactsPane)
+        if incident is None:
+            contacts.update(contacts_text(None, None, {}))
+            return
+        project = incident.key.split("-")[0]
+        cached = self.oncall.project_leads.get(project)
+        if cached is None:
+            contacts.update(contacts_text(incident, None, {}))
+            self.oncall.load_project_leads(project)
+        else:
+            contacts.update(contacts_text(incident, cached[0], cached[1]))
+
+    def _need_incident(self) -> Incident | None:
+        incident = self.selected()
+        if incident is None:
+            self.notify("No incident selected.", severity="warning")
+        return incident
+
+    # ---- actions -----------------------------------------------------------------------------------------------
+
+    def report(self, outcome: Outcome) -> None:
+        self.notify(
+            outcome.message,
+            severity="information" if outcome.ok else "error",
+            markup=False,
+            timeout=4 if outcome.ok else 12,
+        )
+
+    def action_take(self) -> None:
+        incident = self._need_incident()
+        if incident is not None:
+            self._run_take(incident.key)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_take(self, key: str) -> None:
+        self.report(await self.oncall.session.runner.take(key))
+
+    def action_assign(self) -> None:
+        incident = self._need_incident()
+        if incident is None:
+            return
+        key = incident.key
+
+        async def search(query: str) -> list[Person]:
+            try:
+                return await self.oncall.session.client.assignable_users(key, query)
+            except JiraError as exc:
+                self.notify(f"User search failed: {exc.full_text}", severity="error", markup=False)
+                return []
+
+        def chosen(person: Person | None) -> None:
+            if person is not None:
+                self._run_assign(key, person)
+
+        self.app.push_screen(AssignDialog(key, search), chosen)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_assign(self, key: str, person: Person) -> None:
+        self.report(await self.oncall.session.runner.assign(key, person))
+
+    def action_comment(self) -> None:
+        incident = self._need_incident()
+        if incident is None:
+            return
+        key = incident.key
+        drafts = self.oncall.drafts
+
+        def keep(draft: CommentDraft) -> None:
+            drafts[key] = draft
+
+        def chosen(draft: CommentDraft | None) -> None:
+            if draft is not None:
+                drafts[key] = draft
+                self._run_comment(key, draft)
+
+        self.app.push_screen(CommentDialog(key, drafts.get(key), keep), chosen)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_comment(self, key: str, draft: CommentDraft) -> None:
+        outcome = await self.oncall.session.runner.comment(key, draft.text, public=draft.public)
+        if outcome.ok and self.oncall.drafts.get(key) == draft:
+            # Only a sent draft is forgotten; on failure it waits, unchanged, for the next `c`.
+            del self.oncall.drafts[key]
+        elif not outcome.ok:
+            outcome = Outcome(
+                outcome.key, False, outcome.message + "\nYour text is kept: press c to retry.", outcome.error
+            )
+        self.report(outcome)
+
+    def action_transition(self) -> None:
+        incident = self._need_incident()
+        if incident is not None:
+            self._run_transition(incident.key)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_transition(self, key: str) -> None:
+        try:
+            options: list[TransitionOption] = list(await self.oncall.session.client.transitions(key))
+        except JiraError as exc:
+            self.notify(f"Could not load transitions of {key}: {exc.full_text}", severity="error", markup=False)
+            return
+        picked = await self.app.push_screen_wait(
+            PickDialog(f"Transition {key}", [(o.id, transition_label(o)) for o in options])
+        )
+        chosen = next((o for o in options if o.id == picked), None)
+        if chosen is None:
+            return
+        resolution: FieldChoice | None = None
+        choices = resolution_choices(chosen)
+        if any(f.id == "resolution" and f.required for f in chosen.fields) and choices:
+            res_id = await self.app.push_screen_wait(
+                PickDialog(f"Resolution for {key}", [(c.id or c.name, c.name) for c in choices])
+            )
+            if res_id is None:
+                return
+            resolution = next(c for c in choices if (c.id or c.name) == res_id)
+        self.report(await self.oncall.session.runner.transition(key, chosen, resolution=resolution))
+
+    def action_priority(self) -> None:
+        incident = self._need_incident()
+        if incident is not None:
+            self._run_priority(incident.key)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_priority(self, key: str) -> None:
+        try:
+            priorities = await self.oncall.priorities()
+        except JiraError as exc:
+            self.notify(f"Could not load priorities: {exc.full_text}", severity="error", markup=False)
+            return
+        chosen = await self.app.push_screen_wait(PickDialog(f"Priority of {key}", priorities))
+        if chosen is None:
+            return
+        choice = FieldChoice(name=dict(priorities)[chosen], id=chosen)
+        self.report(await self.oncall.session.runner.set_priority(key, choice))
+
+    def action_escalate(self) -> None:
+        self.notify(
+            "Escalation through JSM Ops arrives with the escalation feature; the contacts pane shows "
+            "who Jira names as responsible.",
+            markup=False,
+        )
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        table = self.query_one(QueueTable)
+        table.filter_text = event.value.strip()
+        table.show(self.oncall.session.store.keys(self.active_queue), self.oncall.now)
+        self.show_detail()
+        self.refresh_chrome()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(QueueTable).focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display or field.value:
+            field.value = ""
+            field.display = False
+            self.query_one(QueueTable).focus()
+
+    def action_cycle_sort(self) -> None:
+        table = self.query_one(QueueTable)
+        table.sort_mode = SORTS[(SORTS.index(table.sort_mode) + 1) % len(SORTS)]
+        table.resort(self.oncall.now)
+        self.notify(f"Sorted by {table.sort_mode}", timeout=2)
+
+    def action_refresh(self) -> None:
+        self.oncall.poll_now(full=True)
+
+    def action_switch_queue(self, index: int) -> None:
+        queues = self.oncall.session.queues
+        if 0 <= index < len(queues) and queues[index].name != self.active_queue:
+            self.show_queue(queues[index].name)
+            self.oncall.poll_now()
+
+    def action_copy_key(self) -> None:
+        incident = self._need_incident()
+        if incident is not None:
+            self.app.copy_to_clipboard(incident.key)
+            self.notify(f"Copied {incident.key}", timeout=2, markup=False)
+
+    def action_copy_url(self) -> None:
+        incident = self._need_incident()
+        if incident is not None and incident.url:
+            self.app.copy_to_clipboard(incident.url)
+            self.notify(f"Copied {incident.url}", timeout=3, markup=False)
+
+    def action_open_url(self) -> None:
+        incident = self._need_incident()
+        if incident is not None and incident.url:
+            # Over SSH a browser on the jump host helps nobody: show the link (the key in the detail pane is an
+            # OSC 8 hyperlink too) and copy it via OSC 52 to the engineer's own clipboard.
+            self.app.copy_to_clipboard(incident.url)
+            self.notify(f"{incident.url}\n(copied to your clipboard)", timeout=8, markup=False)
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        lines = [(key if key != "slash" else "/", desc) for _, key, _, desc, _ in MAIN_BINDINGS]
+        lines += [("1-9", "switch queue"), ("?", "help"), ("q", "quit"), ("ctrl+p", "command palette")]
+        return lines
+
+    def show_help(self) -> None:
+        self.app.push_screen(HelpDialog(self.help_lines()))

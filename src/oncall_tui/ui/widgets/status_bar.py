@@ -1,0 +1,73 @@
+"""The top line: site, user, live state and the clock; and the queue tabs with live counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+from oncall_tui.domain.text import sanitize_line
+
+
+def live_state(last_ok: datetime | None, now: datetime, interval: float, offline: bool) -> tuple[str, str]:
+    """("● live · updated 3 s ago" | "◌ stale · …" | "✖ offline · …", css class)."""
+    if last_ok is None:
+        return ("○ connecting…", "-connecting") if not offline else ("✖ offline", "-offline")
+    ago = max(0, int((now - last_ok).total_seconds()))
+    when = f"updated {ago} s ago" if ago < 120 else f"updated {ago // 60} min ago"
+    if offline:
+        return f"✖ offline · {when}", "-offline"
+    if ago > max(3 * interval, 45):
+        return f"◌ stale · {when}", "-stale"
+    return f"● live · {when}", "-live"
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def render_status(
+        self,
+        *,
+        site: str,
+        user: str | None,
+        state: str,
+        state_class: str,
+        now: datetime,
+        tz: ZoneInfo | None,
+        readonly: bool,
+    ) -> None:
+        text = Text()
+        text.append("oncall-tui", style=Style(bold=True))
+        text.append(f" · {sanitize_line(site)}")
+        if user:
+            text.append(f" · {sanitize_line(user)}")
+        if readonly:
+            text.append(" · read-only", style=Style(bold=True))
+        text.append(f" · {state}")
+        clock = now.astimezone(tz).strftime("%H:%M %Z")
+        width = max(self.size.width - 2, 0)
+        pad = width - len(text.plain) - len(clock)
+        text.append(" " * max(pad, 1) + clock)
+        for cls in ("-live", "-stale", "-offline", "-connecting"):
+            self.set_class(cls == state_class, cls)
+        self.update(text)
+
+
+class QueueTabs(Static):
+    DEFAULT_CSS = """
+    QueueTabs { height: 1; padding: 0 1; }
+    """
+
+    def render_tabs(self, names: list[str], counts: dict[str, int], active: str) -> None:
+        text = Text()
+        for i, name in enumerate(names, start=1):
+            count = counts.get(name)
+            label = f"[{i} {sanitize_line(name)}{'' if count is None else f' {count}'}]"
+            text.append(label, style=Style(reverse=True, bold=True) if name == active else Style())
+            text.append(" ")
+        self.update(text)

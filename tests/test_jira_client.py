@@ -308,11 +308,17 @@ async def test_assignable_users_search(site: SimServer) -> None:
     issue = _unassigned_open(state)
     agent = next(u for u in state.users.values() if u.agent and u.active)
     customer = next(u for u in state.users.values() if not u.agent)
-    async with make_client(site) as jira:
-        found = await jira.assignable_users(issue.key, agent.display_name.split()[0][:3])
+    recorder = Recorder()
+    prefix = agent.display_name.split()[0][:3]
+    async with make_client(site, recorder=recorder) as jira:
+        found = await jira.assignable_users(issue.key, prefix)
         everyone = await jira.assignable_users(issue.key, "", max_results=1000)
+    cloud = site.login().flavour == "cloud"
+    # Cloud searches by `query`; Data Center by `username`.
+    sent = recorder.calls("GET", "/user/assignable/search")[0].url.params
+    assert sent["issueKey"] == issue.key and sent["query" if cloud else "username"] == prefix
     ids = {p.id for p in found}
-    assert (agent.account_id if site.login().flavour == "cloud" else agent.username) in ids
+    assert (agent.account_id if cloud else agent.username) in ids
     all_ids = {p.id for p in everyone}
     assert customer.account_id not in all_ids and customer.username not in all_ids
 

@@ -82,16 +82,42 @@ def basic(email: str, token: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()}
 
 
+class Site:
+    """A Cloud simulator shared by this module's writing tests: each test claims issues no other test uses."""
+
+    def __init__(self, server: SimServer, client: httpx.Client) -> None:
+        self.server = server
+        self.state = server.state
+        self.api = client
+        self._taken: set[str] = set()
+
+    def claim(self, wanted: Callable[[Issue], bool], what: str) -> Issue:
+        issue = pick(self.state, lambda i: i.key not in self._taken and wanted(i), what)
+        self._taken.add(issue.key)
+        return issue
+
+    def any_issue(self) -> str:
+        return self.claim(lambda i: i.project_key == "OPS", "unclaimed OPS issue").key
+
+
 @pytest.fixture(scope="module")
-def dc_ro() -> Iterator[SimServer]:
+def site() -> Iterator[Site]:
+    server = start_sim()
+    with http_client(server) as client:
+        yield Site(server, client)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dc_shared() -> Iterator[SimServer]:
     server = start_sim(flavour="datacenter")
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def dc_api_ro(dc_ro: SimServer) -> Iterator[httpx.Client]:
-    with http_client(dc_ro) as client:
+def dc_api_shared(dc_shared: SimServer) -> Iterator[httpx.Client]:
+    with http_client(dc_shared) as client:
         yield client
 
 
@@ -105,8 +131,8 @@ def test_server_info_is_anonymous_and_says_cloud(sim_ro: SimServer) -> None:
     assert body["versionNumbers"][0] >= 1000
 
 
-def test_server_info_on_data_center_says_server(dc_ro: SimServer) -> None:
-    body = ok(httpx.get(f"{dc_ro.url}{V2}/serverInfo", timeout=10))
+def test_server_info_on_data_center_says_server(dc_shared: SimServer) -> None:
+    body = ok(httpx.get(f"{dc_shared.url}{V2}/serverInfo", timeout=10))
     assert body["deploymentType"] == "Server"
     assert body["versionNumbers"][:2] == [int(p) for p in body["version"].split(".")[:2]]
 
@@ -120,15 +146,15 @@ def test_myself_on_cloud_has_an_account_id(sim_ro: SimServer, api_ro: httpx.Clie
     assert ok(api_ro.get(f"{V2}/myself"))["accountId"] == me["accountId"]
 
 
-def test_myself_on_data_center_has_name_and_key(dc_ro: SimServer, dc_api_ro: httpx.Client) -> None:
-    me = ok(dc_api_ro.get(f"{V2}/myself"))
-    assert me["name"] == me["key"] == dc_ro.login().username
+def test_myself_on_data_center_has_name_and_key(dc_shared: SimServer, dc_api_shared: httpx.Client) -> None:
+    me = ok(dc_api_shared.get(f"{V2}/myself"))
+    assert me["name"] == me["key"] == dc_shared.login().username
     assert "accountId" not in me
 
 
-def test_data_center_has_no_rest_v3(dc_api_ro: httpx.Client) -> None:
+def test_data_center_has_no_rest_v3(dc_api_shared: httpx.Client) -> None:
     for path in ("/myself", "/serverInfo", "/search/jql", "/issue/OPS-1"):
-        assert dc_api_ro.get(V3 + path).status_code == 404, path
+        assert dc_api_shared.get(V3 + path).status_code == 404, path
 
 
 def test_sla_fields_are_found_by_their_schema(sim_ro: SimServer, api_ro: httpx.Client) -> None:
@@ -180,13 +206,6 @@ def test_mypermissions(api_ro: httpx.Client) -> None:
     assert "FLY" in bad["errorMessages"][0]
 
 
-def test_mypermissions_reports_denied_permissions(api: httpx.Client) -> None:
-    assert api.post("/_sim/permissions", json={"deny": ["EDIT_ISSUES", "ADD_COMMENTS"]}).status_code == 200
-    body = ok(api.get(f"{V3}/mypermissions", params={"permissions": "EDIT_ISSUES,ADD_COMMENTS,ASSIGN_ISSUES"}))
-    have = {key: p["havePermission"] for key, p in body["permissions"].items()}
-    assert have == {"EDIT_ISSUES": False, "ADD_COMMENTS": False, "ASSIGN_ISSUES": True}
-
-
 def test_project(sim_ro: SimServer, api_ro: httpx.Client) -> None:
     body = ok(api_ro.get(f"{V3}/project/OPS"))
     project = sim_ro.state.projects["OPS"]
@@ -236,51 +255,55 @@ def _priority_of(client: httpx.Client, key: str) -> str:
     return str(fields["priority"]["name"])
 
 
-def test_edit_priority_by_id_by_name_and_by_update(sim: SimServer, api: httpx.Client) -> None:
-    by_name = {p.name: p.id for p in sim.state.priorities.values()}
-    ok(api.put(f"{V3}/issue/OPS-5", json={"fields": {"priority": {"id": by_name["Lowest"]}}}), 204)
-    assert _priority_of(api, "OPS-5") == "Lowest"
-    ok(api.put(f"{V3}/issue/OPS-5", json={"fields": {"priority": {"name": "Highest"}}}), 204)
-    assert _priority_of(api, "OPS-5") == "Highest"
-    ok(api.put(f"{V2}/issue/OPS-5", json={"update": {"priority": [{"set": {"name": "Low"}}]}}), 204)
-    assert _priority_of(api, "OPS-5") == "Low"
-    body = jira_error(api.put(f"{V3}/issue/OPS-5", json={"fields": {"priority": {"name": "Urgentest"}}}), 400)
+def test_edit_priority_by_id_by_name_and_by_update(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    by_name = {p.name: p.id for p in site.state.priorities.values()}
+    ok(api.put(f"{V3}/issue/{key}", json={"fields": {"priority": {"id": by_name["Lowest"]}}}), 204)
+    assert _priority_of(api, key) == "Lowest"
+    ok(api.put(f"{V3}/issue/{key}", json={"fields": {"priority": {"name": "Highest"}}}), 204)
+    assert _priority_of(api, key) == "Highest"
+    ok(api.put(f"{V2}/issue/{key}", json={"update": {"priority": [{"set": {"name": "Low"}}]}}), 204)
+    assert _priority_of(api, key) == "Low"
+    body = jira_error(api.put(f"{V3}/issue/{key}", json={"fields": {"priority": {"name": "Urgentest"}}}), 400)
     assert "priority" in body["errors"]
-    assert _priority_of(api, "OPS-5") == "Low"
+    assert _priority_of(api, key) == "Low"
 
 
-def test_edit_labels_set_add_remove(api: httpx.Client) -> None:
-    ok(api.put(f"{V3}/issue/OPS-6", json={"fields": {"labels": ["alpha", "beta"]}}), 204)
-    assert sim_view(api, "OPS-6")["labels"] == ["alpha", "beta"]
+def test_edit_labels_set_add_remove(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    ok(api.put(f"{V3}/issue/{key}", json={"fields": {"labels": ["alpha", "beta"]}}), 204)
+    assert sim_view(api, key)["labels"] == ["alpha", "beta"]
     update = {"labels": [{"add": "gamma"}, {"remove": "alpha"}]}
-    ok(api.put(f"{V3}/issue/OPS-6", json={"update": update}), 204)
-    assert sim_view(api, "OPS-6")["labels"] == ["beta", "gamma"]
-    ok(api.put(f"{V3}/issue/OPS-6", json={"update": {"labels": [{"set": ["delta"]}]}}), 204)
-    fields = ok(api.get(f"{V3}/issue/OPS-6", params={"fields": "labels"}))["fields"]
+    ok(api.put(f"{V3}/issue/{key}", json={"update": update}), 204)
+    assert sim_view(api, key)["labels"] == ["beta", "gamma"]
+    ok(api.put(f"{V3}/issue/{key}", json={"update": {"labels": [{"set": ["delta"]}]}}), 204)
+    fields = ok(api.get(f"{V3}/issue/{key}", params={"fields": "labels"}))["fields"]
     assert fields["labels"] == ["delta"]
 
 
-def test_edit_refuses_unknown_fields_and_changes_nothing_on_error(api: httpx.Client) -> None:
-    before = sim_view(api, "OPS-7")
-    body = jira_error(api.put(f"{V3}/issue/OPS-7", json={"fields": {"customfield_99999": "x"}}), 400)
+def test_edit_refuses_unknown_fields_and_changes_nothing_on_error(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    before = sim_view(api, key)
+    body = jira_error(api.put(f"{V3}/issue/{key}", json={"fields": {"customfield_99999": "x"}}), 400)
     assert "customfield_99999" in body["errors"]
-    # A valid priority beside an invalid label: Jira refuses the whole edit.
-    edit = {"fields": {"priority": {"name": "Lowest"}}, "update": {"labels": [{"add": "has space"}]}}
-    assert "labels" in jira_error(api.put(f"{V3}/issue/OPS-7", json=edit), 400)["errors"]
-    after = sim_view(api, "OPS-7")
-    assert (after["priority"], after["labels"], after["updated"]) == (
-        before["priority"],
-        before["labels"],
-        before["updated"],
-    )
+    # A valid priority (and summary) beside an invalid label: Jira refuses the whole edit.
+    other = "Lowest" if before["priority"] != "Lowest" else "Highest"
+    edit = {
+        "fields": {"priority": {"name": other}, "summary": "Changed"},
+        "update": {"labels": [{"add": "has space"}]},
+    }
+    assert "labels" in jira_error(api.put(f"{V3}/issue/{key}", json=edit), 400)["errors"]
+    after = sim_view(api, key)
+    assert after == before
 
 
-def test_edit_with_return_issue(api: httpx.Client) -> None:
-    response = api.put(f"{V3}/issue/OPS-8", params={"returnIssue": "true"}, json={"fields": {"summary": "Renamed"}})
+def test_edit_with_return_issue(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    response = api.put(f"{V3}/issue/{key}", params={"returnIssue": "true"}, json={"fields": {"summary": "Renamed"}})
     body = ok(response, 200)
-    assert body["key"] == "OPS-8"
+    assert body["key"] == key
     assert body["fields"]["summary"] == "Renamed"
-    assert sim_view(api, "OPS-8")["summary"] == "Renamed"
+    assert sim_view(api, key)["summary"] == "Renamed"
 
 
 # ---- assignee -----------------------------------------------------------------------------------------------
@@ -292,10 +315,9 @@ def _assignee(client: httpx.Client, key: str, version: str = V3) -> dict[str, An
     return assignee
 
 
-def test_assign_on_cloud(sim: SimServer, api: httpx.Client) -> None:
-    state = sim.state
-    issue = pick(
-        state,
+def test_assign_on_cloud(site: Site) -> None:
+    api, state = site.api, site.state
+    issue = site.claim(
         lambda i: is_open(state, i) and bool(i.component_ids) and i.assignee is not None,
         "open assigned OPS issue with a component",
     )
@@ -314,8 +336,9 @@ def test_assign_on_cloud(sim: SimServer, api: httpx.Client) -> None:
     assert "assignee" in body["errors"]
 
 
-def test_assign_on_data_center_by_name(dc_sim: SimServer, dc_api: httpx.Client) -> None:
-    state = dc_sim.state
+def test_assign_on_data_center_by_name(dc_shared: SimServer, dc_api_shared: httpx.Client) -> None:
+    # The only write to the module's shared Data Center site.
+    state, dc_api = dc_shared.state, dc_api_shared
     issue = pick(state, lambda i: is_open(state, i), "open OPS issue")
     other = next(u for u in state.users.values() if u.agent and u.active and u.account_id != issue.assignee)
     ok(dc_api.put(f"{V2}/issue/{issue.key}/assignee", json={"name": other.username}), 204)
@@ -328,42 +351,44 @@ def test_assign_on_data_center_by_name(dc_sim: SimServer, dc_api: httpx.Client) 
 # ---- comments -----------------------------------------------------------------------------------------------
 
 
-def test_add_comments_v3_adf_and_v2_text(api: httpx.Client) -> None:
-    created = ok(api.post(f"{V3}/issue/OPS-9/comment", json={"body": adf_doc("Paged the DB team")}), 201)
+def test_add_comments_v3_adf_and_v2_text(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    created = ok(api.post(f"{V3}/issue/{key}/comment", json={"body": adf_doc("Paged the DB team")}), 201)
     assert created["jsdPublic"] is True
-    ok(api.post(f"{V2}/issue/OPS-9/comment", json={"body": "Plain *wiki* text"}), 201)
-    comments = ok(api.get(f"{V3}/issue/OPS-9/comment"))["comments"]
+    ok(api.post(f"{V2}/issue/{key}/comment", json={"body": "Plain *wiki* text"}), 201)
+    comments = ok(api.get(f"{V3}/issue/{key}/comment"))["comments"]
     assert [adf.to_text(c["body"]) for c in comments[-2:]] == ["Paged the DB team", "Plain *wiki* text"]
     assert comments[-2]["id"] == created["id"]
-    v2 = ok(api.get(f"{V2}/issue/OPS-9/comment"))["comments"]
+    v2 = ok(api.get(f"{V2}/issue/{key}/comment"))["comments"]
     assert v2[-1]["body"] == "Plain *wiki* text"
 
 
-def test_comment_body_must_match_the_api_version(api: httpx.Client) -> None:
-    before = len(sim_view(api, "OPS-9")["comments"])
-    assert "comment" in jira_error(api.post(f"{V3}/issue/OPS-9/comment", json={"body": "text"}), 400)["errors"]
-    jira_error(api.post(f"{V2}/issue/OPS-9/comment", json={"body": adf_doc("x")}), 400)
-    jira_error(api.post(f"{V3}/issue/OPS-9/comment", json={"body": {"type": "doc", "version": 1, "content": []}}), 400)
-    assert len(sim_view(api, "OPS-9")["comments"]) == before
+def test_comment_body_must_match_the_api_version(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    before = len(sim_view(api, key)["comments"])
+    assert "comment" in jira_error(api.post(f"{V3}/issue/{key}/comment", json={"body": "text"}), 400)["errors"]
+    jira_error(api.post(f"{V2}/issue/{key}/comment", json={"body": adf_doc("x")}), 400)
+    jira_error(api.post(f"{V3}/issue/{key}/comment", json={"body": {"type": "doc", "version": 1, "content": []}}), 400)
+    assert len(sim_view(api, key)["comments"]) == before
 
 
-def test_internal_comment_via_property(api: httpx.Client) -> None:
+def test_internal_comment_via_property(site: Site) -> None:
+    api, key = site.api, site.any_issue()
     internal = [{"key": "sd.public.comment", "value": {"internal": True}}]
-    created = ok(
-        api.post(f"{V3}/issue/OPS-10/comment", json={"body": adf_doc("Internal"), "properties": internal}), 201
-    )
+    created = ok(api.post(f"{V3}/issue/{key}/comment", json={"body": adf_doc("Internal"), "properties": internal}), 201)
     assert created["jsdPublic"] is False
-    ok(api.post(f"{V2}/issue/OPS-10/comment", json={"body": "Internal too", "properties": internal}), 201)
-    assert [c["public"] for c in sim_view(api, "OPS-10")["comments"][-2:]] == [False, False]
-    listed = ok(api.get(f"{V3}/issue/OPS-10/comment", params={"expand": "properties"}))["comments"]
+    ok(api.post(f"{V2}/issue/{key}/comment", json={"body": "Internal too", "properties": internal}), 201)
+    assert [c["public"] for c in sim_view(api, key)["comments"][-2:]] == [False, False]
+    listed = ok(api.get(f"{V3}/issue/{key}/comment", params={"expand": "properties"}))["comments"]
     assert listed[-1]["properties"] == internal
     assert listed[-1]["jsdPublic"] is False
-    plain = ok(api.get(f"{V3}/issue/OPS-10/comment"))["comments"]
+    plain = ok(api.get(f"{V3}/issue/{key}/comment"))["comments"]
     assert "properties" not in plain[-1]
 
 
-def test_comments_order_and_paging(sim: SimServer, api: httpx.Client) -> None:
-    issue = pick(sim.state, lambda i: len(i.comments) >= 3, "issue with three comments")
+def test_comments_order_and_paging(sim_ro: SimServer, api_ro: httpx.Client) -> None:
+    api = api_ro
+    issue = pick(sim_ro.state, lambda i: len(i.comments) >= 3, "issue with three comments")
     all_comments = ok(api.get(f"{V3}/issue/{issue.key}/comment"))
     ids = [c["id"] for c in all_comments["comments"]]
     assert all_comments["total"] == len(ids) >= 3
@@ -396,9 +421,9 @@ def test_transition_fields_show_resolution_required_on_resolve(api_ro: httpx.Cli
     assert all("fields" not in t for t in without)
 
 
-def test_resolve_needs_a_resolution_and_can_comment(sim: SimServer, api: httpx.Client) -> None:
-    state = sim.state
-    issue = pick(state, lambda i: is_open(state, i), "open OPS issue")
+def test_resolve_needs_a_resolution_and_can_comment(site: Site) -> None:
+    api, state = site.api, site.state
+    issue = site.claim(lambda i: is_open(state, i), "open OPS issue")
     transitions = ok(api.get(f"{V3}/issue/{issue.key}/transitions"))["transitions"]
     resolve = next(t["id"] for t in transitions if t["name"] == "Resolve")
     body = jira_error(api.post(f"{V3}/issue/{issue.key}/transitions", json={"transition": {"id": resolve}}), 400)
@@ -416,9 +441,9 @@ def test_resolve_needs_a_resolution_and_can_comment(sim: SimServer, api: httpx.C
     assert adf.to_text(fields["comment"]["comments"][-1]["body"]) == "Rolled back CRM 2.15.0"
 
 
-def test_transition_with_v2_comment_and_invalid_ids(sim: SimServer, api: httpx.Client) -> None:
-    state = sim.state
-    issue = pick(state, lambda i: is_open(state, i) and state.statuses[i.status_id].name == "Open", "Open issue")
+def test_transition_with_v2_comment_and_invalid_ids(site: Site) -> None:
+    api, state = site.api, site.state
+    issue = site.claim(lambda i: state.statuses[i.status_id].name == "Open", "issue in status Open")
     body = jira_error(api.post(f"{V3}/issue/{issue.key}/transitions", json={"transition": {"id": "999"}}), 400)
     assert "999" in body["errorMessages"][0]
     jira_error(api.post(f"{V3}/issue/{issue.key}/transitions", json={"fields": {}}), 400)
@@ -457,25 +482,26 @@ def test_user_lookup(sim_ro: SimServer, api_ro: httpx.Client) -> None:
     jira_error(api_ro.get(f"{V3}/user", params={"accountId": "000000000000000000000000"}), 404)
 
 
-def test_user_lookup_on_data_center(dc_api_ro: httpx.Client) -> None:
-    assert ok(dc_api_ro.get(f"{V2}/user", params={"username": "jweiss"}))["displayName"] == "Jürgen Weiß"
-    jira_error(dc_api_ro.get(f"{V2}/user", params={"username": "nobody"}), 404)
+def test_user_lookup_on_data_center(dc_api_shared: httpx.Client) -> None:
+    assert ok(dc_api_shared.get(f"{V2}/user", params={"username": "jweiss"}))["displayName"] == "Jürgen Weiß"
+    jira_error(dc_api_shared.get(f"{V2}/user", params={"username": "nobody"}), 404)
 
 
 # ---- issue properties ----------------------------------------------------------------------------------------
 
 
-def test_issue_property_lifecycle(api: httpx.Client) -> None:
-    path = f"{V3}/issue/OPS-11/properties/oncall.triage"
+def test_issue_property_lifecycle(site: Site) -> None:
+    api, key = site.api, site.any_issue()
+    path = f"{V3}/issue/{key}/properties/oncall.triage"
     ok(api.put(path, json={"step": 1}), 201)
     ok(api.put(path, json={"step": 2}), 200)
     assert ok(api.get(path)) == {"key": "oncall.triage", "value": {"step": 2}}
-    assert sim_view(api, "OPS-11")["properties"] == {"oncall.triage": {"step": 2}}
-    keys = ok(api.get(f"{V3}/issue/OPS-11/properties"))["keys"]
+    assert sim_view(api, key)["properties"] == {"oncall.triage": {"step": 2}}
+    keys = ok(api.get(f"{V3}/issue/{key}/properties"))["keys"]
     assert [k["key"] for k in keys] == ["oncall.triage"]
     ok(api.delete(path), 204)
     assert "oncall.triage" in jira_error(api.get(path), 404)["errorMessages"][0]
-    assert ok(api.get(f"{V3}/issue/OPS-11/properties"))["keys"] == []
+    assert ok(api.get(f"{V3}/issue/{key}/properties"))["keys"] == []
     jira_error(api.delete(path), 404)
 
 
@@ -498,30 +524,42 @@ def test_cloud_rejects_missing_wrong_and_bearer_credentials(sim_ro: SimServer) -
     ok(httpx.get(f"{sim_ro.url}{V3}/myself", headers=basic(login.email.upper(), login.token), timeout=10))
 
 
-def test_data_center_rejects_basic_and_wrong_tokens(dc_ro: SimServer) -> None:
-    login = dc_ro.login()
+def test_data_center_rejects_basic_and_wrong_tokens(dc_shared: SimServer) -> None:
+    login = dc_shared.login()
     for headers in ({}, basic(login.email, login.token), {"Authorization": "Bearer wrong"}):
-        response = httpx.get(f"{dc_ro.url}{V2}/myself", headers=headers, timeout=10)
+        response = httpx.get(f"{dc_shared.url}{V2}/myself", headers=headers, timeout=10)
         jira_error(response, 401)
         assert response.headers["www-authenticate"].startswith("Bearer"), headers
 
 
 WRITES: list[tuple[str, str, str, Any]] = [
-    ("EDIT_ISSUES", "PUT", f"{V3}/issue/OPS-12", {"fields": {"labels": ["x"]}}),
-    ("ASSIGN_ISSUES", "PUT", f"{V3}/issue/OPS-12/assignee", {"accountId": None}),
-    ("ADD_COMMENTS", "POST", f"{V3}/issue/OPS-12/comment", {"body": adf_doc("hi")}),
-    ("TRANSITION_ISSUES", "POST", f"{V3}/issue/OPS-12/transitions", {"transition": {"id": "81"}}),
-    ("EDIT_ISSUES", "PUT", f"{V3}/issue/OPS-12/properties/p", {"v": 1}),
-    ("EDIT_ISSUES", "DELETE", f"{V3}/issue/OPS-12/properties/p", None),
+    ("EDIT_ISSUES", "PUT", "", {"fields": {"labels": ["x"]}}),
+    ("ASSIGN_ISSUES", "PUT", "/assignee", {"accountId": None}),
+    ("ADD_COMMENTS", "POST", "/comment", {"body": adf_doc("hi")}),
+    ("TRANSITION_ISSUES", "POST", "/transitions", {"transition": {"id": "11"}}),
+    ("EDIT_ISSUES", "PUT", "/properties/p", {"v": 1}),
+    ("EDIT_ISSUES", "DELETE", "/properties/p", None),
 ]
 
 
 def test_each_write_is_forbidden_without_its_permission(sim: SimServer, api: httpx.Client) -> None:
-    api.put(f"{V3}/issue/OPS-12/properties/p", json={"v": 0}).raise_for_status()
-    before = sim_view(api, "OPS-12")
-    for permission, method, path, body in WRITES:
+    state = sim.state
+    key = pick(state, lambda i: state.statuses[i.status_id].name == "Open" and i.assignee is not None, "Open issue").key
+    ok(api.put(f"{V3}/issue/{key}/properties/p", json={"v": 0}), 201)
+    before = sim_view(api, key)
+    denied = sorted({p for p, *_ in WRITES})
+    assert api.post("/_sim/permissions", json={"deny": denied}).status_code == 200
+    query = {"permissions": ",".join([*denied, "BROWSE_PROJECTS"])}
+    have = {k: p["havePermission"] for k, p in ok(api.get(f"{V3}/mypermissions", params=query))["permissions"].items()}
+    assert have == {**dict.fromkeys(denied, False), "BROWSE_PROJECTS": True}
+    for permission, method, suffix, body in WRITES:
         assert api.post("/_sim/permissions", json={"deny": [permission]}).status_code == 200
-        response = api.request(method, path, json=body)
-        error = jira_error(response, 403)
-        assert error["errorMessages"] and "permission" in error["errorMessages"][0], (method, path)
-    assert sim_view(api, "OPS-12") == before
+        error = jira_error(api.request(method, f"{V3}/issue/{key}{suffix}", json=body), 403)
+        assert "permission" in error["errorMessages"][0], (method, suffix)
+    assert sim_view(api, key) == before
+    # The same writes go through once allowed again: the 403s were the permissions' doing.
+    assert api.post("/_sim/permissions", json={"deny": []}).status_code == 200
+    for _, method, suffix, body in WRITES:
+        response = api.request(method, f"{V3}/issue/{key}{suffix}", json=body)
+        assert response.is_success, (method, suffix, response.text)
+        validate_response(response)

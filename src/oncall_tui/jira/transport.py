@@ -410,7 +410,7 @@ class Transport:
 
     def _status_delay(self, status: int, error: JiraError, idempotent: bool, attempt: int) -> float | None:
         # A 429 is refused before Jira does anything, so even a POST may be repeated.
-        if status != 429 and not (status in _RETRY_STATUSES):
+        if status != 429 and not (idempotent and status in _RETRY_STATUSES):
             return None
         announced = error.retry_after if isinstance(error, RateLimited) else None
         if announced is None:

@@ -1,0 +1,64 @@
+"""Layer rules, checked on the source: the headless core never imports Textual, and the simulator shares no
+code with the client (so the two cannot share a mistake)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "oncall_tui"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def modules_of(*parts: str) -> list[Path]:
+    paths: list[Path] = []
+    for part in parts:
+        target = SRC / part
+        paths.extend(sorted(target.rglob("*.py")) if target.is_dir() else [target])
+    return paths
+
+
+def offenders(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    bad = []
+    for path in paths:
+        for module in imported_modules(path):
+            if any(module == f or module.startswith(f + ".") for f in forbidden):
+                bad.append(f"{path.relative_to(SRC)} imports {module}")
+    return bad
+
+
+@pytest.mark.parametrize("layer", ["domain", "jira", "sync", "config.py", "config_schema.py", "config_validate.py"])
+def test_headless_core_never_imports_textual(layer: str) -> None:
+    assert offenders(modules_of(layer), ("textual", "oncall_tui.ui")) == []
+
+
+def test_simulator_shares_no_code_with_the_client() -> None:
+    forbidden = ("oncall_tui.jira", "oncall_tui.ui", "oncall_tui.sync", "oncall_tui.domain", "oncall_tui.config")
+    assert offenders(modules_of("sim"), forbidden) == []
+
+
+def test_client_never_imports_the_simulator() -> None:
+    paths = modules_of("domain", "jira", "sync", "ui", "config.py")
+    assert offenders(paths, ("oncall_tui.sim",)) == []
+
+
+def test_domain_is_pure() -> None:
+    assert offenders(modules_of("domain"), ("httpx", "oncall_tui.jira", "oncall_tui.sync", "asyncio")) == []
+
+
+def test_the_rule_checker_sees_imports(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import textual.app\nfrom oncall_tui.sim import x\n")
+    assert imported_modules(module) == {"textual.app", "oncall_tui.sim"}

@@ -563,3 +563,12 @@ def test_each_write_is_forbidden_without_its_permission(sim: SimServer, api: htt
         response = api.request(method, f"{V3}/issue/{key}{suffix}", json=body)
         assert response.is_success, (method, suffix, response.text)
         validate_response(response)
+
+
+def test_server_info_rejects_wrong_credentials_but_serves_anonymous_callers(sim_ro) -> None:
+    import httpx
+
+    anonymous = httpx.get(f"{sim_ro.url}/rest/api/3/serverInfo", timeout=10)
+    assert anonymous.status_code == 200
+    wrong = httpx.get(f"{sim_ro.url}/rest/api/3/serverInfo", auth=("anna.schmidt@example.com", "nope"), timeout=10)
+    assert wrong.status_code == 401

@@ -91,22 +91,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-after", type=_positive_float, metavar="SECONDS", help="stop by itself after this many seconds"
     )
 
-    init = sub.add_parser("init", help="interactive set-up; writes the config (TOML)")
+    init = sub.add_parser(
+        "init",
+        help="interactive set-up; writes the config (TOML)",
+        description=(
+            "Ask for the Jira URL, deployment, identity and where the API token comes from; test the connection "
+            "and the token; then write the config (mode 0600) to --config PATH or the default path. The token "
+            "itself is never accepted on the command line: point at it with --token-env/--token-file/--token-cmd, "
+            "or paste it when asked (it is then stored in a 0600 file next to the config)."
+        ),
+        epilog="Exit status: 0 written, 1 not written (file exists), 2 missing answer, 3 config problem, "
+        "4 Jira unreachable or credentials refused.",
+    )
     init.add_argument("--url", help="Jira base URL")
-    init.add_argument("--deployment", choices=("cloud", "datacenter", "auto"), default="auto")
+    init.add_argument(
+        "--deployment", choices=("cloud", "datacenter", "auto"), default="auto", help="default: ask the server"
+    )
     init.add_argument("--email", help="your Atlassian account e-mail (Cloud)")
+    init.add_argument("--username", help="your Jira username (Data Center; default: as Jira reports it)")
     init.add_argument("--token-env", metavar="VAR", help="read the token from this environment variable")
     init.add_argument("--token-file", metavar="PATH", help="read the token from this file (mode 0600)")
     init.add_argument("--token-cmd", metavar="CMD", help="read the token from this command's output")
+    init.add_argument("--ca-bundle", metavar="PEM|system", help='CA certificates: a PEM file, or "system" (default)')
+    init.add_argument("--project", metavar="KEY", help="limit the default queues to these project keys (KEY,KEY)")
+    init.add_argument(
+        "--queue-jql", metavar="JQL", action="append", help="a queue's JQL (repeatable; replaces the default queues)"
+    )
+    init.add_argument(
+        "--queue-name", metavar="NAME", action="append", help="the name of the matching --queue-jql (repeatable)"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing config without asking")
     init.add_argument("--non-interactive", action="store_true", help="never prompt; fail on missing answers")
 
-    lst = sub.add_parser("list", help="one-shot queue snapshot with SLA state, for scripts")
+    lst = sub.add_parser(
+        "list",
+        help="one-shot queue snapshot with SLA state, for scripts",
+        description="Print one queue with key, priority, status, assignee, most urgent SLA and summary.",
+        epilog="Exit status: 0 ok, 3 config error (file and key named), 4 Jira unreachable or credentials refused.",
+    )
     lst.add_argument("--queue", metavar="NAME", help="queue name from the config (default: the first)")
     fmt = lst.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="stable JSON (schema in docs/list-json.md)")
     fmt.add_argument("--plain", action="store_true", help="tab-separated, no colours, no headers")
 
-    sub.add_parser("doctor", help="check config, network, TLS, auth, permissions, fields")
+    sub.add_parser(
+        "doctor",
+        help="check config, network, TLS, auth, permissions, fields",
+        description=(
+            "Check, in order: config, API token, DNS, TCP, TLS, proxy, Jira's answer, authentication, "
+            "permissions, JSM agent, SLA fields, each queue's JQL and clock skew; print the fix for each failure."
+        ),
+        epilog="Exit status: 0 all checks passed (warnings allowed), 1 a check failed, 3 the config is missing "
+        "or invalid.",
+    )
 
     report = sub.add_parser("report", help="shift handover report (Markdown)")
     report.add_argument("--since", default="8h", help="period to cover, e.g. 8h, 12h, 1d")
@@ -131,6 +168,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oncall_tui.cli_tui import run_tui
 
             return run_tui(args)
+        if command == "list":
+            from oncall_tui.cli_list import run_list
+
+            return run_list(args)
+        if command == "doctor":
+            from oncall_tui.cli_doctor import run_doctor
+
+            return run_doctor(args)
+        if command == "init":
+            from oncall_tui.cli_init import run_init
+
+            return run_init(args)
         return _not_yet(command)
     except KeyboardInterrupt:
         return 130

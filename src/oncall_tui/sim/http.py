@@ -114,7 +114,9 @@ def endpoint(*, auth: bool = True) -> Callable[[Handler], Handler]:
                 # Data Center has no REST v3: its servlet answers 404 for the whole tree.
                 return json_response({"errorMessages": ["Not found"]}, status=404)
             user = authenticate(request)
-            if auth and user is None:
+            presented = "authorization" in request.headers and not request.url.path.startswith("/_sim/")
+            # Jira rejects bad credentials even on resources that anonymous callers may read.
+            if user is None and (auth or presented):
                 return _unauthorized(state)
             request.state.user = user
             try:

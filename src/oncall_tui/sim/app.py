@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 
 from oncall_tui.sim.faults import FaultMiddleware, Faults
 from oncall_tui.sim.http import json_response
+from oncall_tui.sim.observe import Observer, ObserverMiddleware
 from oncall_tui.sim.state import SimState
 
 
@@ -20,7 +21,7 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
     return json_response({"errorMessages": ["Method not allowed"], "errors": {}}, status=405)
 
 
-def create_app(state: SimState, faults: Faults | None = None) -> Starlette:
+def create_app(state: SimState, faults: Faults | None = None, observer: Observer | None = None) -> Starlette:
     from oncall_tui.sim import routes_control, routes_jsm, routes_ops, routes_platform
 
     routes: list[BaseRoute] = [
@@ -32,5 +33,8 @@ def create_app(state: SimState, faults: Faults | None = None) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.sim = state
     app.state.faults = faults or Faults()
+    if observer is not None:
+        app.add_middleware(ObserverMiddleware, observer=observer)
+    # Added last, so outermost: injected faults never reach the observer.
     app.add_middleware(FaultMiddleware, holder=app.state)
     return app

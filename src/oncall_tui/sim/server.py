@@ -16,6 +16,7 @@ from oncall_tui.sim.app import create_app
 from oncall_tui.sim.clock import SimClock
 from oncall_tui.sim.faults import Faults, parse_faults
 from oncall_tui.sim.model import Flavour
+from oncall_tui.sim.observe import Observer
 from oncall_tui.sim.state import Credentials, SimState
 
 
@@ -63,9 +64,10 @@ class SimServer:
         access_log: bool = False,
         ssl_certfile: str | None = None,
         ssl_keyfile: str | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.state = state
-        self.app = create_app(state, faults if isinstance(faults, Faults) else parse_faults(faults))
+        self.app = create_app(state, faults if isinstance(faults, Faults) else parse_faults(faults), observer)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY for sockets it knows are TCP, and Nagle plus
         # delayed ACKs would add ~40 ms to every response.

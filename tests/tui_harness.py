@@ -101,13 +101,17 @@ def notes(app: OncallApp) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, rounds: int = 200) -> None:
-    """Let the app process messages until `condition` holds (bounded; never sleeps for wall time)."""
-    for _ in range(rounds):
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 15.0) -> None:
+    """Let the app run until `condition` holds. The simulator answers from another thread over real HTTP, so
+    this waits for an event with a bounded deadline; it never sleeps a fixed time to let something happen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if condition():
             return
-        await pilot.pause()
-    raise AssertionError("condition not reached")
+        await pilot.pause(0.01)
+    if condition():
+        return
+    raise AssertionError(f"condition not reached within {timeout:.0f} s")
 
 
 async def started(pilot: Pilot[Any], tui: Tui) -> None:

@@ -4,6 +4,7 @@ a frozen simulator clock and the same frozen clock in the app, so countdowns and
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass

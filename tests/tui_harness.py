@@ -102,7 +102,7 @@ def notes(app: OncallApp) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 15.0) -> None:
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 15.0) -> None:  # noqa: ASYNC109
     """Let the app run until `condition` holds. The simulator answers from another thread over real HTTP, so
     this waits for an event with a bounded deadline; it never sleeps a fixed time to let something happen."""
     deadline = time.monotonic() + timeout

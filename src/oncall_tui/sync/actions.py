@@ -70,6 +70,11 @@ class ActionRunner:
             if token is not None:
                 self.store.rollback(token)
             return Outcome(key, False, f"{description} failed: {exc.full_text}", exc)
+        except BaseException:
+            # Cancelled (the app quitting) or a bug below: never leave an unconfirmed change on screen.
+            if token is not None:
+                self.store.rollback(token)
+            raise
         fresh: Incident | None = None
         try:
             fresh = await self.client.get_issue(key)

@@ -16,15 +16,16 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.people import Person
-from oncall_tui.jira.errors import AuthError, JiraError, NetworkError
+from oncall_tui.jira.errors import AuthError, JiraError, NetworkError, RateLimited
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.format import short_priority
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
+from oncall_tui.ui.workers import notify_worker_error
 
 
 def styles_dir() -> Path:
@@ -74,7 +75,8 @@ class OncallApp(App[None]):
         self._tz_name = time_zone
         self.ascii_only = ascii_only
         self.bell_enabled = bell
-        self._keymap = dict(keymap or {})
+        # Not `_keymap`: that name is Textual's own (the normalised keymap set_keymap() installs).
+        self.user_keymap = dict(keymap or {})
         self.watched = set(watched) | {q.name for q in session.queues if q.watch}
         self.drafts: dict[str, object] = {}
         self.project_leads: dict[str, tuple[Person | None, dict[str, Person]]] = {}
@@ -85,7 +87,13 @@ class OncallApp(App[None]):
         self.last_ok: datetime | None = None
         self.offline = False
         self._last_error: str | None = None
-        self._filled: set[str] = set()
+        self._filled: set[str] = set()  # queues whose table has been filled after their first poll
+        self._known: set[str] = set()  # queues polled at least once: from then on, additions are news
+        self._polling = False
+        self._again: bool | None = None  # a poll asked for while one ran: None, or whether to poll fully
+        self._counting = False
+        self.next_poll_in = poll_seconds
+        self._loading: set[str] = set()  # issue keys (and "project:KEY") being fetched for the side panes
         self.now = clock()
 
     # ---- start-up -------------------------------------------------------------------------------------------
@@ -114,24 +122,20 @@ class OncallApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        # Read the clock again: whoever built the app may have swapped `clock` since __init__ (tests, replays).
+        self.now = self.clock()
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
         self.session.store.subscribe(self._ring_for_new_urgent)
         if self._tick_enabled:
             self.set_interval(1.0, self._tick)
-        self._connect()
 
-    @work(group="poll", exclusive=True, exit_on_error=False)
-    async def _connect(self) -> None:
-        try:
-            await self.session.connect()
-        except JiraError as exc:
-            self._failed(exc)
-            self._poll_timer = self.set_timer(self.poll_seconds, self._connect)
-            return
-        self.main.refresh_chrome()
-        await self._poll(full=True)
-        self._counts()
+    def main_ready(self) -> None:
+        """The main screen is mounted and listens to the store: only now may data arrive.
+
+        Connecting from the app's own on_mount raced the screen's mount; against a fast Jira (the demo's
+        simulator) the first poll landed before the table was bound to the store and the queue stayed empty."""
+        self.poll_now(full=True)
 
     # ---- the one clock ----------------------------------------------------------------------------------------
 
@@ -150,43 +154,86 @@ class OncallApp(App[None]):
         return live_state(self.last_ok, self.now, self.poll_seconds, self.offline)
 
     def poll_now(self, *, full: bool = False) -> None:
-        if self.session.me is None:
-            self._connect()
+        """Poll the active queue now, connecting first if need be.
+
+        A poll in flight is never cancelled (a cancelled httpx request can leak a pool slot, httpx #1461);
+        the new request runs as soon as it is done instead."""
+        if self._polling:
+            self._again = full or bool(self._again)
             return
-        self._poll_worker(full)
-
-    @work(group="poll", exclusive=True, exit_on_error=False)
-    async def _poll_worker(self, full: bool) -> None:
-        await self._poll(full=full)
-
-    async def _poll(self, *, full: bool = False) -> None:
+        self._polling = True
         if self._poll_timer is not None:
             self._poll_timer.stop()
+        self._poll_worker(full)
+
+    @work(group="poll", exit_on_error=False)
+    async def _poll_worker(self, full: bool) -> None:
+        delay = self.poll_seconds
+        connecting = self.session.me is None
+        try:
+            if connecting:
+                await self.session.connect()
+                self.main.refresh_chrome()
+            delay = await self._poll(full=full or connecting)
+            if connecting:
+                self.refresh_counts_now()
+        except JiraError as exc:
+            self._failed(exc)
+        finally:
+            self._polling = False
+            again, self._again = self._again, None
+            if again is not None:
+                self.call_later(self.poll_now, full=again)
+            else:
+                # Re-armed after each poll finishes: polls never overlap or pile up behind a slow Jira.
+                self.next_poll_in = delay
+                self._poll_timer = self.set_timer(delay, self.poll_now)
+            self.main.refresh_chrome()
+
+    async def _poll(self, *, full: bool = False) -> float:
+        """One poll of the active queue; returns the seconds until the next one."""
         queue = self.main.active_queue
         try:
             await self.session.poll(queue, self.clock(), full=full)
+        except RateLimited as exc:
+            self._failed(exc)
+            # Polling again before Jira's Retry-After only earns another 429.
+            return max(self.poll_seconds, exc.retry_after or 0.0)
         except JiraError as exc:
             self._failed(exc)
-        else:
-            self.last_ok = self.clock()
-            self.offline = False
-            self._last_error = None
-            if queue not in self._filled:
-                self._filled.add(queue)
-                self.main.show_queue(queue)
-        finally:
-            # Re-armed after each poll finishes: polls never overlap or pile up behind a slow Jira.
-            self._poll_timer = self.set_timer(self.poll_seconds, self.poll_now)
-            self.main.refresh_chrome()
+            return self.poll_seconds
+        self.last_ok = self.clock()
+        self.offline = False
+        self._last_error = None
+        self._known.add(queue)
+        if queue not in self._filled and queue == self.main.active_queue:
+            self._filled.add(queue)
+            self.main.show_queue(queue)
+        return self.poll_seconds
 
-    @work(group="counts", exclusive=True, exit_on_error=False)
+    def refresh_counts_now(self) -> None:
+        if not self._counting:  # as with polls: never cancel one in flight
+            self._counting = True
+            if self._counts_timer is not None:
+                self._counts_timer.stop()
+            self._counts()
+
+    @work(group="counts", exit_on_error=False)
     async def _counts(self) -> None:
+        active = self.main.active_queue
         try:
-            await self.session.refresh_counts(except_queue=self.main.active_queue)
+            # Watched queues are polled for real, not just counted: a P1 landing in one must ring the bell
+            # while the engineer looks at another queue. Their first poll is the baseline, not news.
+            for spec in self.session.queues:
+                if spec.name in self.watched and spec.name != active:
+                    await self.session.poll(spec.name, self.clock())
+                    self._known.add(spec.name)
+            await self.session.refresh_counts(except_queue=active)
         except JiraError:
             pass  # counts are a nicety; the active queue's poll reports connection problems
         finally:
-            self._counts_timer = self.set_timer(self.counts_seconds, self._counts)
+            self._counting = False
+            self._counts_timer = self.set_timer(self.counts_seconds, self.refresh_counts_now)
             self.main.refresh_chrome()
 
     def _failed(self, exc: JiraError) -> None:
@@ -198,16 +245,12 @@ class OncallApp(App[None]):
             self.notify(text, title="Jira", severity="error", timeout=15, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where an unexpected worker failure becomes a message instead of a crash."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            message = error.full_text if isinstance(error, JiraError) else f"{type(error).__name__}: {error}"
-            self.notify(message, title="Error", severity="error", timeout=15, markup=False)
+        notify_worker_error(self, event)
 
     def _ring_for_new_urgent(self, diff: StoreDiff) -> None:
         if diff.queue is None or not diff.added:
             return
-        if diff.queue not in self._filled:
+        if diff.queue not in self._known:
             return  # the first fill of a queue is not news
         table = self.main.query_one("#queue")
         table.mark_new(diff.added, self.now)  # type: ignore[attr-defined]
@@ -220,6 +263,12 @@ class OncallApp(App[None]):
                 self.notify(f"New {short_priority(incident.priority)}: {key}", severity="warning", markup=False)
                 break
 
+    def key_for(self, binding_id: str, default: str) -> str:
+        """The key a binding answers to now ([keymap] override or default), spelled for people."""
+        keys = self.user_keymap.get(binding_id, default)
+        shown = {"slash": "/", "question_mark": "?"}
+        return ",".join(shown.get(k.strip(), k.strip()) for k in keys.split(","))
+
     # ---- look-ups the dialogs need ----------------------------------------------------------------------
 
     async def priorities(self) -> list[tuple[str, str]]:
@@ -228,12 +277,20 @@ class OncallApp(App[None]):
             self._priorities = [(p.id or p.name, p.name) for p in found]
         return self._priorities
 
-    @work(group="detail", exclusive=True, exit_on_error=False)
+    @work(group="detail", exit_on_error=False)
     async def load_detail(self, key: str) -> None:
+        # Not exclusive: cancelling the previous fetch on every selection change would abort in-flight
+        # requests, and those can leak httpx pool slots (httpx #1461). One fetch per key at a time instead;
+        # the main screen debounces selection changes.
+        if key in self._loading:
+            return
+        self._loading.add(key)
         try:
             incident = await self.session.client.get_issue(key)
         except JiraError:
             return  # the pane keeps showing the list data; the next selection or poll tries again
+        finally:
+            self._loading.discard(key)
         self.details[key] = incident
         if len(self.details) > 200:
             self.details.pop(next(iter(self.details)))
@@ -242,8 +299,10 @@ class OncallApp(App[None]):
 
     @work(group="leads", exit_on_error=False)
     async def load_project_leads(self, project: str) -> None:
-        if project in self.project_leads:
+        # One request per project, however many rows of it are scrolled past while it is under way.
+        if project in self.project_leads or f"project:{project}" in self._loading:
             return
+        self._loading.add(f"project:{project}")
         try:
             info = await self.session.client.project(project)
         except JiraError:
@@ -251,6 +310,8 @@ class OncallApp(App[None]):
         else:
             leads = {c.name: c.lead for c in info.components if c.lead is not None}
             self.project_leads[project] = (info.lead, leads)
+        finally:
+            self._loading.discard(f"project:{project}")
         self.main.show_detail()
 
     # ---- commands -------------------------------------------------------------------------------------------
@@ -261,9 +322,9 @@ class OncallApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main
-        for _, key, action, desc, _ in MAIN_BINDINGS:
+        for binding_id, key, action, desc, _ in MAIN_BINDINGS:
             method = getattr(main, f"action_{action}")
-            shown = "/" if key == "slash" else key
+            shown = self.key_for(binding_id, key)
             yield SystemCommand(f"{desc.capitalize()} ({shown})", f"Incident action: {desc}", method)
         for i, queue in enumerate(self.session.queues):
             yield SystemCommand(

@@ -20,10 +20,12 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from oncall_tui.domain.incident import FieldChoice, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize_line
+from oncall_tui.ui.workers import notify_worker_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,8 @@ class AssignDialog(ModalScreen[Person | None]):
         self._search = search
         self._people: dict[str, Person] = {}
         self._debounce: Timer | None = None
+        self._shown_query: str | None = None  # the query whose results the list shows
+        self._pick_when_ready = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -186,8 +190,32 @@ class AssignDialog(ModalScreen[Person | None]):
             self._debounce.stop()
         self._debounce = self.set_timer(0.25, lambda: self._run_search(event.value))
 
+    def _flush(self) -> bool:
+        """Search for what is typed now if the list shows older results; True when the list is current.
+
+        Without this, enter or ↓ pressed within the debounce acted on the previous query's results and
+        assigned someone the user never saw."""
+        query = self.query_one(Input).value
+        if self._shown_query == query:
+            return True
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        results = self.query_one(OptionList)
+        results.clear_options()
+        results.add_option(Option(Text("Searching…", style=Style(dim=True)), disabled=True))
+        self._shown_query = None
+        self._run_search(query)
+        return False
+
     @on(Input.Submitted)
     def _submitted(self) -> None:
+        if self._flush():
+            self._pick_highlighted()
+        else:
+            self._pick_when_ready = True
+
+    def _pick_highlighted(self) -> None:
         results = self.query_one(OptionList)
         if results.option_count and results.highlighted is not None:
             option = results.get_option_at_index(results.highlighted)
@@ -200,7 +228,9 @@ class AssignDialog(ModalScreen[Person | None]):
         results = self.query_one(OptionList)
         results.clear_options()
         self._people = {p.id: p for p in people}
+        self._shown_query = query
         if not people:
+            self._pick_when_ready = False
             results.add_option(Option(Text("No assignable user matches", style=Style(dim=True)), disabled=True))
             return
         for person in people:
@@ -209,6 +239,9 @@ class AssignDialog(ModalScreen[Person | None]):
                 label.append(f"  {sanitize_line(person.email)}", style=Style(dim=True))
             results.add_option(Option(label, id=person.id))
         results.highlighted = 0
+        if self._pick_when_ready and query == self.query_one(Input).value:
+            self._pick_when_ready = False
+            self._pick_highlighted()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -216,7 +249,11 @@ class AssignDialog(ModalScreen[Person | None]):
         if person is not None:
             self.dismiss(person)
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_worker_error(self, event)
+
     def action_focus_list(self) -> None:
+        self._flush()
         self.query_one(OptionList).focus()
 
     def action_cancel(self) -> None:

@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
+from textual.worker import Worker
 
 from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
 from oncall_tui.domain.people import Person
@@ -31,9 +33,12 @@ from oncall_tui.ui.widgets.contacts import ContactsPane, contacts_text
 from oncall_tui.ui.widgets.detail import DetailPane
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
 from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
+from oncall_tui.ui.workers import notify_worker_error
 
 if TYPE_CHECKING:
     from oncall_tui.ui.app import OncallApp
+
+DETAIL_DEBOUNCE_SECONDS = 0.1
 
 # (binding id, key, action, description, shown in footer)
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
@@ -65,6 +70,7 @@ class MainScreen(Screen[None]):
     def __init__(self, first_queue: str) -> None:
         super().__init__()
         self.active_queue = first_queue
+        self._detail_timer: Timer | None = None
 
     @property
     def oncall(self) -> OncallApp:
@@ -97,6 +103,7 @@ class MainScreen(Screen[None]):
         app.session.store.subscribe(self._on_store_diff)
         self.refresh_chrome()
         table.focus()
+        app.main_ready()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
@@ -104,11 +111,18 @@ class MainScreen(Screen[None]):
     # ---- data in -------------------------------------------------------------------------------------------
 
     def _on_store_diff(self, diff: StoreDiff) -> None:
-        if diff.queue not in (None, self.active_queue):
-            self.refresh_chrome()
-            return
         now = self.oncall.now
         table = self.query_one(QueueTable)
+        if diff.queue not in (None, self.active_queue):
+            # Another queue's poll (a watched queue in the background) may carry a fresher copy of an
+            # incident shown here; the next poll of this queue would find nothing new and never repaint it.
+            shown = [key for key in diff.updated if table.holds(key)]
+            if shown:
+                table.apply((), shown, (), now)
+                if self._detail_key() in shown:
+                    self.show_detail()
+            self.refresh_chrome()
+            return
         if diff.queue is None:
             table.apply((), diff.updated, (), now)
         else:
@@ -174,7 +188,7 @@ class MainScreen(Screen[None]):
             detail = self.oncall.details.get(incident.key)
             stale = detail is not None and detail.updated and incident.updated and detail.updated < incident.updated
             if detail is None or stale:
-                self.oncall.load_detail(incident.key)
+                self._want_detail(incident.key)
             if detail is not None:
                 incident = dataclasses.replace(
                     incident, description_text=detail.description_text, comments=detail.comments
@@ -194,6 +208,16 @@ class MainScreen(Screen[None]):
         else:
             contacts.update(contacts_text(incident, cached[0], cached[1]))
 
+    def _want_detail(self, key: str) -> None:
+        """Fetch the full issue once the selection rests on it, not for every row scrolled past."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_SECONDS, lambda: self._start_detail(key))
+
+    def _start_detail(self, key: str) -> None:
+        if self.query_one(QueueTable).selected_key == key:
+            self.oncall.load_detail(key)
+
     def _need_incident(self) -> Incident | None:
         incident = self.selected()
         if incident is None:
@@ -201,6 +225,10 @@ class MainScreen(Screen[None]):
         return incident
 
     # ---- actions -----------------------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The action workers run on this screen, and worker events do not bubble to the app.
+        notify_worker_error(self, event)
 
     def report(self, outcome: Outcome) -> None:
         self.notify(
@@ -357,6 +385,7 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.oncall.poll_now(full=True)
+        self.oncall.refresh_counts_now()
 
     def action_switch_queue(self, index: int) -> None:
         queues = self.oncall.session.queues
@@ -385,8 +414,13 @@ class MainScreen(Screen[None]):
             self.notify(f"{incident.url}\n(copied to your clipboard)", timeout=8, markup=False)
 
     def help_lines(self) -> list[tuple[str, str]]:
-        lines = [(key if key != "slash" else "/", desc) for _, key, _, desc, _ in MAIN_BINDINGS]
-        lines += [("1-9", "switch queue"), ("?", "help"), ("q", "quit"), ("ctrl+p", "command palette")]
+        lines = [(self.oncall.key_for(bid, key), desc) for bid, key, _, desc, _ in MAIN_BINDINGS]
+        lines += [
+            ("1-9", "switch queue"),
+            (self.oncall.key_for("app.help", "question_mark"), "help"),
+            (self.oncall.key_for("app.quit", "q"), "quit"),
+            ("ctrl+p", "command palette"),
+        ]
         return lines
 
     def show_help(self) -> None:

@@ -18,12 +18,14 @@ from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.ui import format as fmt
 
+# Widths without the cell padding (one column each side). The key is sized to the keys shown (never cut: a
+# truncated key names another issue); the summary takes what the pane has left (the table clips it).
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("key", "Key", 9),
-    ("prio", "P", 3),
-    ("status", "Status", 11),
-    ("assignee", "Assignee", 11),
-    ("sla", "SLA", 8),
+    ("key", "Key", None),
+    ("prio", "P", 2),
+    ("status", "Status", 13),
+    ("assignee", "Assignee", 12),
+    ("sla", "SLA", 9),
     ("age", "Age", 4),
     ("summary", "Summary", None),
 )
@@ -102,6 +104,9 @@ class QueueTable(DataTable[Text]):
     def bind_store(self, lookup: Callable[[str], Incident | None]) -> None:
         self._lookup = lookup
 
+    def holds(self, key: str) -> bool:
+        return key in self._cells
+
     def matches(self, incident: Incident) -> bool:
         if not self.filter_text:
             return True
@@ -139,6 +144,10 @@ class QueueTable(DataTable[Text]):
     def mark_new(self, keys: Iterable[str], now: datetime, seconds: int = 90) -> None:
         for key in keys:
             self._new_until[key] = now + timedelta(seconds=seconds)
+            # The row may already be in (store listeners run in subscription order): restyle it now.
+            incident = self._lookup(key)
+            if key in self._cells and incident is not None:
+                self._update(incident, now)
 
     def show(self, keys: Iterable[str], now: datetime) -> None:
         """Fill the table for a queue (on switching queues or changing the filter)."""

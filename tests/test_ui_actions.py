@@ -1,0 +1,246 @@
+"""Pilot: every incident action from the keyboard, its effect read back from the simulator."""
+
+from __future__ import annotations
+
+from textual.widgets import Static, TextArea
+
+from oncall_tui.ui.screens.dialogs import AssignDialog, CommentDialog, PickDialog
+from oncall_tui.ui.screens.main import MainScreen
+from tests.tui_harness import (
+    choose,
+    notes,
+    option_labels,
+    quiet_tui,
+    select_row,
+    started,
+    switch_to,
+    table,
+    type_text,
+    wait_for,
+)
+
+SIZE = (120, 40)
+
+
+async def test_assign_finds_people_without_typing_umlauts_and_assigns_the_picked_one() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await switch_to(pilot, app, 2, "Unassigned")
+            key = table(app).selected_key
+            assert key is not None
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AssignDialog))
+            await type_text(pilot, "muller")
+            await pilot.press("down")  # to the results; the search for what was typed runs first
+            await wait_for(pilot, lambda: "Zoë Müller" in " ".join(option_labels(app)))
+            assert all("Müller" in label or "Muñoz" in label for label in option_labels(app))
+            await choose(pilot, app, "Zoë Müller")
+            await wait_for(pilot, lambda: tui.issue(key)["assigneeName"] == "Zoë Müller")
+            await wait_for(pilot, lambda: not tui.session.store.has_pending(key))
+            assert tui.session.store.get(key).assignee.display_name == "Zoë Müller"  # type: ignore[union-attr]
+            assert any("done" in n for n in notes(app))
+
+
+async def test_assign_enter_right_after_typing_assigns_the_typed_match_not_a_stale_result() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await switch_to(pilot, app, 2, "Unassigned")
+            key = table(app).selected_key
+            assert key is not None
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AssignDialog) and bool(option_labels(app)))
+            # The list still shows the empty search's results when enter comes before the debounce fires.
+            await type_text(pilot, "zoe\n")
+            await wait_for(pilot, lambda: tui.issue(key)["assigneeName"] is not None)
+            assert tui.issue(key)["assigneeName"] == "Zoë Müller"
+
+
+async def test_comment_is_internal_by_default_and_keeps_its_lines() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = table(app).selected_key
+            assert key is not None
+            before = len(tui.issue(key)["comments"])
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            assert "internal" in app.screen.query_one("#visibility", Static).content.plain  # type: ignore[union-attr]
+            await type_text(pilot, "Pool limit raised\nWatching the graphs")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: len(tui.issue(key)["comments"]) == before + 1)
+            comment = tui.issue(key)["comments"][-1]
+            assert comment["public"] is False
+            assert comment["text"].split("\n") == ["Pool limit raised", "Watching the graphs"]
+            assert key not in app.drafts, "a sent draft is forgotten"
+            body = app.main.query_one("#detail-body", Static)
+            await wait_for(pilot, lambda: "Pool limit raised" in body.content.plain)  # type: ignore[union-attr]
+            latest = body.content.plain.split("Latest comments")[1]  # type: ignore[union-attr]
+            assert "internal" in latest.split("Pool limit raised")[0].splitlines()[-1]
+
+
+async def test_comment_ctrl_t_makes_it_a_public_reply() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = table(app).selected_key
+            assert key is not None
+            before = len(tui.issue(key)["comments"])
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "We are on it")
+            await pilot.press("ctrl+t")
+            visibility = app.screen.query_one("#visibility", Static)
+            assert "PUBLIC" in visibility.content.plain  # type: ignore[union-attr]
+            assert visibility.has_class("-public")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: len(tui.issue(key)["comments"]) == before + 1)
+            comment = tui.issue(key)["comments"][-1]
+            assert comment["public"] is True and comment["text"] == "We are on it"
+
+
+async def test_comment_draft_and_visibility_survive_cancel() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = table(app).selected_key
+            assert key is not None
+            before = len(tui.issue(key)["comments"])
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "half a thought\nsecond line")
+            await pilot.press("ctrl+t", "escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            assert app.screen.query_one(TextArea).text == "half a thought\nsecond line"
+            assert "PUBLIC" in app.screen.query_one("#visibility", Static).content.plain  # type: ignore[union-attr]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            assert len(tui.issue(key)["comments"]) == before, "cancel sends nothing"
+
+
+async def _failed_send_keeps_draft(fault: str) -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = table(app).selected_key
+            assert key is not None
+            before = len(tui.issue(key)["comments"])
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "status update")
+            if fault == "deny":
+                tui.deny("ADD_COMMENTS")
+            else:
+                tui.faults(fault)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: any("kept" in n for n in notes(app)))
+            failure = next(n for n in notes(app) if "kept" in n)
+            assert key in failure and "failed" in failure
+            assert len(tui.issue(key)["comments"]) == before, "nothing was posted"
+            await wait_for(pilot, lambda: not tui.session.store.has_pending(key))
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            assert app.screen.query_one(TextArea).text == "status update"
+            # Jira is back: the kept draft goes out and is forgotten.
+            tui.deny()
+            tui.faults("")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: len(tui.issue(key)["comments"]) == before + 1)
+            assert tui.issue(key)["comments"][-1]["text"] == "status update"
+            await wait_for(pilot, lambda: key not in app.drafts)
+
+
+async def test_comment_draft_survives_permission_denied() -> None:
+    await _failed_send_keeps_draft("deny")
+
+
+async def test_comment_draft_survives_server_error() -> None:
+    await _failed_send_keeps_draft("status=503")
+
+
+async def test_transition_with_resolution_screen() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await select_row(pilot, app, "OPS-38")
+            assert tui.issue("OPS-38")["status"] == "In Progress"
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+            await choose(pilot, app, "Resolve")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog) and "Fixed" in option_labels(app))
+            await choose(pilot, app, "Fixed")
+            await wait_for(pilot, lambda: tui.issue("OPS-38")["status"] == "Resolved")
+            assert tui.issue("OPS-38")["resolution"] == "Fixed"
+            await wait_for(pilot, lambda: not tui.session.store.has_pending("OPS-38"))
+            assert tui.session.store.get("OPS-38").status == "Resolved"  # type: ignore[union-attr]
+
+
+async def test_cancelling_the_resolution_changes_nothing() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await select_row(pilot, app, "OPS-38")
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+            await choose(pilot, app, "Resolve")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog) and "Fixed" in option_labels(app))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            assert tui.issue("OPS-38")["status"] == "In Progress"
+            assert tui.session.store.get("OPS-38").status == "In Progress"  # type: ignore[union-attr]
+
+
+async def test_transition_without_a_screen() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await switch_to(pilot, app, 2, "Unassigned")
+            key = table(app).selected_key
+            assert key is not None and tui.issue(key)["status"] == "Open"
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+            await choose(pilot, app, "Start progress")
+            await wait_for(pilot, lambda: tui.issue(key)["status"] == "In Progress")
+            assert tui.issue(key)["resolution"] is None
+            assert isinstance(app.screen, MainScreen), "no resolution dialog for a transition without one"
+            await wait_for(pilot, lambda: tui.session.store.get(key).status == "In Progress")  # type: ignore[union-attr]
+
+
+async def test_priority_change() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await select_row(pilot, app, "OPS-38")
+            assert tui.issue("OPS-38")["priority"] == "High"
+            await pilot.press("p")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+            await choose(pilot, app, "Highest")
+            await wait_for(pilot, lambda: tui.issue("OPS-38")["priority"] == "Highest")
+            await wait_for(pilot, lambda: not tui.session.store.has_pending("OPS-38"))
+            assert tui.session.store.get("OPS-38").priority == "Highest"  # type: ignore[union-attr]
+            assert table(app).get_row("OPS-38")[1].plain == "P1"
+
+
+async def test_refresh_now_brings_changes_made_elsewhere() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await select_row(pilot, app, "OPS-38")
+            tui.control("POST", "/issues/OPS-38/status", json={"status": "Pending"})
+            await pilot.press("r")
+            await wait_for(pilot, lambda: table(app).get_row("OPS-38")[2].plain == "Pending")
+            assert tui.session.store.get("OPS-38").status == "Pending"  # type: ignore[union-attr]

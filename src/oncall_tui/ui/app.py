@@ -43,6 +43,9 @@ def utc_now() -> datetime:
 class OncallApp(App[None]):
     CSS_PATH = [styles_dir() / "app.tcss"]
     TITLE = "oncall-tui"
+    # Below 110 columns the detail pane moves under the table (styles: `Screen.-narrow`). Textual sets these
+    # classes on every screen, dialogs included.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "quit", id="app.quit"),
         Binding("question_mark", "help", "help", id="app.help"),

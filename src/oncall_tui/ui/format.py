@@ -132,3 +132,12 @@ def short_name(display_name: str | None) -> str:
     if len(parts) < 2:
         return display_name
     return f"{parts[0][0]}. {' '.join(parts[1:])}"
+
+
+def short_status(name: str, width: int = 13) -> str:
+    """Fit a status name into the table column: "Waiting for customer" -> "Wait customer"."""
+    if len(name) <= width:
+        return name
+    if name.lower().startswith("waiting for "):
+        name = "Wait " + name[len("waiting for ") :]
+    return name if len(name) <= width else name[: width - 1] + "…"

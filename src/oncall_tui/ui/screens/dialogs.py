@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
@@ -98,7 +98,8 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
 class PickDialog(ModalScreen[str | None]):
     """A titled list to pick one option by id (transition, priority, resolution)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick.cancel")]
+    # q closes the list instead of reaching the app's quit binding mid-decision.
+    BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="pick.cancel")]
 
     def __init__(self, title: str, options: Sequence[tuple[str, str]] = (), *, loading: bool = False) -> None:
         super().__init__()
@@ -279,7 +280,8 @@ class HelpDialog(ModalScreen[None]):
             "ctrl+p opens the command palette with every action.",
             style=Style(dim=True),
         )
-        with Vertical(id="dialog", classes="dialog"):
+        # Scrollable: at 80x24 the key list is taller than the screen.
+        with VerticalScroll(id="dialog", classes="dialog"):
             yield Static(text)
 
     def action_close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 
 DETAIL_DEBOUNCE_SECONDS = 0.1
 
+# How long after a poll moved the cursor off a departed incident actions ask for a second key press.
+SELECTION_GRACE_SECONDS = 1.5
+
 # (binding id, key, action, description, shown in footer)
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
     ("incident.assign", "a", "assign", "assign", True),
@@ -70,6 +74,8 @@ class MainScreen(Screen[None]):
     def __init__(self, first_queue: str) -> None:
         super().__init__()
         self.active_queue = first_queue
+        self._selection_moved_at = 0.0  # time.monotonic() when a poll moved the cursor off a departed row
+        self._sending_comment: set[str] = set()
         self._detail_timer: Timer | None = None
 
     @property
@@ -105,9 +111,6 @@ class MainScreen(Screen[None]):
         table.focus()
         app.main_ready()
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
-
     # ---- data in -------------------------------------------------------------------------------------------
 
     def _on_store_diff(self, diff: StoreDiff) -> None:
@@ -123,11 +126,18 @@ class MainScreen(Screen[None]):
                     self.show_detail()
             self.refresh_chrome()
             return
+        before = table.selected_key
         if diff.queue is None:
             table.apply((), diff.updated, (), now)
         else:
             table.apply(diff.added, diff.updated, diff.removed, now)
         selected = table.selected_key
+        if before is not None and before != selected and not table.holds(before):
+            # The incident under the cursor left the queue (someone took or resolved it): the cursor now sits
+            # on another one. Say so, and refuse actions for a moment so a key meant for the old row does
+            # not act on the new one.
+            self._selection_moved_at = time.monotonic()
+            self.notify(f"{before} left this queue; the selection moved.", severity="warning", markup=False)
         if selected is None or selected != self._detail_key() or selected in diff.updated:
             self.show_detail()
         self.refresh_chrome()
@@ -222,6 +232,15 @@ class MainScreen(Screen[None]):
         incident = self.selected()
         if incident is None:
             self.notify("No incident selected.", severity="warning")
+            return None
+        if time.monotonic() - self._selection_moved_at < SELECTION_GRACE_SECONDS:
+            self.notify(
+                f"The selection just moved to {incident.key}: press the key again to act on it.",
+                severity="warning",
+                markup=False,
+            )
+            self._selection_moved_at = 0.0
+            return None
         return incident
 
     # ---- actions -----------------------------------------------------------------------------------------------
@@ -275,6 +294,9 @@ class MainScreen(Screen[None]):
         if incident is None:
             return
         key = incident.key
+        if key in self._sending_comment:
+            self.notify(f"A comment on {key} is still being sent.", severity="warning", markup=False)
+            return
         drafts = self.oncall.drafts
 
         def keep(draft: CommentDraft) -> None:
@@ -289,7 +311,11 @@ class MainScreen(Screen[None]):
 
     @work(group="actions", exit_on_error=False)
     async def _run_comment(self, key: str, draft: CommentDraft) -> None:
-        outcome = await self.oncall.session.runner.comment(key, draft.text, public=draft.public)
+        self._sending_comment.add(key)
+        try:
+            outcome = await self.oncall.session.runner.comment(key, draft.text, public=draft.public)
+        finally:
+            self._sending_comment.discard(key)
         if outcome.ok and self.oncall.drafts.get(key) == draft:
             # Only a sent draft is forgotten; on failure it waits, unchanged, for the next `c`.
             del self.oncall.drafts[key]

@@ -26,19 +26,23 @@ def contacts_text(incident: Incident | None, project_lead: Person | None, compon
     for name in services:
         lead = component_leads.get(name)
         if lead is not None:
-            text.append(f"{sanitize_line(name)[:14]:<14} ", style=Style(dim=True))
+            text.append(f"{sanitize_line(name)[:13]:<13} ", style=Style(dim=True))
             text.append(f"{sanitize_line(lead.display_name)}\n")
             any_line = True
     if project_lead is not None:
-        text.append(f"{'Project lead':<14} ", style=Style(dim=True))
+        text.append(f"{'Project lead':<13} ", style=Style(dim=True))
         text.append(f"{sanitize_line(project_lead.display_name)}\n")
         any_line = True
     if not any_line:
         text.append("No lead named in Jira", style=Style(dim=True))
+    # One contact per line, cut with an ellipsis rather than wrapped into the next contact's line.
+    text.no_wrap = True
+    text.overflow = "ellipsis"
     return text
 
 
 class ContactsPane(Static):
     DEFAULT_CSS = """
-    ContactsPane { height: auto; max-height: 10; padding: 0 1; border-top: solid $primary; }
+    ContactsPane { height: auto; max-height: 10; padding: 0 1; border-top: solid $primary;
+                   text-wrap: nowrap; text-overflow: ellipsis; }
     """

@@ -130,7 +130,7 @@ class QueueTable(DataTable[Text]):
         return [
             Text(incident.key, style=key_style),
             Text(fmt.short_priority(incident.priority)),
-            Text(sanitize_line(incident.status) or "—"),
+            Text(fmt.short_status(sanitize_line(incident.status)) or "—"),
             Text(sanitize_line(fmt.short_name(assignee)) if assignee else "—"),
             sla_cell(table_sla(incident, now, self.thresholds), now, self.thresholds, ascii_only=self.ascii_only),
             Text(fmt.age(incident.created, now)),

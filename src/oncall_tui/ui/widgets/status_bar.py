@@ -25,10 +25,32 @@ def live_state(last_ok: datetime | None, now: datetime, interval: float, offline
     return f"● live · {when}", "-live"
 
 
+def compact_state(state: str) -> str:
+    head, _, rest = state.partition(" · ")
+    if rest.startswith("updated "):
+        age = rest.removeprefix("updated ").removesuffix(" ago").replace(" s", "s").replace(" min", "m")
+        return f"{head} {age}"
+    return head
+
+
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
     """
+
+    @staticmethod
+    def _line(site: str, user: str | None, state: str, readonly: bool, *, brand: bool) -> Text:
+        text = Text()
+        if brand:
+            text.append("oncall-tui", style=Style(bold=True))
+            text.append(" · ")
+        text.append(sanitize_line(site))
+        if user:
+            text.append(f" · {sanitize_line(user)}")
+        if readonly:
+            text.append(" · read-only", style=Style(bold=True))
+        text.append(f" · {state}")
+        return text
 
     def render_status(
         self,
@@ -41,18 +63,19 @@ class StatusBar(Static):
         tz: ZoneInfo | None,
         readonly: bool,
     ) -> None:
-        text = Text()
-        text.append("oncall-tui", style=Style(bold=True))
-        text.append(f" · {sanitize_line(site)}")
-        if user:
-            text.append(f" · {sanitize_line(user)}")
-        if readonly:
-            text.append(" · read-only", style=Style(bold=True))
-        text.append(f" · {state}")
         clock = now.astimezone(tz).strftime("%H:%M %Z")
         width = max(self.size.width - 2, 0)
+        text = self._line(site, user, state, readonly, brand=True)
+        if len(text.plain) + 1 + len(clock) > width:
+            # Narrow terminal: drop the brand and shorten the live state ("● live · updated 3 s ago" ->
+            # "● live 3s"), so the clock and the state always fit.
+            text = self._line(site, user, compact_state(state), readonly, brand=False)
         pad = width - len(text.plain) - len(clock)
-        text.append(" " * max(pad, 1) + clock)
+        if pad < 1:
+            text.truncate(max(width - len(clock) - 2, 0))
+            text.append("…")
+            pad = 1
+        text.append(" " * pad + clock)
         for cls in ("-live", "-stale", "-offline", "-connecting"):
             self.set_class(cls == state_class, cls)
         self.update(text)

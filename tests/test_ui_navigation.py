@@ -268,3 +268,21 @@ async def test_q_quits() -> None:
             await pilot.press("q")
             await wait_for(pilot, lambda: app._exit)
         assert app.return_code == 0
+
+
+async def test_ascii_mode_uses_ascii_glyphs_and_borders() -> None:
+    from tests.conftest import start_sim
+    from tests.tui_harness import build_tui, started
+
+    server = start_sim()
+    try:
+        tui = build_tui(server, ascii_only=True)
+        async with tui.app.run_test(size=(120, 40)) as pilot:
+            await started(pilot, tui)
+            table = tui.app.main.query_one("#queue")
+            sla_cells = [table.get_cell(key, "sla").plain for key in table.visible_keys()]
+            assert sla_cells and all(cell.isascii() for cell in sla_cells)
+            side = tui.app.main.query_one("#side")
+            assert side.styles.border_left[0] == "ascii"
+    finally:
+        server.stop()

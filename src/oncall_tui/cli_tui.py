@@ -15,6 +15,12 @@ from typing import Any
 EXIT_CONFIG = 3
 
 
+def utf8_terminal() -> bool:
+    """Whether the terminal can show the SLA glyphs and box drawing (else the ASCII fallbacks are used)."""
+    encoding = (getattr(sys.__stdout__, "encoding", None) or "").lower().replace("-", "")
+    return encoding in ("utf8", "utf8sig")
+
+
 def _session_and_app(
     config: Any, client: Any, *, readonly: bool, mouse: bool, time_zone: str | None
 ) -> tuple[Any, Any]:
@@ -37,7 +43,7 @@ def _session_and_app(
         poll_seconds=config.poll.interval_seconds,
         counts_seconds=config.poll.counts_interval_seconds,
         time_zone=time_zone,
-        ascii_only=config.ui.ascii,
+        ascii_only=config.ui.ascii or not utf8_terminal(),
         bell=config.ui.bell,
         keymap=config.keymap,
     )

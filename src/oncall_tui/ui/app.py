@@ -99,6 +99,15 @@ class OncallApp(App[None]):
         self._loading: set[str] = set()  # issue keys (and "project:KEY") being fetched for the side panes
         self.now = clock()
 
+    @property
+    def ascii_only(self) -> bool:
+        return self.has_class("-ascii")
+
+    @ascii_only.setter
+    def ascii_only(self, value: bool) -> None:
+        # The class switches the stylesheet's borders to ASCII; widgets read the flag for their glyphs.
+        self.set_class(value, "-ascii")
+
     # ---- start-up -------------------------------------------------------------------------------------------
 
     @property

@@ -13,13 +13,14 @@ import math
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from oncall_tui.cli import EXIT_CONFIG, EXIT_JIRA, EXIT_OK, PROG
 from oncall_tui.config import Config, ConfigError, QueueConfig, Secret, find_config_path, load_config, resolve_token
+from oncall_tui.display import ASCII_GLYPHS, GLYPHS, countdown, headline_sla
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
@@ -45,8 +46,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-_URGENT = (SlaState.BREACHED, SlaState.AT_RISK, SlaState.RUNNING)
-_STOPPED = (SlaState.PAUSED, SlaState.OUTSIDE_HOURS)
 _ANSI = {
     SlaState.BREACHED: "31;1",
     SlaState.FAILED: "31",
@@ -56,25 +55,6 @@ _ANSI = {
     SlaState.PAUSED: "2",
     SlaState.OUTSIDE_HOURS: "2",
 }
-_GLYPHS = {
-    SlaState.RUNNING: "●",
-    SlaState.AT_RISK: "⚠",
-    SlaState.BREACHED: "✖",
-    SlaState.PAUSED: "‖",
-    SlaState.OUTSIDE_HOURS: "☾",
-    SlaState.MET: "✔",
-    SlaState.FAILED: "✗",
-}
-_ASCII_GLYPHS = {
-    SlaState.RUNNING: ">",
-    SlaState.AT_RISK: "!",
-    SlaState.BREACHED: "X",
-    SlaState.PAUSED: "=",
-    SlaState.OUTSIDE_HOURS: "z",
-    SlaState.MET: "+",
-    SlaState.FAILED: "x",
-}
-
 
 # Terminal helpers (shared with `doctor`) ----------------------------------------------------------------
 
@@ -200,24 +180,6 @@ async def fetch_snapshot(config: Config, queue: QueueConfig, token: str | Secret
     )
 
 
-def headline_sla(slas: Sequence[SlaClock], now: datetime, thresholds: AtRiskThresholds) -> SlaClock | None:
-    """The SLA to show in one cell: the ticking one with least time left (breached first); else the stopped
-    (paused / outside hours) one with least time left; None when every SLA is completed or there is none."""
-    for states in (_URGENT, _STOPPED):
-        best: tuple[timedelta, int, SlaClock] | None = None
-        for i, sla in enumerate(slas):
-            if sla.state_at(now, thresholds) not in states:
-                continue
-            remaining = sla.remaining_at(now)
-            # Clocks with nothing to count down rank after all others; `i` keeps Jira's order on ties.
-            key = (remaining if remaining is not None else timedelta.max, i, sla)
-            if best is None or key[:2] < best[:2]:
-                best = key
-        if best is not None:
-            return best[2]
-    return None
-
-
 # JSON ------------------------------------------------------------------------------------------------------
 
 
@@ -288,20 +250,6 @@ def render_json(snapshot: Snapshot, *, ascii_only: bool = False) -> str:
 # Text ------------------------------------------------------------------------------------------------------
 
 
-def _countdown(remaining: timedelta | None) -> str:
-    """h:mm ("0:12", "-0:05", "27:40"), days past 99 hours ("5d 3h"); toward zero, so 0:00 is not breached."""
-    if remaining is None:
-        return ""
-    total = int(remaining.total_seconds())
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    if total >= 100 * 3600:
-        days, rest = divmod(total, 86400)
-        return f"{sign}{days}d {rest // 3600}h"
-    hours, rest = divmod(total, 3600)
-    return f"{sign}{hours}:{rest // 60:02d}"
-
-
 @dataclass(frozen=True)
 class _Row:
     key: str
@@ -358,7 +306,7 @@ def render_table(
 ) -> str:
     """An aligned table. With a terminal `width`, long status, assignee and SLA names are cut first, then the
     summary (kept at least 20 columns wide); None never cuts anything."""
-    glyphs = _ASCII_GLYPHS if ascii_only else _GLYPHS
+    glyphs = ASCII_GLYPHS if ascii_only else GLYPHS
     none = "-" if ascii_only else "—"
     header = ["Key", "Priority", "Status", "Assignee", "SLA", "State", "Left", "Summary"]
     cells: list[list[str]] = []
@@ -373,7 +321,7 @@ def render_table(
                 row.assignee or none,
                 row.sla_name or none,
                 state_text,
-                _countdown(row.remaining) or none,
+                (countdown(row.remaining) if row.remaining is not None else "") or none,
                 row.summary,
             ]
         )
@@ -463,7 +411,7 @@ def run_list(args: argparse.Namespace, **client_kwargs: Any) -> int:
     elif args.plain:
         write_text(stdout, render_plain(snapshot))
     else:
-        ascii_only = config.ui.ascii or not can_encode(stdout, "".join(_GLYPHS.values()) + "—…·")
+        ascii_only = config.ui.ascii or not can_encode(stdout, "".join(GLYPHS.values()) + "—…·")
         tty = bool(getattr(stdout, "isatty", None) and stdout.isatty())
         width = os.get_terminal_size(stdout.fileno()).columns if tty and _has_size(stdout) else None
         write_text(stdout, render_table(snapshot, colour=colour_enabled(stdout), ascii_only=ascii_only, width=width))

@@ -18,12 +18,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
+from oncall_tui.display import short_priority
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.people import Person
 from oncall_tui.jira.errors import AuthError, JiraError, NetworkError, RateLimited
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
-from oncall_tui.ui.format import short_priority
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
 from oncall_tui.ui.workers import notify_worker_error
 

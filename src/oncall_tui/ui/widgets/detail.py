@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.domain.text import sanitize, sanitize_line
-from oncall_tui.ui import format as fmt
 from oncall_tui.ui.widgets.queue_table import SLA_STYLES
 
 LATEST_COMMENTS = 5

@@ -13,10 +13,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
 
+from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 from oncall_tui.domain.text import sanitize_line
-from oncall_tui.ui import format as fmt
 
 # Widths without the cell padding (one column each side). The key is sized to the keys shown (never cut: a
 # truncated key names another issue); the summary takes what the pane has left (the table clips it).
@@ -53,14 +53,11 @@ def sla_cell(sla: SlaClock | None, now: datetime, thresholds: AtRiskThresholds, 
 
 
 def table_sla(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> SlaClock | None:
-    """The SLA the table shows: the most urgent running one; else a paused or out-of-hours one; else the
-    last completed one (met / failed)."""
-    urgent = incident.most_urgent_sla(now, thresholds)
-    if urgent is not None:
-        return urgent
-    waiting = [s for s in incident.slas if not s.completed]
-    if waiting:
-        return min(waiting, key=lambda s: s.remaining_ms if s.remaining_ms is not None else 1 << 62)
+    """The SLA the table shows: the same headline SLA as `list`; when all are completed, the last one
+    (met / failed)."""
+    headline = fmt.headline_sla(incident.slas, now, thresholds)
+    if headline is not None:
+        return headline
     return incident.slas[-1] if incident.slas else None
 
 

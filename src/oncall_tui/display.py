@@ -1,4 +1,6 @@
-"""How values look on screen: SLA glyphs and words, countdowns, ages, short names. Pure functions.
+"""How values look on screen and in `list`: SLA glyphs and words, countdowns, ages, short names.
+
+Pure functions with no Textual, shared by the TUI and the plain-text commands.
 
 Every SLA state has a glyph *and* a word, so it reads in monochrome and with NO_COLOR; colour only adds.
 Glyphs are single-width BMP symbols with text presentation (no emoji: terminals disagree on their width),
@@ -7,10 +9,11 @@ with an ASCII fallback for terminals and fonts that lack them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from oncall_tui.domain.sla import SlaState
+from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 
 GLYPHS: dict[SlaState, str] = {
     SlaState.RUNNING: "●",
@@ -141,3 +144,25 @@ def short_status(name: str, width: int = 13) -> str:
     if name.lower().startswith("waiting for "):
         name = "Wait " + name[len("waiting for ") :]
     return name if len(name) <= width else name[: width - 1] + "…"
+
+
+_URGENT = (SlaState.BREACHED, SlaState.AT_RISK, SlaState.RUNNING)
+_STOPPED = (SlaState.PAUSED, SlaState.OUTSIDE_HOURS)
+
+
+def headline_sla(slas: Sequence[SlaClock], now: datetime, thresholds: AtRiskThresholds) -> SlaClock | None:
+    """The SLA to show in one cell: the ticking one with least time left (breached first); else the stopped
+    (paused / outside hours) one with least time left; None when every SLA is completed or there is none."""
+    for states in (_URGENT, _STOPPED):
+        best: tuple[timedelta, int, SlaClock] | None = None
+        for i, sla in enumerate(slas):
+            if sla.state_at(now, thresholds) not in states:
+                continue
+            remaining = sla.remaining_at(now)
+            # Clocks with nothing to count down rank after all others; `i` keeps Jira's order on ties.
+            key = (remaining if remaining is not None else timedelta.max, i, sla)
+            if best is None or key[:2] < best[:2]:
+                best = key
+        if best is not None:
+            return best[2]
+    return None

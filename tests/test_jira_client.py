@@ -460,3 +460,18 @@ async def test_token_never_in_logs_or_reprs(site: SimServer, caplog: pytest.LogC
         assert secret not in caplog.text
         assert secret not in repr(jira) and secret not in repr(jira._http)
     assert_no_secret(jira, caught.value, secrets=(login.token, basic))
+
+
+async def test_search_keys_returns_only_keys_in_large_pages(sim) -> None:
+    from oncall_tui.config_schema import JiraConfig, Secret
+    from oncall_tui.jira.client import JiraClient
+
+    login = sim.login()
+    config = JiraConfig(url=login.url, deployment="cloud", email=login.email)
+    async with JiraClient(config, Secret(login.token)) as jira:
+        keys = await jira.search_keys("project = OPS ORDER BY key ASC", page_size=7)
+    expected = {i.key for i in sim.state.issues.values() if i.project_key == "OPS"}
+    assert set(keys) == expected and len(keys) == len(expected)
+    searches = [e for e in sim.exchanges if e.path == "/rest/api/3/search/jql"]
+    assert len(searches) == -(-len(expected) // 7), "one request per page of 7"
+    assert all(b'"fields":{}' in e.body or b'"fields"' not in e.body for e in searches)

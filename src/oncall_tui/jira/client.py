@@ -371,6 +371,17 @@ class JiraClient:
             found.extend(page)
         return found
 
+    async def search_keys(self, jql: str, *, page_size: int = 1000) -> list[str]:
+        """Only the keys of the matching issues: no fields, no SLAs, and large pages (Cloud returns up to
+        5000 per page when only keys are asked for). The poller uses it to see what changed anywhere."""
+        keys: list[str] = []
+        pages = (self._cloud_pages if await self.detect() == "cloud" else self._dc_pages)(jql, ["key"], page_size)
+        async for raw_issues in pages:
+            keys.extend(
+                issue["key"] for issue in raw_issues if isinstance(issue, dict) and isinstance(issue.get("key"), str)
+            )
+        return keys
+
     async def _cloud_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[dict[str, Any]]]:
         token: str | None = None
         tokens: set[str] = set()

@@ -23,6 +23,8 @@ from oncall_tui.sync.store import IncidentStore, StoreDiff
 class SearchClient(Protocol):
     async def search(self, jql: str, *, fields: Sequence[str] | None = None) -> list[Incident]: ...
 
+    async def search_keys(self, jql: str) -> list[str]: ...
+
 
 def split_order_by(jql: str) -> tuple[str, str]:
     """Split JQL into its condition and its `ORDER BY ...` tail (outside quotes and parentheses)."""
@@ -93,10 +95,7 @@ class QueuePoller:
             self.last_full = now
         else:
             minutes = self._window_minutes(now)
-            changed_anywhere = [
-                inc.key
-                for inc in await self.client.search(f'updated >= "-{minutes}m" ORDER BY updated DESC', fields=["key"])
-            ]
+            changed_anywhere = await self.client.search_keys(f'updated >= "-{minutes}m" ORDER BY updated DESC')
             still_matching = await self.client.search(with_updated_window(self.jql, minutes))
             held = set(self.store.keys(self.queue))
             matching = {inc.key for inc in still_matching}

@@ -34,11 +34,30 @@ def clock(**overrides: object) -> SlaClock:
 # remaining_at ------------------------------------------------------------------------------------------
 
 
-def test_running_clock_ticks_toward_breach_time_not_the_working_time_snapshot() -> None:
-    # Working-time snapshot says 2 h, but the calendar puts the wall-clock breach 1 h away.
-    sla = clock(breach_time=T0 + timedelta(hours=1))
-    assert sla.remaining_at(T0 + 10 * MIN) == 50 * MIN
-    assert sla.remaining_at(T0 + 70 * MIN) == -10 * MIN
+def test_running_clock_counts_working_time_not_the_wall_clock_breach() -> None:
+    # Business hours: 10 working minutes left at 17:50, so the wall-clock breach is tomorrow 08:10. The
+    # countdown shows the working time (as JSM does), so the clock reads "at risk", not "14 h left".
+    sla = clock(remaining_ms=10 * 60_000, goal_ms=4 * 3600_000, breach_time=T0 + timedelta(hours=14, minutes=20))
+    assert sla.remaining_at(T0 + 4 * MIN) == 6 * MIN
+    assert sla.state_at(T0 + 4 * MIN) is SlaState.AT_RISK
+    assert sla.remaining_at(T0 + 12 * MIN) == -2 * MIN
+
+
+def test_countdown_is_right_across_a_dst_change_with_zone_aware_times() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    fetched = datetime(2026, 3, 29, 1, 0, tzinfo=berlin)  # 01:00 CET; clocks jump to 03:00 CEST at 02:00
+    now = datetime(2026, 3, 29, 4, 0, tzinfo=berlin)  # two real hours later
+    sla = clock(fetched_at=fetched, remaining_ms=3 * 3600_000)
+    assert sla.remaining_at(now) == timedelta(hours=1)
+
+
+def test_snapshot_values_do_not_make_an_unchanged_sla_look_changed() -> None:
+    first = clock(remaining_ms=60_000, elapsed_ms=1000)
+    later = clock(fetched_at=T0 + MIN, remaining_ms=0, elapsed_ms=61_000)
+    assert first == later
+    assert first != clock(remaining_ms=60_000, paused=True)
 
 
 def test_running_clock_without_breach_time_counts_down_from_the_snapshot() -> None:
@@ -49,7 +68,8 @@ def test_running_clock_without_breach_time_counts_down_from_the_snapshot() -> No
 
 def test_breach_time_in_another_offset_is_compared_correctly() -> None:
     tehran = timezone(timedelta(hours=3, minutes=30))
-    sla = clock(breach_time=datetime(2025, 10, 15, 13, 30, tzinfo=tehran))  # == 10:00 UTC
+    # Without a remaining-time snapshot the countdown falls back to the breach time, compared in UTC.
+    sla = clock(remaining_ms=None, breach_time=datetime(2025, 10, 15, 13, 30, tzinfo=tehran))  # == 10:00 UTC
     assert sla.remaining_at(T0) == timedelta(hours=1)
 
 
@@ -144,8 +164,8 @@ def incident(*slas: SlaClock) -> Incident:
 
 
 def test_most_urgent_is_the_running_or_breached_sla_with_least_time() -> None:
-    first_response = clock(name="First response", breach_time=T0 + 40 * MIN)
-    resolution = clock(name="Resolution", breach_time=T0 + timedelta(hours=3))
+    first_response = clock(name="First response", remaining_ms=40 * 60_000)
+    resolution = clock(name="Resolution", remaining_ms=3 * HOUR_MS)
     paused = clock(name="Paused one", remaining_ms=60_000, paused=True)
     done = clock(name="Done one", remaining_ms=-HOUR_MS, completed=True, breached=True)
     item = incident(resolution, paused, done, first_response)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from oncall_tui.domain import AtRiskThresholds, SlaState, StatusCategory
+from oncall_tui.domain import SlaState, StatusCategory
 from oncall_tui.jira.adf import adf_to_text, text_to_adf
 from oncall_tui.jira.errors import BadResponse
 from oncall_tui.jira.parse import (
@@ -294,7 +294,7 @@ SLA_FIELD = {
 }
 
 
-def test_dc_sla_field_value_ticks_toward_its_breach_time() -> None:
+def test_dc_sla_field_value_counts_down_its_working_time() -> None:
     fetched = datetime(2025, 11, 10, 10, 0, tzinfo=UTC)
     sla = parse_sla_value(DC_SLA, field_id="customfield_10030", fetched_at=fetched)
     assert sla is not None
@@ -303,13 +303,13 @@ def test_dc_sla_field_value_ticks_toward_its_breach_time() -> None:
     assert sla.breach_time == datetime(
         2025, 11, 10, 14, 39, 43, 324000, tzinfo=timezone(timedelta(hours=3, minutes=30))
     )
-    assert sla.remaining_at(fetched) == timedelta(hours=1, minutes=9, seconds=43, milliseconds=324)
-    # 20 % of the 152 h goal is 30.4 h: with the default thresholds this one is long at risk.
-    assert sla.state_at(fetched) is SlaState.AT_RISK
-    minutes_only = AtRiskThresholds(minutes=30, fraction=0.0)
-    assert sla.state_at(fetched, minutes_only) is SlaState.RUNNING
-    assert sla.state_at(fetched + timedelta(minutes=40), minutes_only) is SlaState.AT_RISK
-    assert sla.state_at(fetched + timedelta(hours=2), minutes_only) is SlaState.BREACHED
+    # remainingTime (94h 8m of working time) is what counts down; breachTime is the wall-clock deadline.
+    assert sla.remaining_at(fetched) == timedelta(milliseconds=338898576)
+    assert sla.remaining_at(fetched + timedelta(hours=1)) == timedelta(milliseconds=338898576 - 3600_000)
+    # 20 % of the 152 h goal is 30.4 h: 94 h left is running; 30 h left is at risk.
+    assert sla.state_at(fetched) is SlaState.RUNNING
+    assert sla.state_at(fetched + timedelta(hours=64)) is SlaState.AT_RISK
+    assert sla.state_at(fetched + timedelta(hours=95)) is SlaState.BREACHED
 
 
 def test_sla_dates_fall_back_to_iso_strings() -> None:

@@ -112,3 +112,13 @@ async def test_full_resync_after_the_interval_drops_what_left_unseen(sim: SimSer
     assert poller.needs_full(later)
     diff = await poller.poll(later)
     assert gone in diff.removed
+
+
+def test_queues_whose_membership_moves_with_time_are_always_searched_in_full() -> None:
+    from oncall_tui.sync.poller import depends_on_time
+
+    assert depends_on_time('project = OPS AND "Time to resolution" < remaining("2h")')
+    assert depends_on_time("created >= -1d ORDER BY created")
+    assert depends_on_time('"Time to first response" = breached()')
+    assert not depends_on_time("assignee = currentUser() AND statusCategory != Done ORDER BY priority DESC")
+    assert not depends_on_time('summary ~ "remaining stock" AND project = OPS-1')

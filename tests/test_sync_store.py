@@ -110,3 +110,28 @@ def test_unsubscribe_stops_notifications(store: tuple[IncidentStore, list[StoreD
     unsubscribe()
     s.replace_queue("q", [inc("OPS-1")])
     assert seen == []
+
+
+def at(minute: int, key: str = "OPS-1", **fields: object) -> Incident:
+    from datetime import UTC, datetime
+
+    return Incident(key=key, id="1", summary="s", updated=datetime(2026, 3, 2, 9, minute, tzinfo=UTC), **fields)
+
+
+def test_an_older_copy_from_a_slow_search_does_not_undo_a_newer_one() -> None:
+    s = IncidentStore()
+    s.replace_queue("q", [at(0)])
+    s.put(at(5, assignee=ANNA))  # re-read after taking it
+    s.replace_queue("q", [at(0)])  # a search that started before the take lands late
+    assert s.get("OPS-1").assignee == ANNA
+    s.replace_queue("q", [at(7)])  # a genuinely newer copy wins
+    assert s.get("OPS-1").assignee is None
+
+
+def test_confirm_without_a_fresh_copy_keeps_showing_the_change() -> None:
+    s = IncidentStore()
+    s.replace_queue("q", [at(0)])
+    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA))
+    s.confirm(token, None)
+    assert not s.has_pending("OPS-1")
+    assert s.get("OPS-1").assignee == ANNA

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
-import os
 import sys
 import threading
 from pathlib import Path
@@ -57,15 +56,11 @@ def sim_config(url: str, flavour: str, email: str, username: str, token: str) ->
 
 
 def write_private_toml(path: Path, data: dict[str, Any]) -> None:
-    import tomli_w
+    """Write a config holding a token: the config module's writer (0600 from the first byte, atomic, no
+    following a planted symlink), after checking the data loads as a config."""
+    from oncall_tui.config import save_config
 
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(data, fh)
-    os.replace(tmp, path)
+    save_config(path, data)
 
 
 def run_sim(args: argparse.Namespace) -> int:

@@ -111,12 +111,16 @@ def run_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    server = SimServer(build_site(scenario=args.scenario, speed=args.speed)).start()
+    state = build_site(scenario=args.scenario, speed=args.speed)
+    server = SimServer(state).start()
     try:
         login = server.login()
         config = demo_config(login.url, login.email)
-        client = JiraClient(config.jira, Secret(login.token))
+        # With --speed the simulated site runs faster than the wall clock: the countdowns, the ages and the
+        # poller's time windows must follow the site's clock, as they follow Jira's time on a real site.
+        client = JiraClient(config.jira, Secret(login.token), now=state.clock.now)
         _, app = _session_and_app(config, client, readonly=False, mouse=not args.no_mouse, time_zone=None)
+        app.clock = state.clock.now
         return _run(app, client, mouse=not args.no_mouse)
     finally:
         server.stop()

@@ -1,15 +1,18 @@
 """SLA clocks with JSM semantics, computed locally between polls.
 
-JSM reports `remainingTime` as *calendar working time* at the moment of the response, and `breachTime` as
-a wall-clock instant. So a running clock within calendar hours ticks toward `breach_time`; a paused clock,
-or one outside calendar hours, stands still; without a `breach_time` the best guess is the snapshot minus
-the time since it was fetched.
+JSM reports `remainingTime` as *calendar working time* at the moment of the response, and `breachTime` as a
+wall-clock instant. The countdown shows working time, as JSM does: a running clock within calendar hours
+counts down from the snapshot at wall-clock rate; a paused clock, or one outside calendar hours, stands
+still. Counting to `breachTime` instead would be wrong for business-hours calendars (at 17:50 with ten
+working minutes left, the breach is at 08:10 tomorrow: "14:20 left" would hide that it is at risk), so
+`breach_time` is only the fallback when Jira sent no remaining time, and the "breaches at" line in the UI.
+The next poll (every 15 s) brings the clock's new state when the working day ends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 __all__ = ["AtRiskThresholds", "SlaClock", "SlaState"]
@@ -53,12 +56,14 @@ class SlaClock:
     """
 
     name: str
-    fetched_at: datetime
+    # The snapshot's instant and its running values change on every poll without anything having happened;
+    # they are left out of equality so the store does not report an unchanged incident as updated.
+    fetched_at: datetime = field(compare=False)
     field_id: str | None = None
     metric_id: str | None = None
     goal_ms: int | None = None
-    elapsed_ms: int | None = None
-    remaining_ms: int | None = None
+    elapsed_ms: int | None = field(default=None, compare=False)
+    remaining_ms: int | None = field(default=None, compare=False)
     breach_time: datetime | None = None
     breached: bool = False
     paused: bool = False
@@ -71,6 +76,11 @@ class SlaClock:
             raise ValueError("SlaClock.fetched_at must be timezone-aware")
         if self.breach_time is not None and self.breach_time.tzinfo is None:
             raise ValueError("SlaClock.breach_time must be timezone-aware")
+        # Python subtracts two datetimes that share a tzinfo by wall clock, an hour off across a DST change:
+        # keep every instant in UTC.
+        object.__setattr__(self, "fetched_at", self.fetched_at.astimezone(UTC))
+        if self.breach_time is not None:
+            object.__setattr__(self, "breach_time", self.breach_time.astimezone(UTC))
 
     @property
     def met(self) -> bool:
@@ -94,10 +104,10 @@ class SlaClock:
             if self.breach_time is not None and not self.completed:
                 return self.breach_time - self.fetched_at
             return None
-        if self.breach_time is not None:
-            return self.breach_time - now
         if snapshot is not None:
-            return snapshot - (now - self.fetched_at)
+            return snapshot - (now.astimezone(UTC) - self.fetched_at)
+        if self.breach_time is not None:
+            return self.breach_time - now.astimezone(UTC)
         return None
 
     def state_at(self, now: datetime, thresholds: AtRiskThresholds | None = None) -> SlaState:

@@ -11,6 +11,7 @@ the previous poll generously and the store de-duplicates by key.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +55,19 @@ def split_order_by(jql: str) -> tuple[str, str]:
     return jql.strip(), ""
 
 
+# Membership of such a query changes with time alone (an SLA crossing `remaining("2h")`, an issue aging past
+# `created <= -1d`): no update marks it, so only a full search sees it.
+_TIME_DEPENDENT = re.compile(
+    r"""\b(remaining|elapsed|now|startOf\w*|endOf\w*|breached|running|paused|completed|withinCalendarHours)\s*\(
+      | ["']?-\d+\s*[mhdw]\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def depends_on_time(jql: str) -> bool:
+    return bool(_TIME_DEPENDENT.search(jql))
+
+
 def with_updated_window(jql: str, minutes: int) -> str:
     where, order = split_order_by(jql)
     window = f'updated >= "-{minutes}m"'
@@ -81,7 +95,8 @@ class QueuePoller:
 
     def needs_full(self, now: datetime) -> bool:
         return (
-            self.last_full is None
+            depends_on_time(self.jql)
+            or self.last_full is None
             or self.last_poll is None
             or now - self.last_full >= self.full_resync_every
             # After a long gap (laptop asleep, network down) the window would be huge: resync instead.

@@ -117,6 +117,11 @@ class IncidentStore:
         updated: list[str] = []
         for inc in fresh:
             previous = self._base.get(inc.key)
+            if _older(inc, previous):
+                # A search that started before an action (or Cloud's lagging search index) must not put back
+                # the state the action just replaced; membership still counts, the copy does not.
+                assert previous is not None
+                inc = previous
             if inc.key not in members:
                 added.append(inc.key)
             elif previous != inc:
@@ -132,6 +137,8 @@ class IncidentStore:
     def put(self, incident: Incident) -> StoreDiff:
         """One incident re-read from Jira (after an action, or the detail pane's refresh)."""
         previous = self._base.get(incident.key)
+        if _older(incident, previous):
+            return StoreDiff(None)
         self._base[incident.key] = incident
         changed = () if previous == incident else (incident.key,)
         return self._emit(StoreDiff(None, updated=changed))
@@ -149,11 +156,17 @@ class IncidentStore:
 
     def confirm(self, token: int, confirmed: Incident | None = None) -> None:
         """Jira accepted the change: drop the overlay (and take Jira's fresh copy when we have one)."""
+        overlay = self._find_overlay(token)
         key = self._drop_overlay(token)
-        if key is None:
+        if key is None or overlay is None:
             return
-        if confirmed is not None:
+        base = self._base.get(key)
+        if confirmed is not None and not _older(confirmed, base):
             self._base[key] = confirmed
+        elif base is not None:
+            # Jira accepted the change but we could not re-read it: keep showing it until a poll brings
+            # Jira's copy, instead of flipping back to the state before the action.
+            self._base[key] = overlay.change(base)
         self._emit(StoreDiff(None, updated=(key,)))
 
     def rollback(self, token: int) -> str | None:
@@ -162,6 +175,13 @@ class IncidentStore:
         if key is not None:
             self._emit(StoreDiff(None, updated=(key,)))
         return key
+
+    def _find_overlay(self, token: int) -> _Overlay | None:
+        for overlays in self._overlays.values():
+            for overlay in overlays:
+                if overlay.token == token:
+                    return overlay
+        return None
 
     def _drop_overlay(self, token: int) -> str | None:
         for key, overlays in self._overlays.items():
@@ -172,3 +192,13 @@ class IncidentStore:
                         del self._overlays[key]
                     return key
         return None
+
+
+def _older(incoming: Incident, held: Incident | None) -> bool:
+    """True when `incoming` is a copy from before the one the store holds (by Jira's `updated`)."""
+    return (
+        held is not None
+        and incoming.updated is not None
+        and held.updated is not None
+        and incoming.updated < held.updated
+    )

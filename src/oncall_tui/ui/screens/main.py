@@ -200,8 +200,10 @@ class MainScreen(Screen[None]):
             if detail is None or stale:
                 self._want_detail(incident.key)
             if detail is not None:
+                # Keep comments still being sent (optimistic, id "pending") visible under the fetched ones.
+                pending = tuple(c for c in incident.comments if c.id == "pending")
                 incident = dataclasses.replace(
-                    incident, description_text=detail.description_text, comments=detail.comments
+                    incident, description_text=detail.description_text, comments=(*detail.comments, *pending)
                 )
         pane = self.query_one(DetailPane)
         pane.tz = self.oncall.display_tz

@@ -65,12 +65,14 @@ def table_sla(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -
 
 
 def urgency_key(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> tuple[int, float, str]:
-    """Sort by time to breach: breached first (most negative), then least remaining; no SLA last."""
-    sla = incident.most_urgent_sla(now, thresholds)
-    remaining = sla.remaining_at(now) if sla else None
-    if remaining is None:
-        return (1, 0.0, incident.key)
-    return (0, remaining.total_seconds(), incident.key)
+    """Sort by time to breach, on the SLA the row shows: ticking clocks first (breached most negative first),
+    then paused / out-of-hours ones by the time they have left, then completed or none."""
+    sla = table_sla(incident, now, thresholds)
+    remaining = sla.remaining_at(now) if sla is not None and not sla.completed else None
+    if sla is None or remaining is None:
+        return (2, 0.0, incident.key)
+    group = 0 if sla.ticking or sla.state_at(now, thresholds) is SlaState.BREACHED else 1
+    return (group, remaining.total_seconds(), incident.key)
 
 
 def _key_sort(key: str) -> tuple[str, int]:

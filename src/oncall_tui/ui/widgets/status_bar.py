@@ -33,7 +33,19 @@ def compact_state(state: str) -> str:
     return head
 
 
-class StatusBar(Static):
+class _Line(Static):
+    """A one-line widget that repaints only when its text changes (it is refreshed every second)."""
+
+    _shown: tuple[str, str] | None = None
+
+    def _show(self, text: Text) -> None:
+        signature = (text.plain, repr(text.spans))
+        if signature != self._shown:
+            self._shown = signature
+            self.update(text)
+
+
+class StatusBar(_Line):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
     """
@@ -78,10 +90,10 @@ class StatusBar(Static):
         text.append(" " * pad + clock)
         for cls in ("-live", "-stale", "-offline", "-connecting"):
             self.set_class(cls == state_class, cls)
-        self.update(text)
+        self._show(text)
 
 
-class QueueTabs(Static):
+class QueueTabs(_Line):
     DEFAULT_CSS = """
     QueueTabs { height: 1; padding: 0 1; }
     """
@@ -93,4 +105,4 @@ class QueueTabs(Static):
             label = f"[{i} {sanitize_line(name)}{'' if count is None else f' {count}'}]"
             text.append(label, style=Style(reverse=True, bold=True) if name == active else Style())
             text.append(" ")
-        self.update(text)
+        self._show(text)

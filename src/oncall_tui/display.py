@@ -42,8 +42,6 @@ WORDS: dict[SlaState, str] = {
     SlaState.MET: "met",
     SlaState.FAILED: "failed",
 }
-# State classes for styles/*.tcss (e.g. `.-breached`).
-STATE_CLASS: dict[SlaState, str] = {state: "-" + state.value.replace("_", "-") for state in SlaState}
 
 PRIORITY_SHORT = {"highest": "P1", "high": "P2", "medium": "P3", "low": "P4", "lowest": "P5"}
 

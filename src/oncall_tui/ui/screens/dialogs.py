@@ -101,11 +101,10 @@ class PickDialog(ModalScreen[str | None]):
     # q closes the list instead of reaching the app's quit binding mid-decision.
     BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="pick.cancel")]
 
-    def __init__(self, title: str, options: Sequence[tuple[str, str]] = (), *, loading: bool = False) -> None:
+    def __init__(self, title: str, options: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.title_text = title
         self._options = list(options)
-        self._loading = loading
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -114,10 +113,7 @@ class PickDialog(ModalScreen[str | None]):
             yield Static(Text("enter choose · esc cancel", style=Style(dim=True)))
 
     def on_mount(self) -> None:
-        if self._loading:
-            self.query_one(OptionList).add_option(Option(Text("Loading…", style=Style(dim=True)), disabled=True))
-        else:
-            self.set_options(self._options)
+        self.set_options(self._options)
         self.query_one(OptionList).focus()
 
     def set_options(self, options: Sequence[tuple[str, str]]) -> None:
@@ -136,12 +132,6 @@ class PickDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-@dataclass(frozen=True, slots=True)
-class TransitionChoice:
-    option: TransitionOption
-    resolution: str | None
 
 
 def transition_label(option: TransitionOption) -> str:

@@ -244,3 +244,33 @@ async def test_refresh_now_brings_changes_made_elsewhere() -> None:
             await pilot.press("r")
             await wait_for(pilot, lambda: table(app).get_row("OPS-38")[2].plain == "Pending")
             assert tui.session.store.get("OPS-38").status == "Pending"  # type: ignore[union-attr]
+
+
+async def test_a_key_right_after_the_selected_row_left_does_not_act_on_its_neighbour() -> None:
+    from tests.tui_harness import notes, quiet_tui, select_row, switch_to, table, wait_for
+
+    with quiet_tui() as tui:
+        app = tui.app
+        ticks = [1000.0]
+        app.monotonic = lambda: ticks[0]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: table(app).row_count > 0)
+            await switch_to(pilot, app, 2, "Unassigned")
+            rows = table(app)
+            leaving = str(rows.ordered_rows[1].key.value)
+            await select_row(pilot, app, leaving)
+            other = next(
+                u for u in tui.server.state.users.values() if u.agent and u.active and u.account_id != tui.session.me.id
+            )
+            tui.control("POST", f"/issues/{leaving}/assign", json={"accountId": other.account_id})
+            await pilot.press("r")
+            await wait_for(pilot, lambda: not rows.holds(leaving))
+            neighbour = rows.selected_key
+            assert neighbour is not None and neighbour != leaving
+            assert any(f"{leaving} left this queue" in n for n in notes(app))
+            await pilot.press("m")
+            await wait_for(pilot, lambda: any("press the key again" in n for n in notes(app)))
+            assert tui.issue(neighbour)["assignee"] is None, "the first key press must not take the neighbour"
+            ticks[0] += 2.0
+            await pilot.press("m")
+            await wait_for(pilot, lambda: tui.issue(neighbour)["assignee"] == tui.session.me.id)

@@ -5,6 +5,7 @@ Thin on purpose: panes live in widgets/, dialogs and the main screen in screens/
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +75,8 @@ class OncallApp(App[None]):
         self.poll_seconds = poll_seconds
         self.counts_seconds = counts_seconds
         self.clock = clock
+        # Elapsed-time source for short UI grace periods (not the Jira clock); tests may replace it.
+        self.monotonic: Callable[[], float] = time.monotonic
         self._tick_enabled = tick
         self._tz_name = time_zone
         self.ascii_only = ascii_only

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -136,7 +135,7 @@ class MainScreen(Screen[None]):
             # The incident under the cursor left the queue (someone took or resolved it): the cursor now sits
             # on another one. Say so, and refuse actions for a moment so a key meant for the old row does
             # not act on the new one.
-            self._selection_moved_at = time.monotonic()
+            self._selection_moved_at = self.oncall.monotonic()
             self.notify(f"{before} left this queue; the selection moved.", severity="warning", markup=False)
         if selected is None or selected != self._detail_key() or selected in diff.updated:
             self.show_detail()
@@ -235,7 +234,7 @@ class MainScreen(Screen[None]):
         if incident is None:
             self.notify("No incident selected.", severity="warning")
             return None
-        if time.monotonic() - self._selection_moved_at < SELECTION_GRACE_SECONDS:
+        if self.oncall.monotonic() - self._selection_moved_at < SELECTION_GRACE_SECONDS:
             self.notify(
                 f"The selection just moved to {incident.key}: press the key again to act on it.",
                 severity="warning",

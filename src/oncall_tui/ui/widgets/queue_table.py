@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 
 from rich.style import Style
 from rich.text import Text
+from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellKey, RowKey
 
 from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
@@ -39,9 +41,6 @@ SLA_STYLES: dict[SlaState, Style] = {
     SlaState.MET: Style(color="green"),
     SlaState.FAILED: Style(color="red"),
 }
-
-# Removing more rows than this (or than 2 % of the table) at once rebuilds the table instead.
-REBUILD_AFTER_REMOVALS = 40
 
 SORTS = ("breach", "priority", "updated", "created", "key")
 
@@ -185,20 +184,8 @@ class QueueTable(DataTable[Text]):
 
     def apply(self, added: Iterable[str], updated: Iterable[str], removed: Iterable[str], now: datetime) -> None:
         """Apply a store diff: add, update in place, remove; re-sort only if order may have moved."""
-        leaving = [key for key in removed if key in self._cells]
-        if len(leaving) > max(REBUILD_AFTER_REMOVALS, self.row_count // 50):
-            # DataTable.remove_row re-indexes every row (O(n) each): past this point one rebuild is cheaper
-            # (bench/table_10k.py: 50 removals from 10,000 rows cost 0.29 of a full fill).
-            gone = set(leaving)
-            keys = [key for key in self._cells if key not in gone]
-            keys += [key for key in [*added, *updated] if key not in self._cells]
-            self.show(keys, now)
-            return
+        self._remove_rows([key for key in removed if key in self._cells])
         resort = False
-        for key in removed:
-            if key in self._cells:
-                self.remove_row(key)
-                del self._cells[key]
         for key in [*added, *updated]:
             incident = self._lookup(key)
             if incident is None:
@@ -216,6 +203,37 @@ class QueueTable(DataTable[Text]):
                 resort = True
         if resort:
             self.resort(now)
+
+    def _remove_rows(self, keys: list[str]) -> None:
+        """Remove many rows with one re-index.
+
+        DataTable.remove_row rebuilds its whole row index for every row removed, so 50 removals from 10,000
+        rows cost a third of filling the table (bench/table_10k.py). This does the same bookkeeping as
+        Textual 8.2.8's remove_row (Textual is pinned exactly; tests/test_ui_queue_table.py guards it) once.
+        """
+        if not keys:
+            return
+        if len(keys) == 1:
+            self.remove_row(keys[0])
+            del self._cells[keys[0]]
+            return
+        doomed = {RowKey(key) for key in keys}
+        kept = sorted(
+            (self._row_locations.get(row_key), row_key) for row_key in self._row_locations if row_key not in doomed
+        )
+        self._row_locations = TwoWayDict({row_key: index for index, (_, row_key) in enumerate(kept)})
+        for row_key in doomed:
+            for column_key in self._data.get(row_key, {}):
+                self._updated_cells.discard(CellKey(row_key, column_key))
+            del self.rows[row_key]
+            del self._data[row_key]
+            del self._cells[row_key.value]
+        self._require_update_dimensions = True
+        self.check_idle()
+        self.cursor_coordinate = self.cursor_coordinate
+        self.hover_coordinate = self.hover_coordinate
+        self._update_count += 1
+        self.refresh(layout=True)
 
     def resort(self, now: datetime) -> None:
         selected = self.selected_key

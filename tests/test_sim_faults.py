@@ -14,6 +14,7 @@ import pytest
 
 from oncall_tui.sim.faults import Faults, FaultSpecError, parse_faults
 from oncall_tui.sim.server import SimServer
+from tests.conftest import http_client
 from tests.openapi_check import validate_response
 
 MYSELF = "/rest/api/3/myself"
@@ -188,3 +189,48 @@ def test_control_api_is_never_faulted(api: httpx.Client) -> None:
     cleared = set_faults(api, "")
     assert cleared["faults"]["status"] is None
     answers_normally(api)
+
+
+# ---- lose: the request is carried out, the answer is lost -------------------------------------------------------
+
+
+def test_parse_faults_reads_lose() -> None:
+    faults = parse_faults("lose=0.25,paths=/rest/api/3/issue/OPS-1/comment")
+    assert faults.lose == 0.25 and faults.active
+    assert faults.paths == "/rest/api/3/issue/OPS-1/comment"
+    assert faults.describe()["lose"] == 0.25
+    assert not parse_faults("lose=0").active
+    with pytest.raises(FaultSpecError, match=r"^faults: lose=1\.5: expected a ratio between 0 and 1$"):
+        parse_faults("lose=1.5")
+    with pytest.raises(FaultSpecError, match=r"known: .*lose"):
+        parse_faults("loose=1")
+
+
+def test_lost_answer_after_the_comment_was_stored(sim: SimServer) -> None:
+    path = "/rest/api/3/issue/OPS-1/comment"
+    body = {"body": {"type": "doc", "version": 1, "content": [_paragraph("Rolled back the deploy")]}}
+    with http_client(sim) as client:
+        before = len(client.get("/_sim/issues/OPS-1").json()["comments"])
+        sim.set_faults(f"lose=1,paths={path}")
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            client.post(path, json=body)
+        comments = client.get("/_sim/issues/OPS-1").json()["comments"]
+        assert len(comments) == before + 1
+        assert comments[-1]["text"] == "Rolled back the deploy"
+        # Only the targeted path loses answers; reads still work.
+        assert client.get("/rest/api/3/issue/OPS-1").status_code == 200
+
+
+def test_dropped_request_stores_nothing(sim: SimServer) -> None:
+    path = "/rest/api/3/issue/OPS-1/comment"
+    body = {"body": {"type": "doc", "version": 1, "content": [_paragraph("Never arrives")]}}
+    with http_client(sim) as client:
+        before = len(client.get("/_sim/issues/OPS-1").json()["comments"])
+        sim.set_faults(f"drop=1,paths={path}")
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            client.post(path, json=body)
+        assert len(client.get("/_sim/issues/OPS-1").json()["comments"]) == before
+
+
+def _paragraph(text: str) -> dict[str, Any]:
+    return {"type": "paragraph", "content": [{"type": "text", "text": text}]}

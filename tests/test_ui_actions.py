@@ -140,7 +140,7 @@ async def _failed_send_keeps_draft(fault: str) -> None:
             if fault == "deny":
                 tui.deny("ADD_COMMENTS")
             else:
-                tui.faults(fault)
+                tui.faults(fault.format(key=key))
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: any("kept" in n for n in notes(app)))
             failure = next(n for n in notes(app) if "kept" in n)
@@ -164,7 +164,27 @@ async def test_comment_draft_survives_permission_denied() -> None:
 
 
 async def test_comment_draft_survives_server_error() -> None:
-    await _failed_send_keeps_draft("status=503")
+    # The gateway refuses the POST (a 503 on the comment path only); the re-read shows it did not land.
+    await _failed_send_keeps_draft("status=503,paths=/rest/api/3/issue/{key}/comment")
+
+
+async def test_comment_that_may_have_landed_is_not_offered_for_blind_resending() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = table(app).selected_key
+            assert key is not None
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "restarted the consumer")
+            tui.faults("status=503")  # the POST and the re-read both fail: nobody knows whether it landed
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: any("may have" in n for n in notes(app)))
+            message = next(n for n in notes(app) if "may have" in n)
+            assert key in message and "press c to retry" not in message
+            tui.faults("")
+            assert app.drafts[key].text == "restarted the consumer", "the text is kept"
 
 
 async def test_transition_with_resolution_screen() -> None:

@@ -78,6 +78,9 @@ class JiraError(Exception):
         self.hint = hint if hint is not None else self.default_hint
         self.status = status
         self.detail = detail
+        # False when the request provably never reached Jira (the connection was never made), so a write
+        # cannot have happened; None when unknown.
+        self.sent: bool | None = None
         super().__init__(self.message)
 
     def __str__(self) -> str:

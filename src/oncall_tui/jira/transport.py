@@ -388,6 +388,12 @@ class Transport:
     # Retry decisions -------------------------------------------------------------------------------------
 
     def _transport_error(self, exc: BaseException) -> JiraError:
+        error = self._classify_transport_error(exc)
+        if isinstance(exc, _NEVER_SENT):
+            error.sent = False
+        return error
+
+    def _classify_transport_error(self, exc: BaseException) -> JiraError:
         error = error_from_transport(exc, url=self.display_url, timeout=self.timeout.connect)
         if isinstance(error, TlsError):
             return TlsError(error.message, hint=self._tls_hint, detail=error.detail)

@@ -6,7 +6,9 @@ SPEC is comma-separated `key=value` pairs, e.g. `rate=0.2,retry-after=3,5xx=0.1,
   retry-after=S   seconds announced in Retry-After for rate=...      (default 2)
   5xx=R           answer 500/502/503/504 to R of requests (503 carries Retry-After)
   latency=A-Bms   delay every response by a uniform random time between A and B (`ms` or `s`)
-  drop=R          start the response and cut the connection mid-body, for R of requests
+  drop=R          start the response and cut the connection mid-body, for R of requests (Jira never saw them)
+  lose=R          let Jira process R of requests (a comment IS stored), then cut the connection mid-answer:
+                  the client cannot tell whether its write landed
   html=R          answer R of requests with an HTML SSO login page and status 200 (proxies do this)
   status=N        answer every request with status N and a Jira-shaped error body (e.g. 403, 404)
   paths=PREFIX    apply the faults only to paths starting with PREFIX (default: every API path)
@@ -22,7 +24,7 @@ import json
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +40,7 @@ class Faults:
     server_error: float = 0.0
     latency_ms: tuple[int, int] = (0, 0)
     drop: float = 0.0
+    lose: float = 0.0
     html: float = 0.0
     status: int | None = None
     paths: str = ""
@@ -45,7 +48,9 @@ class Faults:
 
     @property
     def active(self) -> bool:
-        return bool(self.rate or self.server_error or self.latency_ms[1] or self.drop or self.html or self.status)
+        return bool(
+            self.rate or self.server_error or self.latency_ms[1] or self.drop or self.lose or self.html or self.status
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,7 @@ class Faults:
             "5xx": self.server_error,
             "latency": f"{self.latency_ms[0]}-{self.latency_ms[1]}ms",
             "drop": self.drop,
+            "lose": self.lose,
             "html": self.html,
             "status": self.status,
             "paths": self.paths,
@@ -117,6 +123,8 @@ def parse_faults(spec: str | None) -> Faults:
             faults = replace(faults, latency_ms=(lo, hi))
         elif key == "drop":
             faults = replace(faults, drop=_ratio(key, value))
+        elif key == "lose":
+            faults = replace(faults, lose=_ratio(key, value))
         elif key == "html":
             faults = replace(faults, html=_ratio(key, value))
         elif key == "status":
@@ -131,7 +139,8 @@ def parse_faults(spec: str | None) -> Faults:
             faults = replace(faults, seed=int(value))
         else:
             raise FaultSpecError(
-                f"faults: unknown key '{key}' (known: rate, retry-after, 5xx, latency, drop, html, status, paths, seed)"
+                f"faults: unknown key '{key}' (known: rate, retry-after, 5xx, latency, drop, html, status, lose, "
+                "paths, seed)"
             )
     return faults
 
@@ -212,7 +221,32 @@ class FaultMiddleware:
             )
             await send({"type": "http.response.body", "body": b'{"issues":[', "more_body": True})
             raise ConnectionAbortedError("simulated dropped connection")
+        if faults.lose and rng.random() < faults.lose:
+            await _lose_answer(self.app, scope, receive, send)
         await self.app(scope, receive, send)
+
+
+async def _lose_answer(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> NoReturn:
+    """Run the request for real, then cut the connection before the client has the whole answer.
+
+    The app's own answer is swallowed; the client gets a 200 announcing a body that never fully arrives (a
+    204 would need none, and the loss would go unnoticed), like a proxy or NAT dropping the connection just
+    after Jira committed the write.
+    """
+
+    async def swallow(message: Message) -> None:
+        pass
+
+    await app(scope, receive, swallow)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"id":"', "more_body": True})
+    raise ConnectionAbortedError("simulated connection lost after the request was processed")
 
 
 async def _send_json(

@@ -1,8 +1,12 @@
 """The one place every write to Jira goes through.
 
 Each action is shown optimistically in the store, sent once, then confirmed with Jira's fresh copy of the
-issue or rolled back with the reason. The durable outbox (a later issue) slots in here: it will persist an
-action before `_send` and replay unconfirmed ones at start-up, without the UI changing.
+issue or rolled back with the reason. When the answer to a write that must not be repeated (a comment, a
+transition) is lost after the request may have reached Jira, the issue is re-read to learn whether it
+landed; if even that fails, the outcome is `uncertain`, never "failed, retry".
+
+The durable outbox (a later issue) slots in here: it will persist an action before `_send` and replay
+unconfirmed ones at start-up, without the UI changing.
 """
 
 from __future__ import annotations
@@ -10,11 +14,29 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from oncall_tui.domain.incident import Comment, FieldChoice, Incident, StatusCategory, TransitionOption
 from oncall_tui.domain.people import Person
-from oncall_tui.jira.errors import JiraError
+from oncall_tui.domain.text import sanitize
+from oncall_tui.jira.errors import (
+    ApiGone,
+    AuthError,
+    BadRequest,
+    BadResponse,
+    DeadlineExceeded,
+    DnsError,
+    HtmlInsteadOfJson,
+    JiraError,
+    NetworkError,
+    NotFound,
+    PermissionDenied,
+    ProxyError,
+    RateLimited,
+    ServerError,
+    TlsError,
+)
 from oncall_tui.sync.store import Change, IncidentStore
 
 
@@ -40,18 +62,72 @@ class Outcome:
     ok: bool
     message: str
     error: JiraError | None = None
+    # The answer was lost and Jira could not tell us whether the write landed: offer no blind retry.
+    uncertain: bool = False
+    # Jira's copy re-read after a success, for views that cache the issue apart from the store.
+    fresh: Incident | None = None
 
 
 class ReadOnlyError(JiraError):
     default_message = "oncall-tui runs read-only (--readonly): nothing was sent to Jira."
 
 
+# Jira (or something before it) answered "no", or the request never left this machine: nothing happened.
+_REFUSED: tuple[type[JiraError], ...] = (
+    AuthError,
+    PermissionDenied,
+    NotFound,
+    BadRequest,
+    RateLimited,
+    ApiGone,
+    ReadOnlyError,
+    DnsError,
+    TlsError,
+    ProxyError,
+)
+# Answers lost, cut short, garbled or given by a proxy: the request may have been carried out.
+_AMBIGUOUS: tuple[type[JiraError], ...] = (NetworkError, DeadlineExceeded, BadResponse, HtmlInsteadOfJson, ServerError)
+# How far Jira's clock may be behind ours, for "created after the action started" (when no copy tells).
+CLOCK_SKEW = timedelta(minutes=5)
+
+# Does the re-read issue show the action's effect? None: it cannot tell (the effect was there before).
+Verify = Callable[[Incident], bool | None]
+
+
+def may_have_landed(error: JiraError) -> bool:
+    """Whether a write that failed with `error` may still have been carried out by Jira."""
+    if isinstance(error, _REFUSED) or error.sent is False:
+        return False
+    if error.status is not None and 400 <= error.status < 500:
+        return False
+    return isinstance(error, _AMBIGUOUS)
+
+
+def _still_working(error: JiraError) -> bool:
+    # We, or the gateway before Jira, stopped waiting: the write may land after the re-read looked for it.
+    return isinstance(error, DeadlineExceeded) or (isinstance(error, ServerError) and error.status == 504)
+
+
+def _same_text(sent: str, stored: str) -> bool:
+    # Jira hands the text back re-rendered (ADF on Cloud) and sanitised: compare words, not layout.
+    return " ".join(sanitize(sent).split()) == " ".join(sanitize(stored).split())
+
+
 class ActionRunner:
-    def __init__(self, client: WriteClient, store: IncidentStore, me: Person | None, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        client: WriteClient,
+        store: IncidentStore,
+        me: Person | None,
+        *,
+        readonly: bool = False,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self.client = client
         self.store = store
         self.me = me
         self.readonly = readonly
+        self._now = now or (lambda: datetime.now(UTC))
 
     async def _run(
         self,
@@ -59,7 +135,16 @@ class ActionRunner:
         description: str,
         send: Callable[[], Awaitable[Any]],
         change: Change | None = None,
+        *,
+        verify: Verify | None = None,
+        kept: str = "",
     ) -> Outcome:
+        """Show `change`, `send`, then confirm or roll back.
+
+        `verify` marks a write that must not be repeated blindly (a POST): when its answer is lost, the issue
+        is re-read and `verify` says whether the write landed. `kept` ends the messages of that check (what
+        the user still has, e.g. their text).
+        """
         if self.readonly:
             error = ReadOnlyError()
             return Outcome(key, False, f"{description}: {error.message}", error)
@@ -67,6 +152,8 @@ class ActionRunner:
         try:
             await send()
         except JiraError as exc:
+            if verify is not None and may_have_landed(exc):
+                return await self._settle(key, description, exc, token, verify, kept)
             if token is not None:
                 self.store.rollback(token)
             return Outcome(key, False, f"{description} failed: {exc.full_text}", exc)
@@ -85,7 +172,45 @@ class ActionRunner:
             self.store.confirm(token, fresh)
         elif fresh is not None and self.store.get(key) is not None:
             self.store.put(fresh)
-        return Outcome(key, True, f"{description}: done")
+        return Outcome(key, True, f"{description}: done", fresh=fresh)
+
+    async def _settle(
+        self, key: str, description: str, error: JiraError, token: int | None, verify: Verify, kept: str
+    ) -> Outcome:
+        """The answer to a write that must not be repeated was lost: ask Jira whether it landed.
+
+        Never "failed, retry" without knowing: retrying a write that did land posts a customer reply twice.
+        """
+        try:
+            fresh = await self.client.get_issue(key)
+        except JiraError:
+            if token is not None:
+                self.store.rollback(token)
+            return self._uncertain(key, description, error, kept)
+        except BaseException:
+            if token is not None:
+                self.store.rollback(token)
+            raise
+        landed = verify(fresh)
+        if landed:
+            if token is not None:
+                self.store.confirm(token, fresh)
+            elif self.store.get(key) is not None:
+                self.store.put(fresh)
+            return Outcome(key, True, f"{description}: done (confirmed after a connection problem)", fresh=fresh)
+        if token is not None:
+            self.store.rollback(token)
+        if self.store.get(key) is not None:
+            self.store.put(fresh)
+        if landed is None or _still_working(error):
+            return self._uncertain(key, description, error, kept)
+        return Outcome(key, False, f"{description} failed: {error.message} {key} does not show it: not done.", error)
+
+    def _uncertain(self, key: str, description: str, error: JiraError, kept: str) -> Outcome:
+        message = f"{description}: {error.message} It may have gone through: check {key} before trying again" + (
+            f"; {kept}." if kept else "."
+        )
+        return Outcome(key, False, message, error, uncertain=True)
 
     async def take(self, key: str) -> Outcome:
         if self.me is None:
@@ -105,11 +230,34 @@ class ActionRunner:
     async def comment(self, key: str, text: str, *, public: bool) -> Outcome:
         kind = "public reply" if public else "internal comment"
         pending = Comment(id="pending", body_text=text, author=self.me, public=public)
+        before = self.store.get(key)
+        # Only a comment newer than anything seen so far can be this one. Jira's own `updated` of the copy we
+        # hold says so in Jira's clock (ours may be off, and polled copies carry no comments); our clock,
+        # with some slack, is the fallback.
+        seen_until = before.updated if before is not None else None
+        started = self._now() - CLOCK_SKEW
+
+        def new(c: Comment) -> bool:
+            if c.created is None:
+                return True
+            return c.created > seen_until if seen_until is not None else c.created >= started
+
+        def posted(fresh: Incident) -> bool:
+            return any(
+                new(c)
+                and _same_text(text, c.body_text)
+                and (self.me is None or (c.author is not None and c.author.id == self.me.id))
+                and (c.public is None or c.public == public)
+                for c in fresh.comments
+            )
+
         return await self._run(
             key,
             f"Add {kind} to {key}",
             lambda: self.client.add_comment(key, text, internal=not public),
             lambda inc: dataclasses.replace(inc, comments=(*inc.comments, pending)),
+            verify=posted,
+            kept="your text is kept",
         )
 
     async def transition(
@@ -124,11 +272,21 @@ class ActionRunner:
             category = option.to_category if option.to_category is not StatusCategory.UNKNOWN else inc.status_category
             return dataclasses.replace(inc, status=option.to_status or inc.status, status_category=category)
 
+        before = self.store.get(key)
+        target = option.to_status.casefold()
+
+        def moved(fresh: Incident) -> bool | None:
+            # Being in the target status proves the transition only if the issue was known to be elsewhere.
+            if not target or before is None or before.status.casefold() == target:
+                return None
+            return fresh.status.casefold() == target
+
         return await self._run(
             key,
             f"{option.name} {key}",
             lambda: self.client.transition(key, option.id, resolution=resolution, comment=comment),
             change,
+            verify=moved,
         )
 
     async def set_priority(self, key: str, priority: FieldChoice) -> Outcome:

@@ -251,6 +251,9 @@ class MainScreen(Screen[None]):
         notify_worker_error(self, event)
 
     def report(self, outcome: Outcome) -> None:
+        if outcome.fresh is not None:
+            # The runner re-read the issue after the write: the detail pane needs no second fetch.
+            self.oncall.details[outcome.key] = outcome.fresh
         self.notify(
             outcome.message,
             severity="information" if outcome.ok else "error",
@@ -320,10 +323,9 @@ class MainScreen(Screen[None]):
         if outcome.ok and self.oncall.drafts.get(key) == draft:
             # Only a sent draft is forgotten; on failure it waits, unchanged, for the next `c`.
             del self.oncall.drafts[key]
-        elif not outcome.ok:
-            outcome = Outcome(
-                outcome.key, False, outcome.message + "\nYour text is kept: press c to retry.", outcome.error
-            )
+        elif not outcome.ok and not outcome.uncertain:
+            # (An uncertain outcome already says to check the issue first: no invitation to send it twice.)
+            outcome = dataclasses.replace(outcome, message=outcome.message + "\nYour text is kept: press c to retry.")
         self.report(outcome)
 
     def action_transition(self) -> None:

@@ -21,12 +21,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class _QuietInjectedDrops(logging.Filter):
+    """uvicorn logs a traceback for every connection the drop/lose faults cut on purpose: keep the console
+    of `oncall-tui sim --faults drop=...` readable."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, ConnectionAbortedError) and str(exc).startswith("simulated "))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietInjectedDrops())
 
 
 class FaultSpecError(ValueError):

@@ -325,6 +325,9 @@ def _render_issues(
 
 
 async def _enhanced_search(request: Request, params: dict[str, Any]) -> Response:
+    if sim_state(request).flavour == "datacenter":
+        # Enhanced search is Cloud's; Data Center 9.x has only /rest/api/2/search.
+        raise SimError(404, ["Not found"])
     jql = params.get("jql") or ""
     if not isinstance(jql, str):
         raise SimError(400, ["The 'jql' parameter must be a string."])

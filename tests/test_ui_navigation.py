@@ -286,3 +286,32 @@ async def test_ascii_mode_uses_ascii_glyphs_and_borders() -> None:
             assert side.styles.border_left[0] == "ascii"
     finally:
         server.stop()
+
+
+async def test_q_with_an_unsent_draft_asks_before_throwing_the_text_away() -> None:
+    from textual.widgets import TextArea
+
+    from oncall_tui.ui.screens.dialogs import CommentDialog
+    from tests.tui_harness import notes, type_text
+
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = app.main.query_one("#queue").selected_key
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "half-written update")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CommentDialog))
+            await pilot.press("q")
+            await wait_for(pilot, lambda: any("Unsent comment draft" in n for n in notes(app)))
+            assert not app._exit, "the first q must not quit"
+            assert key in next(n for n in notes(app) if "Unsent comment draft" in n)
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            assert app.screen.query_one(TextArea).text == "half-written update"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CommentDialog))
+            await pilot.press("q")
+            await wait_for(pilot, lambda: app._exit)

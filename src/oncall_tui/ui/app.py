@@ -28,6 +28,9 @@ from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
 from oncall_tui.ui.workers import notify_worker_error
 
+# A second q within this many seconds quits even with unsent drafts.
+QUIT_CONFIRM_SECONDS = 5.0
+
 
 def styles_dir() -> Path:
     """`styles/` ships inside the wheel as oncall_tui/styles; in a source checkout it is at the top level."""
@@ -48,7 +51,7 @@ class OncallApp(App[None]):
     # classes on every screen, dialogs included.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("q", "quit", "quit", id="app.quit"),
+        Binding("q", "quit_safely", "quit", id="app.quit"),
         Binding("question_mark", "help", "help", id="app.help"),
     ]
 
@@ -85,6 +88,7 @@ class OncallApp(App[None]):
         self.user_keymap = dict(keymap or {})
         self.watched = set(watched) | {q.name for q in session.queues if q.watch}
         self.drafts: dict[str, object] = {}
+        self._quit_asked_at = float("-inf")
         self.project_leads: dict[str, tuple[Person | None, dict[str, Person]]] = {}
         self.details: dict[str, Incident] = {}  # key -> issue with description and comments
         self._priorities: list[tuple[str, str]] | None = None
@@ -330,6 +334,20 @@ class OncallApp(App[None]):
         self.main.show_detail()
 
     # ---- commands -------------------------------------------------------------------------------------------
+
+    async def action_quit_safely(self) -> None:
+        """Quit, unless that would throw away typed text: unsent comment drafts ask for a second q."""
+        unsent = sorted(key for key, draft in self.drafts.items() if getattr(draft, "text", "").strip())
+        now = self.monotonic()
+        if unsent and now - self._quit_asked_at > QUIT_CONFIRM_SECONDS:
+            self._quit_asked_at = now
+            self.notify(
+                f"Unsent comment draft on {', '.join(unsent)} (c to open it). Press q again to quit anyway.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.exit()
 
     def action_help(self) -> None:
         self.main.show_help()

@@ -61,12 +61,15 @@ def build_tui(
     retries: int = 1,
     readonly: bool = False,
     keymap: Mapping[str, str] | None = None,
+    language: str = "en",
     **app_kwargs: Any,
 ) -> Tui:
     login = server.login()
     config = demo_config(login.url, login.email)
     if keymap is not None:
         config = dataclasses.replace(config, keymap=keymap)
+    # Through the config, as `oncall-tui` passes [ui] language to the app.
+    config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, language=language))
     client = JiraClient(
         config.jira,
         Secret(login.token),

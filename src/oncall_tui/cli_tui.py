@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ def utf8_terminal() -> bool:
 
 
 def _session_and_app(
-    config: Any, client: Any, *, readonly: bool, mouse: bool, time_zone: str | None
+    config: Any, client: Any, *, readonly: bool, mouse: bool, time_zone: str | None, language: str | None = None
 ) -> tuple[Any, Any]:
     from oncall_tui.domain.sla import AtRiskThresholds
     from oncall_tui.sync.session import QueueSpec, Session
@@ -46,6 +47,7 @@ def _session_and_app(
         ascii_only=config.ui.ascii or not utf8_terminal(),
         bell=config.ui.bell,
         keymap=config.keymap,
+        language=language or config.ui.language,
     )
     if config.ui.theme:
         app.theme = config.ui.theme
@@ -101,6 +103,7 @@ def demo_config(url: str, email: str) -> Any:
 
 def run_demo(args: argparse.Namespace) -> int:
     from oncall_tui.config_schema import Secret
+    from oncall_tui.config_validate import language_from_env
     from oncall_tui.jira.client import JiraClient
     from oncall_tui.sim.scenarios import SCENARIOS
     from oncall_tui.sim.server import SimServer, build_site
@@ -119,7 +122,11 @@ def run_demo(args: argparse.Namespace) -> int:
         # With --speed the simulated site runs faster than the wall clock: the countdowns, the ages and the
         # poller's time windows must follow the site's clock, as they follow Jira's time on a real site.
         client = JiraClient(config.jira, Secret(login.token), now=state.clock.now)
-        _, app = _session_and_app(config, client, readonly=False, mouse=not args.no_mouse, time_zone=None)
+        # No config file in the demo: the language follows the locale, as a config without [ui] language would.
+        language = language_from_env(os.environ)
+        _, app = _session_and_app(
+            config, client, readonly=False, mouse=not args.no_mouse, time_zone=None, language=language
+        )
         app.clock = state.clock.now
         return _run(app, client, mouse=not args.no_mouse)
     finally:

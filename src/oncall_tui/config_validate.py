@@ -472,7 +472,7 @@ def _build_queues(m: _Merged, problems: list[Problem], *, suggest_profiles: bool
     return tuple(result)
 
 
-def _language_from_env(env: Mapping[str, str]) -> Language:
+def language_from_env(env: Mapping[str, str]) -> Language:
     # POSIX precedence: the first of these that is set decides.
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(var)
@@ -496,7 +496,7 @@ def _build_ui(f: _Fields, env: Mapping[str, str]) -> UiConfig:
             time_zone = "local"
     return UiConfig(
         theme=f.text("theme", "textual-dark", what="a theme name"),
-        language=cast(Language, f.choice("language", ("en", "de"), _language_from_env(env))),
+        language=cast(Language, f.choice("language", ("en", "de"), language_from_env(env))),
         time_zone=time_zone,
         mouse=f.flag("mouse", True),
         bell=f.flag("bell", True),

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
+from oncall_tui.i18n import ENGLISH, Translator
 
 GLYPHS: dict[SlaState, str] = {
     SlaState.RUNNING: "●",
@@ -43,11 +44,21 @@ WORDS: dict[SlaState, str] = {
     SlaState.FAILED: "failed",
 }
 
+# Weekday and month abbreviations by index, as English strftime spells them; the catalog translates them.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 PRIORITY_SHORT = {"highest": "P1", "high": "P2", "medium": "P3", "low": "P4", "lowest": "P5"}
 
 
 def glyph(state: SlaState, *, ascii_only: bool = False) -> str:
     return (ASCII_GLYPHS if ascii_only else GLYPHS)[state]
+
+
+def sla_word(state: SlaState, tr: Translator = ENGLISH, *, short: bool = False) -> str:
+    """The state's word in the UI language; `short` for the 9-column table cell, where some German words
+    would not fit (the English short words are the full ones)."""
+    return tr.short(WORDS[state]) if short else tr(WORDS[state])
 
 
 def countdown(remaining: timedelta) -> str:
@@ -95,28 +106,39 @@ def age(created: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400}d"
 
 
-def relative(then: datetime | None, now: datetime) -> str:
+def relative(then: datetime | None, now: datetime, tr: Translator = ENGLISH) -> str:
+    """ "5 min ago", "in 2 h 3 min" ("vor 5 Min.", "in 2 Std. 3 Min.")."""
     if then is None:
         return "—"
     seconds = int((now - then).total_seconds())
     future = seconds < 0
     seconds = abs(seconds)
     if seconds < 60:
-        text = f"{seconds}s"
+        text = tr("{seconds}s", seconds=seconds)
     elif seconds < 3600:
-        text = f"{seconds // 60} min"
+        text = tr("{minutes} min", minutes=seconds // 60)
     elif seconds < 86400:
-        text = f"{seconds // 3600} h {seconds % 3600 // 60} min"
+        text = tr("{hours} h {minutes} min", hours=seconds // 3600, minutes=seconds % 3600 // 60)
     else:
-        text = f"{seconds // 86400} d {seconds % 86400 // 3600} h"
-    return f"in {text}" if future else f"{text} ago"
+        text = tr("{days} d {hours} h", days=seconds // 86400, hours=seconds % 86400 // 3600)
+    return tr("in {time}", time=text) if future else tr("{time} ago", time=text)
 
 
-def local_time(when: datetime | None, tz: ZoneInfo | None, *, with_date: bool = True) -> str:
+def local_time(when: datetime | None, tz: ZoneInfo | None, *, with_date: bool = True, tr: Translator = ENGLISH) -> str:
     if when is None:
         return "—"
     local = when.astimezone(tz)
-    return local.strftime("%a %d %b %H:%M %Z" if with_date else "%H:%M %Z")
+    if not with_date:
+        return local.strftime("%H:%M %Z")
+    if tr.language == "en":
+        return local.strftime("%a %d %b %H:%M %Z")
+    return tr(
+        "{weekday} {day} {month} {time}",
+        weekday=tr(WEEKDAYS[local.weekday()]),
+        day=f"{local.day:02d}",
+        month=tr(MONTHS[local.month - 1]),
+        time=local.strftime("%H:%M %Z"),
+    )
 
 
 def short_priority(name: str | None) -> str:

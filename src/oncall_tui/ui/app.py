@@ -22,10 +22,13 @@ from textual.worker import Worker
 from oncall_tui.display import short_priority
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.people import Person
+from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import AuthError, JiraError, NetworkError, RateLimited
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
+from oncall_tui.ui.widgets.status_bar import LiveState, live_state
 from oncall_tui.ui.workers import notify_worker_error
 
 # A second q within this many seconds quits even with unsent drafts.
@@ -71,8 +74,10 @@ class OncallApp(App[None]):
         bell: bool = True,
         keymap: Mapping[str, str] | None = None,
         watched: Iterable[str] = (),
+        language: str = "en",
     ) -> None:
         super().__init__()
+        self.language = language
         self.session = session
         self.site_label = site_label
         self.poll_seconds = poll_seconds
@@ -107,6 +112,19 @@ class OncallApp(App[None]):
         self.now = clock()
 
     @property
+    def language(self) -> str:
+        """The UI language ("en" or "de"; anything else is English). Screens and dialogs take it when they are
+        created: set it before the app runs (the app's own footer keys follow at once)."""
+        return self.tr.language
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self.tr: Translator = translator(value)
+        localize_bindings(self, self.tr)
+        if self.is_running:
+            self.refresh_bindings()
+
+    @property
     def ascii_only(self) -> bool:
         return self.has_class("-ascii")
 
@@ -132,7 +150,7 @@ class OncallApp(App[None]):
             return None
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.session.queues[0].name)
+        return MainScreen(self.session.queues[0].name, tr=self.tr)
 
     @property
     def main(self) -> MainScreen:
@@ -167,10 +185,8 @@ class OncallApp(App[None]):
 
     # ---- polling ------------------------------------------------------------------------------------------------
 
-    def live_state(self) -> tuple[str, str]:
-        from oncall_tui.ui.widgets.status_bar import live_state
-
-        return live_state(self.last_ok, self.now, self.poll_seconds, self.offline)
+    def live_state(self) -> LiveState:
+        return live_state(self.last_ok, self.now, self.poll_seconds, self.offline, self.tr)
 
     def poll_now(self, *, full: bool = False) -> None:
         """Poll the active queue now, connecting first if need be.
@@ -279,7 +295,11 @@ class OncallApp(App[None]):
             incident = self.session.store.get(key)
             if incident is not None and short_priority(incident.priority) in ("P1", "P2"):
                 self.bell()
-                self.notify(f"New {short_priority(incident.priority)}: {key}", severity="warning", markup=False)
+                self.notify(
+                    self.tr("New {priority}: {key}", priority=short_priority(incident.priority), key=key),
+                    severity="warning",
+                    markup=False,
+                )
                 break
 
     def key_for(self, binding_id: str, default: str) -> str:
@@ -342,7 +362,10 @@ class OncallApp(App[None]):
         if unsent and now - self._quit_asked_at > QUIT_CONFIRM_SECONDS:
             self._quit_asked_at = now
             self.notify(
-                f"Unsent comment draft on {', '.join(unsent)} (c to open it). Press q again to quit anyway.",
+                self.tr(
+                    "Unsent comment draft on {keys} (c to open it). Press q again to quit anyway.",
+                    keys=", ".join(unsent),
+                ),
                 severity="warning",
                 markup=False,
             )
@@ -355,11 +378,17 @@ class OncallApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main
+        tr = self.tr
         for binding_id, key, action, desc, _ in MAIN_BINDINGS:
             method = getattr(main, f"action_{action}")
             shown = self.key_for(binding_id, key)
-            yield SystemCommand(f"{desc.capitalize()} ({shown})", f"Incident action: {desc}", method)
+            what = tr(desc)
+            # English keeps str.capitalize() ("Copy url"), as before; German nouns keep their capitals.
+            title = what.capitalize() if tr.language == "en" else what[:1].upper() + what[1:]
+            yield SystemCommand(f"{title} ({shown})", tr("Incident action: {action}", action=what), method)
         for i, queue in enumerate(self.session.queues):
             yield SystemCommand(
-                f"Queue: {queue.name}", f"Switch to queue {i + 1}", lambda i=i: main.action_switch_queue(i)
+                tr("Queue: {name}", name=queue.name),
+                tr("Switch to queue {number}", number=i + 1),
+                lambda i=i: main.action_switch_queue(i),
             )

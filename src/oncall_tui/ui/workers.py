@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
+from oncall_tui.i18n import ENGLISH
 from oncall_tui.jira.errors import JiraError
 
 
@@ -16,4 +17,5 @@ def notify_worker_error(node: DOMNode, event: Worker.StateChanged) -> None:
         return
     error = event.worker.error
     message = error.full_text if isinstance(error, JiraError) else f"{type(error).__name__}: {error}"
-    node.notify(message, title="Error", severity="error", timeout=15, markup=False)
+    tr = getattr(node.app, "tr", ENGLISH)
+    node.notify(message, title=tr("Error"), severity="error", timeout=15, markup=False)

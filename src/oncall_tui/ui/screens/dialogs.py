@@ -22,9 +22,13 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from oncall_tui.display import GLYPHS, sla_word
 from oncall_tui.domain.incident import FieldChoice, TransitionOption
 from oncall_tui.domain.people import Person
+from oncall_tui.domain.sla import SlaState
 from oncall_tui.domain.text import sanitize_line
+from oncall_tui.i18n import ENGLISH, Translator
+from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.workers import notify_worker_error
 
 
@@ -43,8 +47,17 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
         Binding("escape", "cancel", "Cancel (keeps draft)", id="comment.cancel"),
     ]
 
-    def __init__(self, key: str, draft: CommentDraft | None, on_draft: Callable[[CommentDraft], None]) -> None:
+    def __init__(
+        self,
+        key: str,
+        draft: CommentDraft | None,
+        on_draft: Callable[[CommentDraft], None],
+        *,
+        tr: Translator = ENGLISH,
+    ) -> None:
         super().__init__()
+        self.tr = tr
+        localize_bindings(self, tr)
         self.key = key
         self.public = draft.public if draft else False
         self._initial = draft.text if draft else ""
@@ -52,10 +65,12 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(Text(f"Comment on {self.key}", style=Style(bold=True)))
+            yield Label(Text(self.tr("Comment on {key}", key=self.key), style=Style(bold=True)))
             yield Static(id="visibility")
             yield TextArea(self._initial, id="comment-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(Text("ctrl+s send · ctrl+t public/internal · esc cancel (draft kept)", style=Style(dim=True)))
+            yield Static(
+                Text(self.tr("ctrl+s send · ctrl+t public/internal · esc cancel (draft kept)"), style=Style(dim=True))
+            )
 
     def on_mount(self) -> None:
         self._show_visibility()
@@ -63,9 +78,9 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
 
     def _show_visibility(self) -> None:
         label = (
-            Text("● PUBLIC reply — the customer sees this", style=Style(bold=True, color="red"))
+            Text(self.tr("● PUBLIC reply — the customer sees this"), style=Style(bold=True, color="red"))
             if self.public
-            else Text("○ internal note — agents only", style=Style(bold=True))
+            else Text(self.tr("○ internal note — agents only"), style=Style(bold=True))
         )
         widget = self.query_one("#visibility", Static)
         widget.update(label)
@@ -86,7 +101,7 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
     def action_send(self) -> None:
         draft = self._draft()
         if not draft.text.strip():
-            self.notify("The comment is empty.", severity="warning")
+            self.notify(self.tr("The comment is empty."), severity="warning")
             return
         self.dismiss(draft)
 
@@ -101,8 +116,10 @@ class PickDialog(ModalScreen[str | None]):
     # q closes the list instead of reaching the app's quit binding mid-decision.
     BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="pick.cancel")]
 
-    def __init__(self, title: str, options: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, title: str, options: Sequence[tuple[str, str]] = (), *, tr: Translator = ENGLISH) -> None:
         super().__init__()
+        self.tr = tr
+        localize_bindings(self, tr)
         self.title_text = title
         self._options = list(options)
 
@@ -110,7 +127,7 @@ class PickDialog(ModalScreen[str | None]):
         with Vertical(id="dialog", classes="dialog"):
             yield Label(Text(self.title_text, style=Style(bold=True)))
             yield OptionList(id="choices")
-            yield Static(Text("enter choose · esc cancel", style=Style(dim=True)))
+            yield Static(Text(self.tr("enter choose · esc cancel"), style=Style(dim=True)))
 
     def on_mount(self) -> None:
         self.set_options(self._options)
@@ -120,7 +137,9 @@ class PickDialog(ModalScreen[str | None]):
         option_list = self.query_one(OptionList)
         option_list.clear_options()
         if not options:
-            option_list.add_option(Option(Text("Nothing to choose from", style=Style(dim=True)), disabled=True))
+            option_list.add_option(
+                Option(Text(self.tr("Nothing to choose from"), style=Style(dim=True)), disabled=True)
+            )
             return
         option_list.add_options([Option(Text(sanitize_line(label)), id=oid) for oid, label in options])
         option_list.highlighted = 0
@@ -134,9 +153,9 @@ class PickDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def transition_label(option: TransitionOption) -> str:
+def transition_label(option: TransitionOption, tr: Translator = ENGLISH) -> str:
     target = f" → {option.to_status}" if option.to_status else ""
-    needs = " (needs resolution)" if any(f.id == "resolution" and f.required for f in option.fields) else ""
+    needs = tr(" (needs resolution)") if any(f.id == "resolution" and f.required for f in option.fields) else ""
     return f"{option.name}{target}{needs}"
 
 
@@ -155,8 +174,10 @@ class AssignDialog(ModalScreen[Person | None]):
         Binding("down", "focus_list", "Results", show=False, id="assign.down"),
     ]
 
-    def __init__(self, key: str, search: Callable[[str], Awaitable[list[Person]]]) -> None:
+    def __init__(self, key: str, search: Callable[[str], Awaitable[list[Person]]], *, tr: Translator = ENGLISH) -> None:
         super().__init__()
+        self.tr = tr
+        localize_bindings(self, tr)
         self.key = key
         self._search = search
         self._people: dict[str, Person] = {}
@@ -166,10 +187,12 @@ class AssignDialog(ModalScreen[Person | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(Text(f"Assign {self.key} to…", style=Style(bold=True)))
-            yield Input(placeholder="type a name or e-mail", id="assign-query")
+            yield Label(Text(self.tr("Assign {key} to…", key=self.key), style=Style(bold=True)))
+            yield Input(placeholder=self.tr("type a name or e-mail"), id="assign-query")
             yield OptionList(id="assign-results")
-            yield Static(Text("type to search · ↓ to the list · enter choose · esc cancel", style=Style(dim=True)))
+            yield Static(
+                Text(self.tr("type to search · ↓ to the list · enter choose · esc cancel"), style=Style(dim=True))
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -194,7 +217,7 @@ class AssignDialog(ModalScreen[Person | None]):
             self._debounce = None
         results = self.query_one(OptionList)
         results.clear_options()
-        results.add_option(Option(Text("Searching…", style=Style(dim=True)), disabled=True))
+        results.add_option(Option(Text(self.tr("Searching…"), style=Style(dim=True)), disabled=True))
         self._shown_query = None
         self._run_search(query)
         return False
@@ -222,7 +245,9 @@ class AssignDialog(ModalScreen[Person | None]):
         self._shown_query = query
         if not people:
             self._pick_when_ready = False
-            results.add_option(Option(Text("No assignable user matches", style=Style(dim=True)), disabled=True))
+            results.add_option(
+                Option(Text(self.tr("No assignable user matches"), style=Style(dim=True)), disabled=True)
+            )
             return
         for person in people:
             label = Text(sanitize_line(person.display_name))
@@ -251,23 +276,39 @@ class AssignDialog(ModalScreen[Person | None]):
         self.dismiss(None)
 
 
+SLA_LEGEND = (
+    SlaState.RUNNING,
+    SlaState.AT_RISK,
+    SlaState.BREACHED,
+    SlaState.PAUSED,
+    SlaState.OUTSIDE_HOURS,
+    SlaState.MET,
+    SlaState.FAILED,
+)
+
+
 class HelpDialog(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
-    def __init__(self, lines: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, lines: Sequence[tuple[str, str]], *, tr: Translator = ENGLISH) -> None:
         super().__init__()
+        self.tr = tr
+        localize_bindings(self, tr)
         self._lines = lines
 
     def compose(self) -> ComposeResult:
+        tr = self.tr
         text = Text()
-        text.append("Keys\n\n", style=Style(bold=True))
+        text.append(f"{tr('Keys')}\n\n", style=Style(bold=True))
         for keys, what in self._lines:
             text.append(f"{keys:>12}  ", style=Style(bold=True))
             text.append(f"{what}\n")
+        legend = "  ".join(f"{GLYPHS[state]} {sla_word(state, tr)}" for state in SLA_LEGEND)
         text.append(
-            "\nSLA: ● running  ⚠ at risk  ✖ breached  ‖ paused  ☾ outside hours  ✔ met  ✗ failed\n"
-            "Every binding has an id; override keys in the config's [keymap] table.\n"
-            "ctrl+p opens the command palette with every action.",
+            f"\nSLA: {legend}\n"
+            + tr("Every binding has an id; override keys in the config's [keymap] table.")
+            + "\n"
+            + tr("ctrl+p opens the command palette with every action."),
             style=Style(dim=True),
         )
         # Scrollable: at 80x24 the key list is taller than the screen.

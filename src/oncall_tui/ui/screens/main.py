@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,9 +18,11 @@ from textual.worker import Worker
 
 from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
 from oncall_tui.domain.people import Person
+from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.actions import Outcome
 from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.dialogs import (
     AssignDialog,
     CommentDialog,
@@ -60,6 +63,15 @@ MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
 ]
 
 
+def _describe_queue_switch(tr: Translator) -> Callable[[Binding], str | None]:
+    def describe(binding: Binding) -> str | None:
+        if binding.id and binding.id.startswith("queue.switch_"):
+            return tr("queue {number}", number=binding.id.removeprefix("queue.switch_"))
+        return None
+
+    return describe
+
+
 class MainScreen(Screen[None]):
     BINDINGS = [
         *(Binding(key, action, desc, show=show, id=bid) for bid, key, action, desc, show in MAIN_BINDINGS),
@@ -70,8 +82,10 @@ class MainScreen(Screen[None]):
         Binding("escape", "clear_filter", "clear filter", show=False, id="queue.clear_filter"),
     ]
 
-    def __init__(self, first_queue: str) -> None:
+    def __init__(self, first_queue: str, *, tr: Translator = ENGLISH) -> None:
         super().__init__()
+        self.tr = tr
+        localize_bindings(self, tr, _describe_queue_switch(tr))
         self.active_queue = first_queue
         self._selection_moved_at = 0.0  # time.monotonic() when a poll moved the cursor off a departed row
         self._sending_comment: set[str] = set()
@@ -86,15 +100,20 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         ascii_only = self.oncall.ascii_only
-        yield StatusBar(id="status")
+        tr = self.tr
+        status = StatusBar(id="status")
+        status.tr = tr
+        yield status
         yield QueueTabs(id="tabs")
         with Horizontal(id="panes"):
-            yield QueueTable(ascii_only=ascii_only, id="queue")
+            yield QueueTable(ascii_only=ascii_only, tr=tr, id="queue")
             with Vertical(id="side"):
-                yield DetailPane(ascii_only=ascii_only, id="detail")
+                yield DetailPane(ascii_only=ascii_only, tr=tr, id="detail")
                 yield ContactsPane(id="contacts")
-        yield Input(placeholder="filter: words in key, summary, status, assignee, service, label", id="filter")
-        yield Footer()
+        yield Input(placeholder=tr("filter: words in key, summary, status, assignee, service, label"), id="filter")
+        # German words are longer: at 80 columns the palette key would push `? Hilfe` and `q Beenden` off the
+        # footer. The help dialog names ctrl+p instead.
+        yield Footer(show_command_palette=tr.language == "en")
 
     def on_mount(self) -> None:
         app = self.oncall
@@ -136,7 +155,9 @@ class MainScreen(Screen[None]):
             # on another one. Say so, and refuse actions for a moment so a key meant for the old row does
             # not act on the new one.
             self._selection_moved_at = self.oncall.monotonic()
-            self.notify(f"{before} left this queue; the selection moved.", severity="warning", markup=False)
+            self.notify(
+                self.tr("{key} left this queue; the selection moved.", key=before), severity="warning", markup=False
+            )
         if selected is None or selected != self._detail_key() or selected in diff.updated:
             self.show_detail()
         self.refresh_chrome()
@@ -157,12 +178,10 @@ class MainScreen(Screen[None]):
     def refresh_chrome(self) -> None:
         app = self.oncall
         session = app.session
-        state, state_class = app.live_state()
         self.query_one(StatusBar).render_status(
             site=app.site_label,
             user=session.me.display_name if session.me else None,
-            state=state,
-            state_class=state_class,
+            state=app.live_state(),
             now=app.now,
             tz=app.display_tz,
             readonly=session.readonly,
@@ -209,15 +228,15 @@ class MainScreen(Screen[None]):
         pane.show(incident, self.oncall.now)
         contacts = self.query_one(ContactsPane)
         if incident is None:
-            contacts.update(contacts_text(None, None, {}))
+            contacts.update(contacts_text(None, None, {}, self.tr))
             return
         project = incident.key.split("-")[0]
         cached = self.oncall.project_leads.get(project)
         if cached is None:
-            contacts.update(contacts_text(incident, None, {}))
+            contacts.update(contacts_text(incident, None, {}, self.tr))
             self.oncall.load_project_leads(project)
         else:
-            contacts.update(contacts_text(incident, cached[0], cached[1]))
+            contacts.update(contacts_text(incident, cached[0], cached[1], self.tr))
 
     def _want_detail(self, key: str) -> None:
         """Fetch the full issue once the selection rests on it, not for every row scrolled past."""
@@ -232,11 +251,11 @@ class MainScreen(Screen[None]):
     def _need_incident(self) -> Incident | None:
         incident = self.selected()
         if incident is None:
-            self.notify("No incident selected.", severity="warning")
+            self.notify(self.tr("No incident selected."), severity="warning")
             return None
         if self.oncall.monotonic() - self._selection_moved_at < SELECTION_GRACE_SECONDS:
             self.notify(
-                f"The selection just moved to {incident.key}: press the key again to act on it.",
+                self.tr("The selection just moved to {key}: press the key again to act on it.", key=incident.key),
                 severity="warning",
                 markup=False,
             )
@@ -280,14 +299,14 @@ class MainScreen(Screen[None]):
             try:
                 return await self.oncall.session.client.assignable_users(key, query)
             except JiraError as exc:
-                self.notify(f"User search failed: {exc.full_text}", severity="error", markup=False)
+                self.notify(self.tr("User search failed: {error}", error=exc.full_text), severity="error", markup=False)
                 return []
 
         def chosen(person: Person | None) -> None:
             if person is not None:
                 self._run_assign(key, person)
 
-        self.app.push_screen(AssignDialog(key, search), chosen)
+        self.app.push_screen(AssignDialog(key, search, tr=self.tr), chosen)
 
     @work(group="actions", exit_on_error=False)
     async def _run_assign(self, key: str, person: Person) -> None:
@@ -299,7 +318,7 @@ class MainScreen(Screen[None]):
             return
         key = incident.key
         if key in self._sending_comment:
-            self.notify(f"A comment on {key} is still being sent.", severity="warning", markup=False)
+            self.notify(self.tr("A comment on {key} is still being sent.", key=key), severity="warning", markup=False)
             return
         drafts = self.oncall.drafts
 
@@ -311,7 +330,7 @@ class MainScreen(Screen[None]):
                 drafts[key] = draft
                 self._run_comment(key, draft)
 
-        self.app.push_screen(CommentDialog(key, drafts.get(key), keep), chosen)
+        self.app.push_screen(CommentDialog(key, drafts.get(key), keep, tr=self.tr), chosen)
 
     @work(group="actions", exit_on_error=False)
     async def _run_comment(self, key: str, draft: CommentDraft) -> None:
@@ -325,7 +344,9 @@ class MainScreen(Screen[None]):
             del self.oncall.drafts[key]
         elif not outcome.ok and not outcome.uncertain:
             # (An uncertain outcome already says to check the issue first: no invitation to send it twice.)
-            outcome = dataclasses.replace(outcome, message=outcome.message + "\nYour text is kept: press c to retry.")
+            outcome = dataclasses.replace(
+                outcome, message=outcome.message + "\n" + self.tr("Your text is kept: press c to retry.")
+            )
         self.report(outcome)
 
     def action_transition(self) -> None:
@@ -338,10 +359,18 @@ class MainScreen(Screen[None]):
         try:
             options: list[TransitionOption] = list(await self.oncall.session.client.transitions(key))
         except JiraError as exc:
-            self.notify(f"Could not load transitions of {key}: {exc.full_text}", severity="error", markup=False)
+            self.notify(
+                self.tr("Could not load transitions of {key}: {error}", key=key, error=exc.full_text),
+                severity="error",
+                markup=False,
+            )
             return
         picked = await self.app.push_screen_wait(
-            PickDialog(f"Transition {key}", [(o.id, transition_label(o)) for o in options])
+            PickDialog(
+                self.tr("Transition {key}", key=key),
+                [(o.id, transition_label(o, self.tr)) for o in options],
+                tr=self.tr,
+            )
         )
         chosen = next((o for o in options if o.id == picked), None)
         if chosen is None:
@@ -350,7 +379,9 @@ class MainScreen(Screen[None]):
         choices = resolution_choices(chosen)
         if any(f.id == "resolution" and f.required for f in chosen.fields) and choices:
             res_id = await self.app.push_screen_wait(
-                PickDialog(f"Resolution for {key}", [(c.id or c.name, c.name) for c in choices])
+                PickDialog(
+                    self.tr("Resolution for {key}", key=key), [(c.id or c.name, c.name) for c in choices], tr=self.tr
+                )
             )
             if res_id is None:
                 return
@@ -367,9 +398,13 @@ class MainScreen(Screen[None]):
         try:
             priorities = await self.oncall.priorities()
         except JiraError as exc:
-            self.notify(f"Could not load priorities: {exc.full_text}", severity="error", markup=False)
+            self.notify(
+                self.tr("Could not load priorities: {error}", error=exc.full_text), severity="error", markup=False
+            )
             return
-        chosen = await self.app.push_screen_wait(PickDialog(f"Priority of {key}", priorities))
+        chosen = await self.app.push_screen_wait(
+            PickDialog(self.tr("Priority of {key}", key=key), priorities, tr=self.tr)
+        )
         if chosen is None:
             return
         choice = FieldChoice(name=dict(priorities)[chosen], id=chosen)
@@ -377,8 +412,10 @@ class MainScreen(Screen[None]):
 
     def action_escalate(self) -> None:
         self.notify(
-            "Escalation through JSM Ops arrives with the escalation feature; the contacts pane shows "
-            "who Jira names as responsible.",
+            self.tr(
+                "Escalation through JSM Ops arrives with the escalation feature; the contacts pane shows "
+                "who Jira names as responsible."
+            ),
             markup=False,
         )
 
@@ -410,7 +447,7 @@ class MainScreen(Screen[None]):
         table = self.query_one(QueueTable)
         table.sort_mode = SORTS[(SORTS.index(table.sort_mode) + 1) % len(SORTS)]
         table.resort(self.oncall.now)
-        self.notify(f"Sorted by {table.sort_mode}", timeout=2)
+        self.notify(self.tr("Sorted by {mode}", mode=self.tr(f"sort.{table.sort_mode}")), timeout=2)
 
     def action_refresh(self) -> None:
         self.oncall.poll_now(full=True)
@@ -426,13 +463,13 @@ class MainScreen(Screen[None]):
         incident = self._need_incident()
         if incident is not None:
             self.app.copy_to_clipboard(incident.key)
-            self.notify(f"Copied {incident.key}", timeout=2, markup=False)
+            self.notify(self.tr("Copied {what}", what=incident.key), timeout=2, markup=False)
 
     def action_copy_url(self) -> None:
         incident = self._need_incident()
         if incident is not None and incident.url:
             self.app.copy_to_clipboard(incident.url)
-            self.notify(f"Copied {incident.url}", timeout=3, markup=False)
+            self.notify(self.tr("Copied {what}", what=incident.url), timeout=3, markup=False)
 
     def action_open_url(self) -> None:
         incident = self._need_incident()
@@ -440,17 +477,18 @@ class MainScreen(Screen[None]):
             # Over SSH a browser on the jump host helps nobody: show the link (the key in the detail pane is an
             # OSC 8 hyperlink too) and copy it via OSC 52 to the engineer's own clipboard.
             self.app.copy_to_clipboard(incident.url)
-            self.notify(f"{incident.url}\n(copied to your clipboard)", timeout=8, markup=False)
+            self.notify(self.tr("{url}\n(copied to your clipboard)", url=incident.url), timeout=8, markup=False)
 
     def help_lines(self) -> list[tuple[str, str]]:
-        lines = [(self.oncall.key_for(bid, key), desc) for bid, key, _, desc, _ in MAIN_BINDINGS]
+        tr = self.tr
+        lines = [(self.oncall.key_for(bid, key), tr(desc)) for bid, key, _, desc, _ in MAIN_BINDINGS]
         lines += [
-            ("1-9", "switch queue"),
-            (self.oncall.key_for("app.help", "question_mark"), "help"),
-            (self.oncall.key_for("app.quit", "q"), "quit"),
-            ("ctrl+p", "command palette"),
+            ("1-9", tr("switch queue")),
+            (self.oncall.key_for("app.help", "question_mark"), tr("help")),
+            (self.oncall.key_for("app.quit", "q"), tr("quit")),
+            ("ctrl+p", tr("command palette")),
         ]
         return lines
 
     def show_help(self) -> None:
-        self.app.push_screen(HelpDialog(self.help_lines()))
+        self.app.push_screen(HelpDialog(self.help_lines(), tr=self.tr))

@@ -13,15 +13,21 @@ from textual.widgets import Static
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize_line
+from oncall_tui.i18n import ENGLISH, Translator
 
 
-def contacts_text(incident: Incident | None, project_lead: Person | None, component_leads: dict[str, Person]) -> Text:
+def contacts_text(
+    incident: Incident | None,
+    project_lead: Person | None,
+    component_leads: dict[str, Person],
+    tr: Translator = ENGLISH,
+) -> Text:
     text = Text()
     if incident is None:
         return Text("—", style=Style(dim=True))
     services = incident.components or ()
     title = sanitize_line(", ".join(services)) if services else incident.key.split("-")[0]
-    text.append(f"Escalation: {title}\n", style=Style(bold=True))
+    text.append(tr("Escalation: {service}", service=title) + "\n", style=Style(bold=True))
     any_line = False
     for name in services:
         lead = component_leads.get(name)
@@ -30,11 +36,11 @@ def contacts_text(incident: Incident | None, project_lead: Person | None, compon
             text.append(f"{sanitize_line(lead.display_name)}\n")
             any_line = True
     if project_lead is not None:
-        text.append(f"{'Project lead':<13} ", style=Style(dim=True))
+        text.append(f"{tr('Project lead')[:13]:<13} ", style=Style(dim=True))
         text.append(f"{sanitize_line(project_lead.display_name)}\n")
         any_line = True
     if not any_line:
-        text.append("No lead named in Jira", style=Style(dim=True))
+        text.append(tr("No lead named in Jira"), style=Style(dim=True))
     # One contact per line, cut with an ellipsis rather than wrapped into the next contact's line.
     text.no_wrap = True
     text.overflow = "ellipsis"

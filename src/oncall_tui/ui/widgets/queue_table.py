@@ -19,6 +19,7 @@ from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 from oncall_tui.domain.text import sanitize_line
+from oncall_tui.i18n import ENGLISH, Translator
 
 # Widths without the cell padding (one column each side). The key is sized to the keys shown (never cut: a
 # truncated key names another issue); the summary takes what the pane has left (the table clips it).
@@ -45,12 +46,14 @@ SLA_STYLES: dict[SlaState, Style] = {
 SORTS = ("breach", "priority", "updated", "created", "key")
 
 
-def sla_cell(sla: SlaClock | None, now: datetime, thresholds: AtRiskThresholds, *, ascii_only: bool) -> Text:
+def sla_cell(
+    sla: SlaClock | None, now: datetime, thresholds: AtRiskThresholds, *, ascii_only: bool, tr: Translator = ENGLISH
+) -> Text:
     if sla is None:
         return Text("—", style=Style(dim=True))
     state = sla.state_at(now, thresholds)
     remaining = sla.remaining_at(now)
-    time_text = fmt.countdown(remaining) if remaining is not None else fmt.WORDS[state]
+    time_text = fmt.countdown(remaining) if remaining is not None else fmt.sla_word(state, tr, short=True)
     return Text(f"{fmt.glyph(state, ascii_only=ascii_only)} {time_text}", style=SLA_STYLES[state])
 
 
@@ -86,9 +89,10 @@ class QueueTable(DataTable[Text]):
     QueueTable { height: 1fr; }
     """
 
-    def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
+    def __init__(self, *, ascii_only: bool = False, tr: Translator = ENGLISH, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self.ascii_only = ascii_only
+        self.tr = tr
         self.thresholds = AtRiskThresholds()
         self.sort_mode = "breach"
         self.filter_text = ""
@@ -98,7 +102,9 @@ class QueueTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            shown = self.tr(label)
+            # A translated header longer than its column widens it rather than being cut.
+            self.add_column(shown, key=key, width=None if width is None else max(width, len(shown)))
 
     # ---- rows ---------------------------------------------------------------------------------------------
 
@@ -118,7 +124,8 @@ class QueueTable(DataTable[Text]):
                 incident.summary,
                 incident.status,
                 incident.priority or "",
-                incident.assignee.display_name if incident.assignee else "unassigned",
+                # Both words match an unassigned incident, whatever the UI language.
+                incident.assignee.display_name if incident.assignee else f"unassigned {self.tr('unassigned')}",
                 *incident.components,
                 *incident.labels,
             ]
@@ -133,7 +140,9 @@ class QueueTable(DataTable[Text]):
             Text(fmt.short_priority(incident.priority)),
             Text(fmt.short_status(sanitize_line(incident.status)) or "—"),
             Text(sanitize_line(fmt.short_name(assignee)) if assignee else "—"),
-            sla_cell(table_sla(incident, now, self.thresholds), now, self.thresholds, ascii_only=self.ascii_only),
+            sla_cell(
+                table_sla(incident, now, self.thresholds), now, self.thresholds, ascii_only=self.ascii_only, tr=self.tr
+            ),
             Text(fmt.age(incident.created, now)),
             Text(sanitize_line(incident.summary)),
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rich.style import Style
@@ -10,27 +11,37 @@ from rich.text import Text
 from textual.widgets import Static
 
 from oncall_tui.domain.text import sanitize_line
+from oncall_tui.i18n import ENGLISH, Translator
 
 
-def live_state(last_ok: datetime | None, now: datetime, interval: float, offline: bool) -> tuple[str, str]:
-    """("● live · updated 3 s ago" | "◌ stale · …" | "✖ offline · …", css class)."""
+class LiveState(NamedTuple):
+    text: str  # "● live · updated 3 s ago"
+    compact: str  # "● live 3s", for narrow terminals
+    css_class: str
+
+
+def live_state(
+    last_ok: datetime | None, now: datetime, interval: float, offline: bool, tr: Translator = ENGLISH
+) -> LiveState:
+    """Connection state and the age of the last successful poll, in full and compact forms."""
     if last_ok is None:
-        return ("○ connecting…", "-connecting") if not offline else ("✖ offline", "-offline")
+        if offline:
+            head = tr("✖ offline")
+            return LiveState(head, head, "-offline")
+        head = tr("○ connecting…")
+        return LiveState(head, head, "-connecting")
     ago = max(0, int((now - last_ok).total_seconds()))
-    when = f"updated {ago} s ago" if ago < 120 else f"updated {ago // 60} min ago"
+    if ago < 120:
+        when, short = tr("updated {seconds} s ago", seconds=ago), tr("{seconds}s", seconds=ago)
+    else:
+        when, short = tr("updated {minutes} min ago", minutes=ago // 60), tr("{minutes}m", minutes=ago // 60)
     if offline:
-        return f"✖ offline · {when}", "-offline"
-    if ago > max(3 * interval, 45):
-        return f"◌ stale · {when}", "-stale"
-    return f"● live · {when}", "-live"
-
-
-def compact_state(state: str) -> str:
-    head, _, rest = state.partition(" · ")
-    if rest.startswith("updated "):
-        age = rest.removeprefix("updated ").removesuffix(" ago").replace(" s", "s").replace(" min", "m")
-        return f"{head} {age}"
-    return head
+        head, css = tr("✖ offline"), "-offline"
+    elif ago > max(3 * interval, 45):
+        head, css = tr("◌ stale"), "-stale"
+    else:
+        head, css = tr("● live"), "-live"
+    return LiveState(f"{head} · {when}", f"{head} {short}", css)
 
 
 class _Line(Static):
@@ -50,8 +61,9 @@ class StatusBar(_Line):
     StatusBar { height: 1; background: $panel; padding: 0 1; }
     """
 
-    @staticmethod
-    def _line(site: str, user: str | None, state: str, readonly: bool, *, brand: bool) -> Text:
+    tr: Translator = ENGLISH
+
+    def _line(self, site: str, user: str | None, state: str, readonly: bool, *, brand: bool) -> Text:
         text = Text()
         if brand:
             text.append("oncall-tui", style=Style(bold=True))
@@ -60,7 +72,7 @@ class StatusBar(_Line):
         if user:
             text.append(f" · {sanitize_line(user)}")
         if readonly:
-            text.append(" · read-only", style=Style(bold=True))
+            text.append(f" · {self.tr('read-only')}", style=Style(bold=True))
         text.append(f" · {state}")
         return text
 
@@ -69,19 +81,18 @@ class StatusBar(_Line):
         *,
         site: str,
         user: str | None,
-        state: str,
-        state_class: str,
+        state: LiveState,
         now: datetime,
         tz: ZoneInfo | None,
         readonly: bool,
     ) -> None:
         clock = now.astimezone(tz).strftime("%H:%M %Z")
         width = max(self.size.width - 2, 0)
-        text = self._line(site, user, state, readonly, brand=True)
+        text = self._line(site, user, state.text, readonly, brand=True)
         if len(text.plain) + 1 + len(clock) > width:
             # Narrow terminal: drop the brand and shorten the live state ("● live · updated 3 s ago" ->
             # "● live 3s"), so the clock and the state always fit.
-            text = self._line(site, user, compact_state(state), readonly, brand=False)
+            text = self._line(site, user, state.compact, readonly, brand=False)
         pad = width - len(text.plain) - len(clock)
         if pad < 1:
             text.truncate(max(width - len(clock) - 2, 0))
@@ -89,7 +100,7 @@ class StatusBar(_Line):
             pad = 1
         text.append(" " * pad + clock)
         for cls in ("-live", "-stale", "-offline", "-connecting"):
-            self.set_class(cls == state_class, cls)
+            self.set_class(cls == state.css_class, cls)
         self._show(text)
 
 

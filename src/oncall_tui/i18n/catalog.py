@@ -1,0 +1,186 @@
+"""The German catalog: English message id -> {"de": German} (and "en" where the id is symbolic).
+
+German is on-call German as spoken in German ops teams: "übernehmen", "zuweisen", "Incident", "Queue".
+Placeholders must match the English text exactly (tests/test_i18n.py checks).
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ---- SLA states (glyphs are added by display.py) -------------------------------------------------------
+    "running": {"de": "läuft"},
+    "at risk": {"de": "gefährdet"},
+    "breached": {"de": "verletzt"},
+    "paused": {"de": "pausiert"},
+    "outside hours": {"de": "außerhalb der Servicezeit"},
+    "met": {"de": "erfüllt"},
+    "failed": {"de": "nicht erfüllt"},
+    # The table's SLA cell has 9 columns: a glyph, a space and at most 7 letters.
+    "short.outside hours": {"en": "outside hours", "de": "außerh."},
+    "short.failed": {"en": "failed", "de": "zu spät"},
+    # ---- relative times and dates --------------------------------------------------------------------------
+    "{seconds}s": {"de": "{seconds} s"},
+    "{minutes} min": {"de": "{minutes} Min."},
+    "{hours} h {minutes} min": {"de": "{hours} Std. {minutes} Min."},
+    "{days} d {hours} h": {"de": "{days} Tg. {hours} Std."},
+    "{time} ago": {"de": "vor {time}"},
+    "in {time}": {"de": "in {time}"},
+    "{weekday} {day} {month} {time}": {"de": "{weekday} {day}. {month} {time}"},
+    "Mon": {"de": "Mo"},
+    "Tue": {"de": "Di"},
+    "Wed": {"de": "Mi"},
+    "Thu": {"de": "Do"},
+    "Fri": {"de": "Fr"},
+    "Sat": {"de": "Sa"},
+    "Sun": {"de": "So"},
+    "Jan": {"de": "Jan"},
+    "Feb": {"de": "Feb"},
+    "Mar": {"de": "Mär"},
+    "Apr": {"de": "Apr"},
+    "May": {"de": "Mai"},
+    "Jun": {"de": "Jun"},
+    "Jul": {"de": "Jul"},
+    "Aug": {"de": "Aug"},
+    "Sep": {"de": "Sep"},
+    "Oct": {"de": "Okt"},
+    "Nov": {"de": "Nov"},
+    "Dec": {"de": "Dez"},
+    # ---- status bar ------------------------------------------------------------------------------------------
+    "● live": {"de": "● live"},
+    "◌ stale": {"de": "◌ veraltet"},
+    "✖ offline": {"de": "✖ offline"},
+    "○ connecting…": {"de": "○ verbinde…"},
+    "updated {seconds} s ago": {"de": "aktualisiert vor {seconds} s"},
+    "updated {minutes} min ago": {"de": "aktualisiert vor {minutes} Min."},
+    "{minutes}m": {"de": "{minutes} Min."},
+    "read-only": {"de": "schreibgeschützt"},
+    # ---- queue table -----------------------------------------------------------------------------------------
+    "Key": {"de": "Key"},
+    "P": {"de": "P"},
+    "Status": {"de": "Status"},
+    "Assignee": {"de": "Zuständig"},
+    "SLA": {"de": "SLA"},
+    "Age": {"de": "Alter"},
+    "Summary": {"de": "Zusammenfassung"},
+    "unassigned": {"de": "nicht zugewiesen"},
+    # ---- detail and contacts panes ---------------------------------------------------------------------------
+    "Select an incident": {"de": "Incident auswählen"},
+    "No incident selected": {"de": "Kein Incident ausgewählt"},
+    "No SLA applies": {"de": "Kein SLA"},
+    "{time} left": {"de": "noch {time}"},
+    "{time} over": {"de": "{time} überzogen"},
+    "goal {goal} · elapsed {elapsed}": {"de": "Ziel {goal} · bisher {elapsed}"},
+    "breach {time}": {"de": "Frist {time}"},
+    "Reporter": {"de": "Melder"},
+    "Service": {"de": "Service"},
+    "Labels": {"de": "Labels"},
+    "Created": {"de": "Erstellt"},
+    "Updated": {"de": "Geändert"},
+    "Description": {"de": "Beschreibung"},
+    "Latest comments ({count})": {"de": "Neueste Kommentare ({count})"},
+    "public": {"de": "öffentlich"},
+    "internal": {"de": "intern"},
+    "sending…": {"de": "wird gesendet…"},
+    "Escalation: {service}": {"de": "Eskalation: {service}"},
+    "Project lead": {"de": "Projektleiter"},
+    "No lead named in Jira": {"de": "Kein Verantwortlicher in Jira hinterlegt"},
+    # ---- keys: footer, help, command palette -----------------------------------------------------------------
+    "assign": {"de": "zuweisen"},
+    "take": {"de": "übernehmen"},
+    "comment": {"de": "kommentieren"},
+    "escalate": {"de": "eskalieren"},
+    "transition": {"de": "Status ändern"},
+    "prio": {"de": "Priorität"},
+    "filter": {"de": "Filter"},
+    "sort": {"de": "sortieren"},
+    "refresh": {"de": "aktualisieren"},
+    "copy key": {"de": "Key kopieren"},
+    "copy URL": {"de": "URL kopieren"},
+    "open": {"de": "öffnen"},
+    # The footer at 80 columns has room for about 70 characters of keys and words.
+    "short.comment": {"en": "comment", "de": "Kommentar"},
+    "short.transition": {"en": "transition", "de": "Status"},
+    "short.prio": {"en": "prio", "de": "Prio"},
+    "queue {number}": {"de": "Queue {number}"},
+    "clear filter": {"de": "Filter löschen"},
+    "switch queue": {"de": "Queue wechseln"},
+    "help": {"de": "Hilfe"},
+    "quit": {"de": "Beenden"},
+    "command palette": {"de": "Befehlspalette"},
+    # Textual's own app bindings, shown in our footer.
+    "palette": {"de": "Befehle"},
+    "Quit": {"de": "Beenden"},
+    "Incident action: {action}": {"de": "Incident-Aktion: {action}"},
+    "Queue: {name}": {"de": "Queue: {name}"},
+    "Switch to queue {number}": {"de": "Zu Queue {number} wechseln"},
+    "Keys": {"de": "Tasten"},
+    "Every binding has an id; override keys in the config's [keymap] table.": {
+        "de": "Jede Tastenbelegung hat eine ID; Tasten lassen sich in der Tabelle [keymap] der Konfiguration ändern."
+    },
+    "ctrl+p opens the command palette with every action.": {
+        "de": "ctrl+p öffnet die Befehlspalette mit allen Aktionen."
+    },
+    # ---- dialogs ---------------------------------------------------------------------------------------------
+    "Send": {"de": "Senden"},
+    "Public/internal": {"de": "Öffentlich/intern"},
+    "Cancel (keeps draft)": {"de": "Abbrechen (Entwurf bleibt)"},
+    "Cancel": {"de": "Abbrechen"},
+    "Results": {"de": "Ergebnisse"},
+    "Close": {"de": "Schließen"},
+    "Comment on {key}": {"de": "Kommentar zu {key}"},
+    "ctrl+s send · ctrl+t public/internal · esc cancel (draft kept)": {
+        "de": "ctrl+s senden · ctrl+t öffentlich/intern · esc abbrechen (Entwurf bleibt)"
+    },
+    "● PUBLIC reply — the customer sees this": {"de": "● ÖFFENTLICHE Antwort — der Kunde sieht sie"},
+    "○ internal note — agents only": {"de": "○ interne Notiz — nur für Bearbeiter"},
+    "The comment is empty.": {"de": "Der Kommentar ist leer."},
+    "enter choose · esc cancel": {"de": "enter auswählen · esc abbrechen"},
+    "Nothing to choose from": {"de": "Nichts zur Auswahl"},
+    " (needs resolution)": {"de": " (Lösung erforderlich)"},
+    "Assign {key} to…": {"de": "{key} zuweisen an…"},
+    "type a name or e-mail": {"de": "Name oder E-Mail eingeben"},
+    "type to search · ↓ to the list · enter choose · esc cancel": {
+        "de": "tippen zum Suchen · ↓ zur Liste · enter auswählen · esc abbrechen"
+    },
+    "Searching…": {"de": "Suche läuft…"},
+    "No assignable user matches": {"de": "Kein zuweisbarer Benutzer gefunden"},
+    "Transition {key}": {"de": "Status von {key} ändern"},
+    "Resolution for {key}": {"de": "Lösung für {key}"},
+    "Priority of {key}": {"de": "Priorität von {key}"},
+    # ---- notifications ---------------------------------------------------------------------------------------
+    "Error": {"de": "Fehler"},
+    "New {priority}: {key}": {"de": "Neu: {priority} {key}"},
+    "Unsent comment draft on {keys} (c to open it). Press q again to quit anyway.": {
+        "de": "Nicht gesendeter Kommentarentwurf zu {keys} (c öffnet ihn). Zum Beenden trotzdem noch einmal q drücken."
+    },
+    "{key} left this queue; the selection moved.": {
+        "de": "{key} ist nicht mehr in dieser Queue; die Auswahl wurde verschoben."
+    },
+    "No incident selected.": {"de": "Kein Incident ausgewählt."},
+    "The selection just moved to {key}: press the key again to act on it.": {
+        "de": "Die Auswahl ist gerade auf {key} gesprungen: zum Bearbeiten die Taste noch einmal drücken."
+    },
+    "User search failed: {error}": {"de": "Benutzersuche fehlgeschlagen: {error}"},
+    "A comment on {key} is still being sent.": {"de": "Ein Kommentar zu {key} wird noch gesendet."},
+    "Your text is kept: press c to retry.": {"de": "Der Text bleibt erhalten: mit c erneut versuchen."},
+    "Could not load transitions of {key}: {error}": {
+        "de": "Statusübergänge von {key} konnten nicht geladen werden: {error}"
+    },
+    "Could not load priorities: {error}": {"de": "Prioritäten konnten nicht geladen werden: {error}"},
+    "Escalation through JSM Ops arrives with the escalation feature; the contacts pane shows "
+    "who Jira names as responsible.": {
+        "de": "Eskalation über JSM Ops kommt mit der Eskalationsfunktion; die Kontaktliste zeigt, "
+        "wen Jira als verantwortlich nennt."
+    },
+    "Sorted by {mode}": {"de": "Sortiert nach {mode}"},
+    "sort.breach": {"en": "breach", "de": "SLA-Frist"},
+    "sort.priority": {"en": "priority", "de": "Priorität"},
+    "sort.updated": {"en": "updated", "de": "Änderung"},
+    "sort.created": {"en": "created", "de": "Erstellung"},
+    "sort.key": {"en": "key", "de": "Key"},
+    "Copied {what}": {"de": "{what} kopiert"},
+    "{url}\n(copied to your clipboard)": {"de": "{url}\n(in die Zwischenablage kopiert)"},
+    "filter: words in key, summary, status, assignee, service, label": {
+        "de": "Filter: Wörter aus Key, Zusammenfassung, Status, Zuständig, Service, Label"
+    },
+}

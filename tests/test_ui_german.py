@@ -124,3 +124,17 @@ async def test_german_help_dialogs_and_notifications() -> None:
             assert static_text(app, "#visibility").startswith("● ÖFFENTLICHE Antwort")
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+
+
+async def test_action_results_speak_german_too() -> None:
+    from tests.tui_harness import notes, quiet_tui, switch_to, table, wait_for
+
+    with quiet_tui(language="de") as tui:
+        app = tui.app
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: table(app).row_count > 0)
+            await switch_to(pilot, app, 2, "Unassigned")
+            key = table(app).selected_key
+            await pilot.press("m")
+            await wait_for(pilot, lambda: any(f"{key} übernehmen: erledigt" in n for n in notes(app)))
+            assert tui.issue(key)["assignee"] == tui.session.me.id

@@ -7,6 +7,27 @@ Placeholders must match the English text exactly (tests/test_i18n.py checks).
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # ---- results of actions (sync/actions.py) -----------------------------------------------------------
+    "{description}: {error}": {"de": "{description}: {error}"},
+    "{description} failed: {error}": {"de": "{description} fehlgeschlagen: {error}"},
+    "{description}: done": {"de": "{description}: erledigt"},
+    "{description}: done (confirmed after a connection problem)": {
+        "de": "{description}: erledigt (nach einem Verbindungsproblem bestätigt)"
+    },
+    "{description} failed: {error} {key} does not show it: not done.": {
+        "de": "{description} fehlgeschlagen: {error} {key} zeigt es nicht: nicht erledigt."
+    },
+    "{description}: {error} It may have gone through: check {key} before trying again": {
+        "de": "{description}: {error} Es ist vielleicht doch angekommen: erst {key} prüfen, dann erneut versuchen"
+    },
+    "your text is kept": {"de": "Ihr Text bleibt erhalten"},
+    "Who you are is not known yet (not connected).": {"de": "Noch nicht bekannt, wer Sie sind (nicht verbunden)."},
+    "Take {key}": {"de": "{key} übernehmen"},
+    "Assign {key} to {name}": {"de": "{key} an {name} zuweisen"},
+    "Unassign {key}": {"de": "Zuweisung von {key} aufheben"},
+    "Add public reply to {key}": {"de": "Öffentliche Antwort zu {key}"},
+    "Add internal comment to {key}": {"de": "Interner Kommentar zu {key}"},
+    "Set priority of {key} to {priority}": {"de": "Priorität von {key} auf {priority} setzen"},
     # ---- SLA states (glyphs are added by display.py) -------------------------------------------------------
     "running": {"de": "läuft"},
     "at risk": {"de": "gefährdet"},

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from oncall_tui.domain.incident import Comment, FieldChoice, Incident, StatusCategory, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize
+from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import (
     ApiGone,
     AuthError,
@@ -122,11 +123,14 @@ class ActionRunner:
         *,
         readonly: bool = False,
         now: Callable[[], datetime] | None = None,
+        tr: Translator = ENGLISH,
     ) -> None:
         self.client = client
         self.store = store
         self.me = me
         self.readonly = readonly
+        # Outcome messages are shown to the user as they are: in the UI's language.
+        self.tr = tr
         self._now = now or (lambda: datetime.now(UTC))
 
     async def _run(
@@ -147,7 +151,9 @@ class ActionRunner:
         """
         if self.readonly:
             error = ReadOnlyError()
-            return Outcome(key, False, f"{description}: {error.message}", error)
+            return Outcome(
+                key, False, self.tr("{description}: {error}", description=description, error=error.message), error
+            )
         token = self.store.apply_local(key, change, description) if change and self.store.get(key) else None
         try:
             await send()
@@ -156,7 +162,9 @@ class ActionRunner:
                 return await self._settle(key, description, exc, token, verify, kept)
             if token is not None:
                 self.store.rollback(token)
-            return Outcome(key, False, f"{description} failed: {exc.full_text}", exc)
+            return Outcome(
+                key, False, self.tr("{description} failed: {error}", description=description, error=exc.full_text), exc
+            )
         except BaseException:
             # Cancelled (the app quitting) or a bug below: never leave an unconfirmed change on screen.
             if token is not None:
@@ -172,7 +180,7 @@ class ActionRunner:
             self.store.confirm(token, fresh)
         elif fresh is not None and self.store.get(key) is not None:
             self.store.put(fresh)
-        return Outcome(key, True, f"{description}: done", fresh=fresh)
+        return Outcome(key, True, self.tr("{description}: done", description=description), fresh=fresh)
 
     async def _settle(
         self, key: str, description: str, error: JiraError, token: int | None, verify: Verify, kept: str
@@ -197,29 +205,47 @@ class ActionRunner:
                 self.store.confirm(token, fresh)
             elif self.store.get(key) is not None:
                 self.store.put(fresh)
-            return Outcome(key, True, f"{description}: done (confirmed after a connection problem)", fresh=fresh)
+            return Outcome(
+                key,
+                True,
+                self.tr("{description}: done (confirmed after a connection problem)", description=description),
+                fresh=fresh,
+            )
         if token is not None:
             self.store.rollback(token)
         if self.store.get(key) is not None:
             self.store.put(fresh)
         if landed is None or _still_working(error):
             return self._uncertain(key, description, error, kept)
-        return Outcome(key, False, f"{description} failed: {error.message} {key} does not show it: not done.", error)
+        message = self.tr(
+            "{description} failed: {error} {key} does not show it: not done.",
+            description=description,
+            error=error.message,
+            key=key,
+        )
+        return Outcome(key, False, message, error)
 
     def _uncertain(self, key: str, description: str, error: JiraError, kept: str) -> Outcome:
-        message = f"{description}: {error.message} It may have gone through: check {key} before trying again" + (
-            f"; {kept}." if kept else "."
-        )
+        message = self.tr(
+            "{description}: {error} It may have gone through: check {key} before trying again",
+            description=description,
+            error=error.message,
+            key=key,
+        ) + (f"; {self.tr(kept)}." if kept else ".")
         return Outcome(key, False, message, error, uncertain=True)
 
     async def take(self, key: str) -> Outcome:
         if self.me is None:
-            error = JiraError("Who you are is not known yet (not connected).")
+            error = JiraError(self.tr("Who you are is not known yet (not connected)."))
             return Outcome(key, False, error.message, error)
-        return await self.assign(key, self.me, description=f"Take {key}")
+        return await self.assign(key, self.me, description=self.tr("Take {key}", key=key))
 
     async def assign(self, key: str, person: Person | None, *, description: str | None = None) -> Outcome:
-        label = description or (f"Assign {key} to {person.display_name}" if person is not None else f"Unassign {key}")
+        label = description or (
+            self.tr("Assign {key} to {name}", key=key, name=person.display_name)
+            if person is not None
+            else self.tr("Unassign {key}", key=key)
+        )
         return await self._run(
             key,
             label,
@@ -228,7 +254,6 @@ class ActionRunner:
         )
 
     async def comment(self, key: str, text: str, *, public: bool) -> Outcome:
-        kind = "public reply" if public else "internal comment"
         pending = Comment(id="pending", body_text=text, author=self.me, public=public)
         before = self.store.get(key)
         # Only a comment newer than anything seen so far can be this one. Jira's own `updated` of the copy we
@@ -253,7 +278,7 @@ class ActionRunner:
 
         return await self._run(
             key,
-            f"Add {kind} to {key}",
+            self.tr("Add public reply to {key}" if public else "Add internal comment to {key}", key=key),
             lambda: self.client.add_comment(key, text, internal=not public),
             lambda inc: dataclasses.replace(inc, comments=(*inc.comments, pending)),
             verify=posted,
@@ -292,7 +317,7 @@ class ActionRunner:
     async def set_priority(self, key: str, priority: FieldChoice) -> Outcome:
         return await self._run(
             key,
-            f"Set priority of {key} to {priority.name}",
+            self.tr("Set priority of {key} to {priority}", key=key, priority=priority.name),
             lambda: self.client.set_priority(key, priority),
             lambda inc: dataclasses.replace(inc, priority=priority.name, priority_id=priority.id or inc.priority_id),
         )

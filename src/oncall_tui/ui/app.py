@@ -77,8 +77,8 @@ class OncallApp(App[None]):
         language: str = "en",
     ) -> None:
         super().__init__()
-        self.language = language
         self.session = session
+        self.language = language
         self.site_label = site_label
         self.poll_seconds = poll_seconds
         self.counts_seconds = counts_seconds
@@ -120,6 +120,8 @@ class OncallApp(App[None]):
     @language.setter
     def language(self, value: str) -> None:
         self.tr: Translator = translator(value)
+        # Action results are composed in sync/ and shown as they are: they speak the UI's language too.
+        self.session.runner.tr = self.tr
         localize_bindings(self, self.tr)
         if self.is_running:
             self.refresh_bindings()

@@ -172,14 +172,37 @@ async def test_a_breached_sla_shows_negative_time_and_the_word() -> None:
 async def test_status_bar_goes_stale_when_no_poll_succeeds_for_a_while() -> None:
     with quiet_tui(poll_seconds=5.0) as tui:
         app = tui.app
+        elapsed = [1000.0]
+        app.monotonic = lambda: elapsed[0]  # real elapsed time, controlled by the test
         async with app.run_test(size=SIZE) as pilot:
             await started(pilot, tui)
             status = app.main.query_one("#status", Static)
             await wait_for(pilot, lambda: "live · updated 0 s ago" in status.content.plain)  # type: ignore[union-attr]
-            app.clock = lambda: FROZEN_START + timedelta(seconds=30)
+            elapsed[0] += 30
             app._tick()
             assert "live · updated 30 s ago" in status.content.plain  # type: ignore[union-attr]
-            app.clock = lambda: FROZEN_START + timedelta(seconds=90)
+            elapsed[0] += 60
             app._tick()
             assert "stale · updated 90 s ago" in status.content.plain  # type: ignore[union-attr]
             assert status.has_class("-stale") and not status.has_class("-live")
+
+
+async def test_freshness_is_real_elapsed_time_even_when_the_sites_clock_runs_fast() -> None:
+    from datetime import timedelta
+
+    from tests.tui_harness import quiet_tui, table, wait_for
+
+    with quiet_tui() as tui:
+        app = tui.app
+        ticks = [500.0]
+        app.monotonic = lambda: ticks[0]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: table(app).row_count > 0)
+            # The site's clock jumps 10 minutes (demo --speed), but only 2 real seconds passed: still live.
+            app.clock = lambda: app.now + timedelta(minutes=10)
+            app._tick()
+            ticks[0] += 2
+            assert app.live_state()[0].startswith("● live"), app.live_state()
+            app.poll_seconds = 15  # quiet_tui parks the poll timer far away; stale means 3 missed polls
+            ticks[0] += 120  # two real minutes without a successful poll: stale
+            assert "stale" in app.live_state()[0]

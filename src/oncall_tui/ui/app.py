@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -99,7 +99,9 @@ class OncallApp(App[None]):
         self._priorities: list[tuple[str, str]] | None = None
         self._poll_timer: Timer | None = None
         self._counts_timer: Timer | None = None
-        self.last_ok: datetime | None = None
+        # When the last poll succeeded, on the monotonic clock: freshness is real elapsed time, even when the
+        # site's clock runs faster (demo --speed) or is frozen (tests).
+        self._last_ok_at: float | None = None
         self.offline = False
         self._last_error: str | None = None
         self._filled: set[str] = set()  # queues whose table has been filled after their first poll
@@ -188,7 +190,10 @@ class OncallApp(App[None]):
     # ---- polling ------------------------------------------------------------------------------------------------
 
     def live_state(self) -> LiveState:
-        return live_state(self.last_ok, self.now, self.poll_seconds, self.offline, self.tr)
+        last_ok = None
+        if self._last_ok_at is not None:
+            last_ok = self.now - timedelta(seconds=self.monotonic() - self._last_ok_at)
+        return live_state(last_ok, self.now, self.poll_seconds, self.offline, self.tr)
 
     def poll_now(self, *, full: bool = False) -> None:
         """Poll the active queue now, connecting first if need be.
@@ -239,7 +244,7 @@ class OncallApp(App[None]):
         except JiraError as exc:
             self._failed(exc)
             return self.poll_seconds
-        self.last_ok = self.clock()
+        self._last_ok_at = self.monotonic()
         self.offline = False
         self._last_error = None
         self._known.add(queue)

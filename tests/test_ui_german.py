@@ -90,6 +90,7 @@ async def test_german_main_screen_at_80x24_keeps_jiras_data() -> None:
 async def test_german_help_dialogs_and_notifications() -> None:
     with quiet_tui(language="de") as tui:
         app = tui.app
+        app.monotonic = lambda: 1000.0  # the poll's age counts real time: frozen for a stable "vor 0 s"
         async with app.run_test(size=(160, 48)) as pilot:
             await loaded(pilot, tui)
             status = status_text(app)

@@ -15,14 +15,9 @@ import pytest
 
 from oncall_tui import __version__
 from oncall_tui.cli import build_parser, main
+from tests.sim_process import SimProcess, run_cli, running_sim
 
 SUBCOMMANDS = ("demo", "sim", "init", "list", "doctor", "report")
-
-
-def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "oncall_tui", *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 def test_version_names_the_program() -> None:
@@ -95,47 +90,10 @@ def test_bad_fault_spec_says_what_is_expected(capsys: pytest.CaptureFixture[str]
     assert "expected a ratio between 0 and 1" in capsys.readouterr().err
 
 
-class SimProcess:
-    def __init__(self, proc: subprocess.Popen[str], banner: list[str]) -> None:
-        self.proc = proc
-        self.banner = banner
-
-    def value(self, label: str) -> str:
-        for line in self.banner:
-            if line.strip().startswith(label):
-                return line.split(":", 1)[1].strip().split()[0]
-        raise AssertionError(f"{label!r} not in banner: {self.banner}")
-
-
 @pytest.fixture
 def sim_process(tmp_path: Path) -> Iterator[SimProcess]:
-    cfg = tmp_path / "cfg.toml"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oncall_tui",
-            "sim",
-            "--scenario",
-            "default",
-            "--config-out",
-            str(cfg),
-            "--exit-after",
-            "60",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    banner: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        banner.append(line.rstrip("\n"))
-        if line.startswith("Press Ctrl-C"):
-            break
-    yield SimProcess(proc, banner)
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_sim("--scenario", "default", "--config-out", str(tmp_path / "cfg.toml")) as sim:
+        yield sim
 
 
 def test_sim_prints_url_and_credentials_and_writes_a_private_config(sim_process: SimProcess, tmp_path: Path) -> None:

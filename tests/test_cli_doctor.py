@@ -4,8 +4,6 @@ the API token never appears in its output."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,8 @@ from oncall_tui.cli import main
 from oncall_tui.cli_sim import sim_config, write_private_toml
 from oncall_tui.sim.server import SimServer, build_site
 from tests.conftest import FROZEN_START, TEST_TOKEN, start_sim
-from tests.test_cli_list import PROXY_VARS, write_sim_config
+from tests.sim_process import PROXY_VARS, run_cli, running_sim
+from tests.test_cli_list import write_sim_config
 
 ORDER = [
     "Config",
@@ -104,33 +103,9 @@ def test_data_center_passes_with_bearer_auth(
 
 def test_sim_process_config_passes_doctor_as_a_process(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "oncall_tui", "sim", "--config-out", str(config), "--exit-after", "60"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        assert sim.stdout is not None
-        banner = []
-        for line in sim.stdout:
-            banner.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        token = next(line.split(":", 1)[1].strip() for line in banner if "API token:" in line)
-        done = subprocess.run(
-            [sys.executable, "-m", "oncall_tui", "--config", str(config), "doctor"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env=env,
-            check=False,
-        )
-    finally:
-        sim.terminate()
-        sim.wait(timeout=10)
+    with running_sim("--config-out", str(config)) as sim:
+        token = sim.value("API token")
+        done = run_cli("--config", str(config), "doctor")
     assert done.returncode == 0, done.stdout
     assert token not in done.stdout + done.stderr
     # The simulator runs on this machine's clock: no skew.

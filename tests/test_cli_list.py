@@ -23,8 +23,8 @@ from oncall_tui.cli_sim import sim_config
 from oncall_tui.config import load_config, save_config
 from oncall_tui.sim.server import SimServer
 from tests.conftest import FROZEN_START, TEST_TOKEN, http_client, start_sim
+from tests.sim_process import PROXY_VARS, run_cli, running_sim
 
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy")
 SLA_STATES = {"running", "at_risk", "breached", "paused", "outside_hours", "met", "failed"}
 ISSUE_FIELDS = {
     "key",
@@ -205,33 +205,9 @@ def test_json_on_data_center_names_people_by_username(
 
 def test_sim_config_out_then_list_json_prints_the_queue_with_sla_states(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "oncall_tui", "sim", "--config-out", str(config), "--exit-after", "60"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        assert sim.stdout is not None
-        banner = []
-        for line in sim.stdout:
-            banner.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        token = next(line.split(":", 1)[1].strip() for line in banner if "API token:" in line)
-        done = subprocess.run(
-            [sys.executable, "-m", "oncall_tui", "--config", str(config), "list", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env=env,
-            check=False,
-        )
-    finally:
-        sim.terminate()
-        sim.wait(timeout=10)
+    with running_sim("--config-out", str(config)) as sim:
+        token = sim.value("API token")
+        done = run_cli("--config", str(config), "list", "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["queue"]["name"] == "Mine"  # the first queue of the written config

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from oncall_tui import display
 from oncall_tui.domain.sla import SlaState
 from oncall_tui.i18n import ENGLISH, MESSAGES, t, translator
+from oncall_tui.jira.errors import DnsError
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dialogs import AssignDialog, CommentDialog, HelpDialog, PickDialog
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
@@ -149,7 +150,12 @@ def test_local_time_in_german_and_english() -> None:
     when = datetime(2026, 3, 1, 20, 35, tzinfo=UTC)
     assert display.local_time(when, berlin) == "Sun 01 Mar 21:35 CET"
     assert display.local_time(when, berlin, tr=DE) == "So 01. Mär 21:35 CET"
-    assert display.local_time(when, berlin, with_date=False, tr=DE) == "21:35 CET"
+    # Relative to "now": today's time alone, the day before or after named, later this week by weekday.
+    assert display.local_time(when, berlin, tr=DE, now=when) == "21:35 CET"
+    assert display.local_time(when, berlin, tr=DE, now=when + timedelta(days=1)) == "gestern 21:35 CET"
+    assert display.local_time(when, berlin, tr=DE, now=when - timedelta(days=1)) == "morgen 21:35 CET"
+    assert display.local_time(when, berlin, tr=DE, now=when - timedelta(days=3)) == "So 21:35 CET"
+    assert display.local_time(when, berlin, tr=DE, now=when + timedelta(days=3)) == "So 01. Mär 21:35 CET"
 
 
 def test_sla_words_keep_their_glyphs_apart() -> None:
@@ -163,10 +169,12 @@ def test_sla_words_keep_their_glyphs_apart() -> None:
 
 
 def test_live_state_in_german_full_and_compact() -> None:
-    english = live_state(NOW - timedelta(seconds=3), NOW, 15.0, False)
+    english = live_state(NOW - timedelta(seconds=3), NOW, 15.0)
     assert (english.text, english.compact, english.css_class) == ("● live · updated 3 s ago", "● live 3s", "-live")
-    german = live_state(NOW - timedelta(minutes=5), NOW, 15.0, True, DE)
-    assert (german.text, german.compact) == ("✖ offline · aktualisiert vor 5 Min.", "✖ offline 5 Min.")
-    stale = live_state(NOW - timedelta(seconds=90), NOW, 15.0, False, DE)
+    unreachable = DnsError()
+    unreachable.sent = False
+    german = live_state(NOW - timedelta(minutes=5), NOW, 15.0, unreachable, 12, DE)
+    assert (german.text, german.compact) == ("✖ offline · neuer Versuch in 12 s · Daten 5 Min. alt", "✖ offline 12 s")
+    stale = live_state(NOW - timedelta(seconds=90), NOW, 15.0, None, None, DE)
     assert stale.text == "◌ veraltet · aktualisiert vor 90 s" and stale.css_class == "-stale"
-    assert live_state(None, NOW, 15.0, False, DE).text == "○ verbinde…"
+    assert live_state(None, NOW, 15.0, None, None, DE).text == "○ verbinde…"

@@ -17,6 +17,7 @@ import pytest
 from oncall_tui.config_schema import JiraConfig, Secret
 from oncall_tui.domain.incident import TransitionOption
 from oncall_tui.domain.people import Person
+from oncall_tui.i18n import ENGLISH
 from oncall_tui.jira.client import JiraClient
 from oncall_tui.jira.errors import (
     ApiGone,
@@ -37,9 +38,16 @@ from oncall_tui.jira.errors import (
     TlsError,
 )
 from oncall_tui.jira.transport import RetryPolicy
-from oncall_tui.sync.actions import ActionRunner, may_have_landed
+from oncall_tui.sync.actions import ActionRunner, Outcome, may_have_landed
 from oncall_tui.sync.store import IncidentStore
+from oncall_tui.ui.words import outcome_words
 from tests.conftest import FROZEN_START, CheckedSimServer, start_sim
+
+
+def words(outcome: Outcome) -> str:
+    """What the UI says of the outcome (in English)."""
+    return outcome_words(outcome, ENGLISH)
+
 
 KEY = "OPS-1"
 COMMENT_PATH = f"/rest/api/3/issue/{KEY}/comment"
@@ -104,8 +112,8 @@ async def test_lost_answer_comment_is_confirmed_by_a_re_read(sim: CheckedSimServ
     text = "Rolled back the deploy.\n\n  Watching the graphs  "
     sim.set_faults(f"lose=1,paths={COMMENT_PATH}")
     outcome = await runner.comment(KEY, text, public=True)
-    assert outcome.ok and not outcome.uncertain, outcome.message
-    assert outcome.message == f"Add public reply to {KEY}: done (confirmed after a connection problem)"
+    assert outcome.ok and not outcome.uncertain, words(outcome)
+    assert words(outcome) == f"Add public reply to {KEY}: done (confirmed after a connection problem)"
     assert outcome.error is None
     after = texts(sim)
     assert len(after) == len(before) + 1, "exactly one comment was posted"
@@ -122,7 +130,7 @@ async def test_dropped_request_comment_is_not_posted(sim: CheckedSimServer, runn
     outcome = await runner.comment(KEY, "Rolled back the deploy", public=False)
     assert not outcome.ok and not outcome.uncertain
     assert isinstance(outcome.error, NetworkError)
-    assert "does not show it: not done" in outcome.message and KEY in outcome.message
+    assert "does not show it: not done" in words(outcome) and KEY in words(outcome)
     assert texts(sim) == before
     assert not runner.store.has_pending(KEY)
     shown = runner.store.get(KEY)
@@ -136,8 +144,8 @@ async def test_lost_answer_and_failed_re_read_is_uncertain(sim: CheckedSimServer
     mark = len(sim.exchanges)
     outcome = await runner.comment(KEY, "Customer informed", public=True)
     assert not outcome.ok and outcome.uncertain
-    assert outcome.message.endswith(f"check {KEY} before trying again; your text is kept.")
-    assert "failed" not in outcome.message
+    assert words(outcome).endswith(f"check {KEY} before trying again; your text is kept.")
+    assert "failed" not in words(outcome)
     assert texts(sim) == [*before, "Customer informed"], "it was in fact posted"
     assert [(m, p) for m, p, _ in requests_since(sim, mark)] == [("POST", COMMENT_PATH), ("GET", ISSUE_PATH)]
     assert not runner.store.has_pending(KEY)
@@ -153,7 +161,7 @@ async def test_stopped_server_during_re_read_is_uncertain(sim: CheckedSimServer,
 
     runner.client.get_issue = jira_gone  # type: ignore[method-assign]
     outcome = await runner.comment(KEY, "Customer informed", public=True)
-    assert not outcome.ok and outcome.uncertain, outcome.message
+    assert not outcome.ok and outcome.uncertain, words(outcome)
     assert sim.state.issue(KEY).comments[-1].author == runner.me.account_id  # type: ignore[union-attr]
 
 
@@ -164,7 +172,7 @@ async def test_refused_comment_fails_without_a_re_read(sim: CheckedSimServer, ru
     outcome = await runner.comment(KEY, "Rolled back the deploy", public=True)
     assert not outcome.ok and not outcome.uncertain
     assert isinstance(outcome.error, PermissionDenied)
-    assert outcome.message.startswith(f"Add public reply to {KEY} failed: Jira says you may not do that")
+    assert words(outcome).startswith(f"Add public reply to {KEY} failed: Jira says you may not do that")
     assert requests_since(sim, mark) == [("POST", COMMENT_PATH, 403)], "no re-read after a clear refusal"
     assert texts(sim) == before
 
@@ -179,7 +187,7 @@ async def test_proxy_errors_are_checked(
     sim.set_faults(f"status={status},paths={COMMENT_PATH}")
     mark = len(sim.exchanges)
     outcome = await runner.comment(KEY, "Rolled back the deploy", public=True)
-    assert not outcome.ok and outcome.uncertain is uncertain, outcome.message
+    assert not outcome.ok and outcome.uncertain is uncertain, words(outcome)
     assert isinstance(outcome.error, ServerError) and outcome.error.status == status
     assert ("GET", ISSUE_PATH, 200) in requests_since(sim, mark)
     assert texts(sim) == before
@@ -202,7 +210,7 @@ async def test_an_earlier_identical_comment_is_no_confirmation(sim: CheckedSimSe
     as_polled(runner)
     sim.set_faults(f"drop=1,paths={COMMENT_PATH}")
     again = await runner.comment(KEY, "Still investigating", public=True)
-    assert not again.ok and not again.uncertain, again.message
+    assert not again.ok and not again.uncertain, words(again)
     assert texts(sim).count("Still investigating") == 1
 
 
@@ -214,7 +222,7 @@ async def test_confirmation_does_not_trust_our_clock(sim: CheckedSimServer, clie
     as_polled(runner)
     sim.set_faults(f"lose=1,paths={COMMENT_PATH}")
     outcome = await runner.comment(KEY, "Rolled back the deploy", public=True)
-    assert outcome.ok, outcome.message
+    assert outcome.ok, words(outcome)
 
 
 async def test_a_comment_older_than_the_action_is_no_confirmation(sim: CheckedSimServer, client: JiraClient) -> None:
@@ -230,7 +238,7 @@ async def test_a_comment_older_than_the_action_is_no_confirmation(sim: CheckedSi
     again = await ActionRunner(client, IncidentStore(), me, now=lambda: later).comment(
         KEY, "Still investigating", public=True
     )
-    assert not again.ok and not again.uncertain, again.message
+    assert not again.ok and not again.uncertain, words(again)
 
 
 @pytest.mark.parametrize(
@@ -244,7 +252,7 @@ async def test_my_other_new_comment_is_no_confirmation(
     await client.add_comment(KEY, text, internal=internal)
     sim.set_faults(f"drop=1,paths={COMMENT_PATH}")
     outcome = await runner.comment(KEY, "Rolled back the deploy", public=True)
-    assert not outcome.ok and not outcome.uncertain, outcome.message
+    assert not outcome.ok and not outcome.uncertain, words(outcome)
 
 
 async def test_someone_elses_identical_comment_is_no_confirmation(sim: CheckedSimServer, client: JiraClient) -> None:
@@ -257,7 +265,7 @@ async def test_someone_elses_identical_comment_is_no_confirmation(sim: CheckedSi
     outcome = await ActionRunner(client, IncidentStore(), other, now=lambda: FROZEN_START).comment(
         KEY, "Looking into it", public=True
     )
-    assert not outcome.ok and not outcome.uncertain, outcome.message
+    assert not outcome.ok and not outcome.uncertain, words(outcome)
 
 
 # ---- transitions -----------------------------------------------------------------------------------------------
@@ -275,8 +283,8 @@ async def test_lost_answer_transition_is_confirmed(
     option = await _simple_transition(client, sim)
     sim.set_faults(f"lose=1,paths={TRANSITION_PATH}")
     outcome = await runner.transition(KEY, option)
-    assert outcome.ok, outcome.message
-    assert "confirmed after a connection problem" in outcome.message
+    assert outcome.ok, words(outcome)
+    assert "confirmed after a connection problem" in words(outcome)
     assert sim_issue(sim)["status"] == option.to_status
     assert outcome.fresh is not None and outcome.fresh.status == option.to_status
 
@@ -286,7 +294,7 @@ async def test_dropped_transition_is_not_done(sim: CheckedSimServer, client: Jir
     option = await _simple_transition(client, sim)
     sim.set_faults(f"drop=1,paths={TRANSITION_PATH}")
     outcome = await runner.transition(KEY, option)
-    assert not outcome.ok and not outcome.uncertain, outcome.message
+    assert not outcome.ok and not outcome.uncertain, words(outcome)
     assert sim_issue(sim)["status"] == before
     shown = runner.store.get(KEY)
     assert shown is not None and shown.status == before, "the optimistic status was rolled back"
@@ -299,7 +307,7 @@ async def test_transition_to_the_status_it_already_has_cannot_be_confirmed(
     option = TransitionOption(id="999", name="Stay", to_status=current)
     sim.set_faults(f"lose=1,paths={TRANSITION_PATH}")
     outcome = await runner.transition(KEY, option)
-    assert not outcome.ok and outcome.uncertain, outcome.message
+    assert not outcome.ok and outcome.uncertain, words(outcome)
 
 
 async def test_transition_of_an_issue_not_held_cannot_be_confirmed(sim: CheckedSimServer, client: JiraClient) -> None:
@@ -308,7 +316,7 @@ async def test_transition_of_an_issue_not_held_cannot_be_confirmed(sim: CheckedS
     runner = ActionRunner(client, IncidentStore(), await client.myself(), now=lambda: FROZEN_START)
     sim.set_faults(f"lose=1,paths={TRANSITION_PATH}")
     outcome = await runner.transition(KEY, option)
-    assert not outcome.ok and outcome.uncertain, outcome.message
+    assert not outcome.ok and outcome.uncertain, words(outcome)
     assert sim_issue(sim)["status"] == option.to_status
 
 

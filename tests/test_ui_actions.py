@@ -126,6 +126,14 @@ async def test_comment_draft_and_visibility_survive_cancel() -> None:
             assert len(tui.issue(key)["comments"]) == before, "cancel sends nothing"
 
 
+def comment_problem(app: object) -> str:
+    screen = app.screen  # type: ignore[attr-defined]
+    if not isinstance(screen, CommentDialog):
+        return ""
+    problem = screen.query_one("#comment-problem", Static)
+    return problem.content.plain if problem.display else ""  # type: ignore[union-attr]
+
+
 async def _failed_send_keeps_draft(fault: str) -> None:
     with quiet_tui() as tui:
         app = tui.app
@@ -142,11 +150,16 @@ async def _failed_send_keeps_draft(fault: str) -> None:
             else:
                 tui.faults(fault.format(key=key))
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: any("kept" in n for n in notes(app)))
-            failure = next(n for n in notes(app) if "kept" in n)
-            assert key in failure and "failed" in failure
+            # The dialog stays open with the reason and the text, editable again.
+            await wait_for(pilot, lambda: "failed" in comment_problem(app))
+            assert key in comment_problem(app)
+            assert app.screen.query_one(TextArea).text == "status update"
+            assert not app.screen.query_one(TextArea).read_only
             assert len(tui.issue(key)["comments"]) == before, "nothing was posted"
             await wait_for(pilot, lambda: not tui.session.store.has_pending(key))
+            # Closing keeps the draft for the next `c`.
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
             assert app.screen.query_one(TextArea).text == "status update"
@@ -157,6 +170,7 @@ async def _failed_send_keeps_draft(fault: str) -> None:
             await wait_for(pilot, lambda: len(tui.issue(key)["comments"]) == before + 1)
             assert tui.issue(key)["comments"][-1]["text"] == "status update"
             await wait_for(pilot, lambda: key not in app.drafts)
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
 
 
 async def test_comment_draft_survives_permission_denied() -> None:
@@ -183,6 +197,7 @@ async def test_comment_that_may_have_landed_is_not_offered_for_blind_resending()
             await wait_for(pilot, lambda: any("may have" in n for n in notes(app)))
             message = next(n for n in notes(app) if "may have" in n)
             assert key in message and "press c to retry" not in message
+            assert "may have" in comment_problem(app)
             tui.faults("")
             assert app.drafts[key].text == "restarted the consumer", "the text is kept"
 

@@ -52,7 +52,7 @@ async def test_german_main_screen_at_80x24_keeps_jiras_data() -> None:
                 "P",
                 "Status",
                 "Zuständig",
-                "SLA",
+                "SLA▲",  # sorted by time to breach, the most urgent first
                 "Alter",
                 "Zusammenfassung",
             ]
@@ -76,11 +76,13 @@ async def test_german_main_screen_at_80x24_keeps_jiras_data() -> None:
             assert "verletzt" in slas and re.search(r"\bZiel \d", slas)
             assert not re.search(r"\b(left|over|goal|elapsed|breach)\b", slas)
 
+            facts = static_text(app, "#detail-facts")
+            for label in ("Zuständig", "Melder", "Service", "Erstellt", "Geändert"):
+                assert re.search(rf"^{label}\b", facts, re.MULTILINE), label
+            assert "vor " in facts
             body = static_text(app, "#detail-body")
-            for label in ("Zuständig", "Melder", "Service", "Erstellt", "Geändert", "Beschreibung"):
-                assert re.search(rf"^{label}\b", body, re.MULTILINE), label
-            assert "vor " in body
-            assert not re.search(r"\b(Assignee|Reporter|Created|Updated|Description|ago)\b", body)
+            assert body.startswith("Beschreibung")
+            assert not re.search(r"\b(Assignee|Reporter|Created|Updated|Description|ago)\b", facts + body)
             assert "Neueste Kommentare (" in body and "Latest comments" not in body
 
             contacts = static_text(app, "#contacts")

@@ -52,7 +52,8 @@ def settled(tui: Tui) -> bool:
     if any(q.name not in session.counts for q in session.queues):
         return False
     project = key.split("-")[0]
-    return key in app.details and project in app.project_leads and not app.workers
+    detail = session.details.get(key)
+    return detail is not None and detail.incident is not None and project in app.project_leads and not app.workers
 
 
 async def loaded(pilot: Pilot[Any], tui: Tui) -> None:

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from oncall_tui.cli_tui import _session_and_app, demo_config
-from oncall_tui.config_schema import Secret
+from oncall_tui.config_schema import QueueConfig, Secret
 from oncall_tui.jira.client import JiraClient
 from oncall_tui.jira.transport import RetryPolicy
 from oncall_tui.sim.server import SimServer
@@ -62,12 +62,16 @@ def build_tui(
     readonly: bool = False,
     keymap: Mapping[str, str] | None = None,
     language: str = "en",
+    extra_queues: Iterable[tuple[str, str]] = (),
     **app_kwargs: Any,
 ) -> Tui:
     login = server.login()
     config = demo_config(login.url, login.email)
     if keymap is not None:
         config = dataclasses.replace(config, keymap=keymap)
+    extra = tuple(QueueConfig(name, jql) for name, jql in extra_queues)
+    if extra:
+        config = dataclasses.replace(config, queues=(*config.queues, *extra))
     # Through the config, as `oncall-tui` passes [ui] language to the app.
     config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, language=language))
     client = JiraClient(

@@ -4,7 +4,7 @@ Pure functions with no Textual, shared by the TUI and the plain-text commands.
 
 Every SLA state has a glyph *and* a word, so it reads in monochrome and with NO_COLOR; colour only adds.
 Glyphs are single-width BMP symbols with text presentation (no emoji: terminals disagree on their width),
-with an ASCII fallback for terminals and fonts that lack them.
+with an ASCII fallback for terminals and fonts that lack them; so is the mark of cut text.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from rich.cells import cell_len, get_character_cell_size
+from rich.text import Text
 
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 from oncall_tui.i18n import ENGLISH, Translator
@@ -49,6 +52,41 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 PRIORITY_SHORT = {"highest": "P1", "high": "P2", "medium": "P3", "low": "P4", "lowest": "P5"}
+
+
+def ellipsis(*, ascii_only: bool = False) -> str:
+    return "..." if ascii_only else "…"
+
+
+def fit(text: str, width: int, *, ascii_only: bool = False) -> str:
+    """`text` in at most `width` terminal cells, cut with an ellipsis when it is longer."""
+    if cell_len(text) <= width:
+        return text
+    mark = ellipsis(ascii_only=ascii_only)
+    room = width - cell_len(mark)
+    if room <= 0:
+        return mark[: max(width, 0)]
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        size = get_character_cell_size(ch)
+        if used + size > room:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out).rstrip() + mark
+
+
+def fit_text(text: Text, width: int, *, ascii_only: bool = False) -> Text:
+    """A styled `Text` cut to `width` cells with an ellipsis (styles kept on what remains)."""
+    if cell_len(text.plain) <= width:
+        return text
+    mark = ellipsis(ascii_only=ascii_only)
+    cut = text.copy()
+    cut.truncate(max(width - cell_len(mark), 0))
+    cut.rstrip()
+    cut.append(mark)
+    return cut
 
 
 def glyph(state: SlaState, *, ascii_only: bool = False) -> str:
@@ -106,13 +144,16 @@ def age(created: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400}d"
 
 
-def relative(then: datetime | None, now: datetime, tr: Translator = ENGLISH) -> str:
-    """ "5 min ago", "in 2 h 3 min" ("vor 5 Min.", "in 2 Std. 3 Min.")."""
+def relative(then: datetime | None, now: datetime, tr: Translator = ENGLISH, *, seconds_shown: bool = True) -> str:
+    """ "5 min ago", "in 2 h 3 min" ("vor 5 Min.", "in 2 Std. 3 Min."). Without `seconds_shown` the first minute
+    is "just now", so the text changes once a minute at most (long panes are not repainted every second)."""
     if then is None:
         return "—"
     seconds = int((now - then).total_seconds())
     future = seconds < 0
     seconds = abs(seconds)
+    if seconds < 60 and not seconds_shown:
+        return tr("just now")
     if seconds < 60:
         text = tr("{seconds}s", seconds=seconds)
     elif seconds < 3600:
@@ -124,12 +165,30 @@ def relative(then: datetime | None, now: datetime, tr: Translator = ENGLISH) -> 
     return tr("in {time}", time=text) if future else tr("{time} ago", time=text)
 
 
-def local_time(when: datetime | None, tz: ZoneInfo | None, *, with_date: bool = True, tr: Translator = ENGLISH) -> str:
+def local_time(
+    when: datetime | None,
+    tz: ZoneInfo | None,
+    *,
+    tr: Translator = ENGLISH,
+    now: datetime | None = None,
+) -> str:
+    """ "Mon 02 Mar 09:30 CET". Given `now`, a time on the same local day is just "09:30 CET", the next or the
+    previous day's "tomorrow 09:30 CET" / "yesterday 09:30 CET", one later this week "Thu 09:30 CET": a bare clock
+    time is only ever today's, and a weekday only ever an upcoming one."""
     if when is None:
         return "—"
     local = when.astimezone(tz)
-    if not with_date:
-        return local.strftime("%H:%M %Z")
+    if now is not None:
+        days = (local.date() - now.astimezone(tz).date()).days
+        clock = local.strftime("%H:%M %Z")
+        if days == 0:
+            return clock
+        if days == 1:
+            return tr("tomorrow {time}", time=clock)
+        if days == -1:
+            return tr("yesterday {time}", time=clock)
+        if 1 < days < 7:
+            return tr("{weekday} {time}", weekday=tr(WEEKDAYS[local.weekday()]), time=clock)
     if tr.language == "en":
         return local.strftime("%a %d %b %H:%M %Z")
     return tr(

@@ -110,6 +110,15 @@ class SlaClock:
             return self.breach_time - now.astimezone(UTC)
         return None
 
+    def elapsed_at(self, now: datetime) -> timedelta | None:
+        """Working time spent at `now`: it grows while the clock ticks, exactly as much as `remaining_at` falls."""
+        if self.elapsed_ms is None:
+            return None
+        snapshot = timedelta(milliseconds=self.elapsed_ms)
+        if not self.ticking:
+            return snapshot
+        return snapshot + (now.astimezone(UTC) - self.fetched_at)
+
     def state_at(self, now: datetime, thresholds: AtRiskThresholds | None = None) -> SlaState:
         if self.completed:
             return SlaState.FAILED if self.breached else SlaState.MET

@@ -28,6 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "Add public reply to {key}": {"de": "Öffentliche Antwort zu {key}"},
     "Add internal comment to {key}": {"de": "Interner Kommentar zu {key}"},
     "Set priority of {key} to {priority}": {"de": "Priorität von {key} auf {priority} setzen"},
+    # {transition} is the workflow's own name for it, as Jira sends it ("Resolve").
+    "{transition} {key}": {"de": "{key}: {transition}"},
     # ---- SLA states (glyphs are added by display.py) -------------------------------------------------------
     "running": {"de": "läuft"},
     "at risk": {"de": "gefährdet"},
@@ -47,6 +49,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "{time} ago": {"de": "vor {time}"},
     "in {time}": {"de": "in {time}"},
     "{weekday} {day} {month} {time}": {"de": "{weekday} {day}. {month} {time}"},
+    "{weekday} {time}": {"de": "{weekday} {time}"},
+    "tomorrow {time}": {"de": "morgen {time}"},
+    "yesterday {time}": {"de": "gestern {time}"},
+    "just now": {"de": "gerade eben"},
     "Mon": {"de": "Mo"},
     "Tue": {"de": "Di"},
     "Wed": {"de": "Mi"},
@@ -67,10 +73,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "Nov": {"de": "Nov"},
     "Dec": {"de": "Dez"},
     # ---- status bar ------------------------------------------------------------------------------------------
-    "● live": {"de": "● live"},
-    "◌ stale": {"de": "◌ veraltet"},
-    "✖ offline": {"de": "✖ offline"},
-    "○ connecting…": {"de": "○ verbinde…"},
+    # The glyphs before these words come from the status bar (ASCII stand-ins where needed).
+    "live": {"de": "live"},
+    "stale": {"de": "veraltet"},
+    "offline": {"de": "offline"},
+    "connecting…": {"de": "verbinde…"},
+    "rate-limited": {"de": "Ratenlimit"},
+    "login refused": {"de": "Anmeldung abgelehnt"},
+    "access denied": {"de": "kein Zugriff"},
+    "JQL refused": {"de": "JQL abgelehnt"},
+    "login page instead of Jira": {"de": "Login-Seite statt Jira"},
+    "Jira too slow": {"de": "Jira zu langsam"},
+    "connection lost": {"de": "Verbindung abgerissen"},
+    "network error": {"de": "Netzwerkfehler"},
+    "not found (HTTP 404)": {"de": "nicht gefunden (HTTP 404)"},
+    "Jira error (HTTP {status})": {"de": "Jira-Fehler (HTTP {status})"},
+    "Jira error": {"de": "Jira-Fehler"},
+    "retrying…": {"de": "neuer Versuch läuft…"},
+    "next try in {seconds} s": {"de": "nächster Versuch in {seconds} s"},
+    "retry in {seconds} s": {"de": "neuer Versuch in {seconds} s"},
+    "data {age} old": {"de": "Daten {age} alt"},
+    "Jira answers again.": {"de": "Jira antwortet wieder."},
     "updated {seconds} s ago": {"de": "aktualisiert vor {seconds} s"},
     "updated {minutes} min ago": {"de": "aktualisiert vor {minutes} Min."},
     "{minutes}m": {"de": "{minutes} Min."},
@@ -84,6 +107,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "Age": {"de": "Alter"},
     "Summary": {"de": "Zusammenfassung"},
     "unassigned": {"de": "nicht zugewiesen"},
+    # The age column while the table is sorted by the last update (4 columns with the sort mark).
+    "Upd": {"de": "Änd"},
+    "Loading {queue}…": {"de": "{queue} wird geladen…"},
+    "No incidents in {queue}.": {"de": "Keine Incidents in {queue}."},
+    "Nothing in {queue} matches the filter.": {"de": "Nichts in {queue} passt zum Filter."},
+    "Could not load {queue}: {error}": {"de": "{queue} konnte nicht geladen werden: {error}"},
+    "Retrying in {seconds} s (r: now).": {"de": "Neuer Versuch in {seconds} s (r: sofort)."},
+    "Retrying now…": {"de": "Neuer Versuch läuft…"},
+    "Jira refuses the JQL of queue {queue}: {error}": {"de": "Jira lehnt die JQL der Queue {queue} ab: {error}"},
     # ---- detail and contacts panes ---------------------------------------------------------------------------
     "Select an incident": {"de": "Incident auswählen"},
     "No incident selected": {"de": "Kein Incident ausgewählt"},
@@ -102,6 +134,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "public": {"de": "öffentlich"},
     "internal": {"de": "intern"},
     "sending…": {"de": "wird gesendet…"},
+    "Description and comments could not be read: {error}": {
+        "de": "Beschreibung und Kommentare konnten nicht gelesen werden: {error}"
+    },
+    "Description and comments as of {time}; reading them again failed: {error}": {
+        "de": "Beschreibung und Kommentare vom Stand {time}; erneutes Lesen fehlgeschlagen: {error}"
+    },
+    "Trying again with the next poll (r: now).": {"de": "Neuer Versuch mit der nächsten Abfrage (r: sofort)."},
     "Escalation: {service}": {"de": "Eskalation: {service}"},
     "Project lead": {"de": "Projektleiter"},
     "No lead named in Jira": {"de": "Kein Verantwortlicher in Jira hinterlegt"},
@@ -155,6 +194,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "● PUBLIC reply — the customer sees this": {"de": "● ÖFFENTLICHE Antwort — der Kunde sieht sie"},
     "○ internal note — agents only": {"de": "○ interne Notiz — nur für Bearbeiter"},
     "The comment is empty.": {"de": "Der Kommentar ist leer."},
+    "Sending…": {"de": "Wird gesendet…"},
+    "No": {"de": "Nein"},
+    "{key} is {name}'s. Take it? {yes}/esc": {"de": "{key} gehört {name}. Übernehmen? {yes}/esc"},
     "enter choose · esc cancel": {"de": "enter auswählen · esc abbrechen"},
     "Nothing to choose from": {"de": "Nichts zur Auswahl"},
     " (needs resolution)": {"de": " (Lösung erforderlich)"},
@@ -171,6 +213,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- notifications ---------------------------------------------------------------------------------------
     "Error": {"de": "Fehler"},
     "New {priority}: {key}": {"de": "Neu: {priority} {key}"},
+    "The watched queue {queue} could not be checked: {error}\nNo bell for it until it works again.": {
+        "de": "Die beobachtete Queue {queue} konnte nicht geprüft werden: {error}\n"
+        "Kein Signalton für sie, bis das wieder geht."
+    },
+    "A poll has been waiting for Jira for {seconds} s; a new one starts when it ends.": {
+        "de": "Eine Abfrage wartet seit {seconds} s auf Jira; eine neue beginnt, sobald sie endet."
+    },
     "Unsent comment draft on {keys} (c to open it). Press q again to quit anyway.": {
         "de": "Nicht gesendeter Kommentarentwurf zu {keys} (c öffnet ihn). Zum Beenden trotzdem noch einmal q drücken."
     },

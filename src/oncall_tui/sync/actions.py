@@ -5,6 +5,9 @@ issue or rolled back with the reason. When the answer to a write that must not b
 transition) is lost after the request may have reached Jira, the issue is re-read to learn whether it
 landed; if even that fails, the outcome is `uncertain`, never "failed, retry".
 
+Every action and its outcome are data (`Action`, `Outcome`): what was asked, what became of it, Jira's
+error. Nothing here is worded for people; the UI turns outcomes into sentences in its language.
+
 The durable outbox (a later issue) slots in here: it will persist an action before `_send` and replay
 unconfirmed ones at start-up, without the UI changing.
 """
@@ -15,12 +18,12 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from oncall_tui.domain.incident import Comment, FieldChoice, Incident, StatusCategory, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize
-from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import (
     ApiGone,
     AuthError,
@@ -57,20 +60,66 @@ class WriteClient(Protocol):
     async def transitions(self, key: str) -> Sequence[TransitionOption]: ...
 
 
+class ActionKind(StrEnum):
+    TAKE = "take"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    COMMENT = "comment"
+    TRANSITION = "transition"
+    PRIORITY = "priority"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What the user asked for, as data: the UI words it, the runner carries it out."""
+
+    kind: ActionKind
+    key: str
+    # The assignee's display name, the priority's or the transition's name ("" when the kind needs none).
+    target: str = ""
+    # Comments only: a public reply (the customer sees it) rather than an internal note.
+    public: bool = False
+
+
+class Result(StrEnum):
+    DONE = "done"
+    # The answer was lost, but the issue re-read afterwards shows the change: done.
+    CONFIRMED = "confirmed"
+    # Jira refused, or the request never left this machine: nothing changed.
+    FAILED = "failed"
+    # The answer was lost and the issue re-read afterwards does not show the change: not done.
+    NOT_DONE = "not_done"
+    # The answer was lost and Jira could not tell whether the write landed: offer no blind retry.
+    UNCERTAIN = "uncertain"
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    key: str
-    ok: bool
-    message: str
+    action: Action
+    result: Result
     error: JiraError | None = None
-    # The answer was lost and Jira could not tell us whether the write landed: offer no blind retry.
-    uncertain: bool = False
     # Jira's copy re-read after a success, for views that cache the issue apart from the store.
     fresh: Incident | None = None
+
+    @property
+    def key(self) -> str:
+        return self.action.key
+
+    @property
+    def ok(self) -> bool:
+        return self.result in (Result.DONE, Result.CONFIRMED)
+
+    @property
+    def uncertain(self) -> bool:
+        return self.result is Result.UNCERTAIN
 
 
 class ReadOnlyError(JiraError):
     default_message = "oncall-tui runs read-only (--readonly): nothing was sent to Jira."
+
+
+class NotConnected(JiraError):
+    default_message = "Who you are is not known yet (not connected)."
 
 
 # Jira (or something before it) answered "no", or the request never left this machine: nothing happened.
@@ -82,6 +131,7 @@ _REFUSED: tuple[type[JiraError], ...] = (
     RateLimited,
     ApiGone,
     ReadOnlyError,
+    NotConnected,
     DnsError,
     TlsError,
     ProxyError,
@@ -123,48 +173,46 @@ class ActionRunner:
         *,
         readonly: bool = False,
         now: Callable[[], datetime] | None = None,
-        tr: Translator = ENGLISH,
     ) -> None:
         self.client = client
         self.store = store
         self.me = me
         self.readonly = readonly
-        # Outcome messages are shown to the user as they are: in the UI's language.
-        self.tr = tr
         self._now = now or (lambda: datetime.now(UTC))
+        # Keys this session wrote to lately (key -> when, on our clock): a queue an incident enters because of
+        # our own write is no news to ring about.
+        self.recent_writes: dict[str, datetime] = {}
+
+    def wrote_lately(self, key: str, within: timedelta = timedelta(minutes=10)) -> bool:
+        when = self.recent_writes.get(key)
+        return when is not None and self._now() - when <= within
 
     async def _run(
         self,
-        key: str,
-        description: str,
+        action: Action,
         send: Callable[[], Awaitable[Any]],
         change: Change | None = None,
         *,
         verify: Verify | None = None,
-        kept: str = "",
     ) -> Outcome:
         """Show `change`, `send`, then confirm or roll back.
 
         `verify` marks a write that must not be repeated blindly (a POST): when its answer is lost, the issue
-        is re-read and `verify` says whether the write landed. `kept` ends the messages of that check (what
-        the user still has, e.g. their text).
+        is re-read and `verify` says whether the write landed.
         """
+        key = action.key
         if self.readonly:
-            error = ReadOnlyError()
-            return Outcome(
-                key, False, self.tr("{description}: {error}", description=description, error=error.message), error
-            )
-        token = self.store.apply_local(key, change, description) if change and self.store.get(key) else None
+            return Outcome(action, Result.FAILED, ReadOnlyError())
+        token = self.store.apply_local(key, change, action.kind.value) if change and self.store.get(key) else None
+        self.recent_writes[key] = self._now()
         try:
             await send()
         except JiraError as exc:
             if verify is not None and may_have_landed(exc):
-                return await self._settle(key, description, exc, token, verify, kept)
+                return await self._settle(action, exc, token, verify)
             if token is not None:
                 self.store.rollback(token)
-            return Outcome(
-                key, False, self.tr("{description} failed: {error}", description=description, error=exc.full_text), exc
-            )
+            return Outcome(action, Result.FAILED, exc)
         except BaseException:
             # Cancelled (the app quitting) or a bug below: never leave an unconfirmed change on screen.
             if token is not None:
@@ -180,21 +228,20 @@ class ActionRunner:
             self.store.confirm(token, fresh)
         elif fresh is not None and self.store.get(key) is not None:
             self.store.put(fresh)
-        return Outcome(key, True, self.tr("{description}: done", description=description), fresh=fresh)
+        return Outcome(action, Result.DONE, fresh=fresh)
 
-    async def _settle(
-        self, key: str, description: str, error: JiraError, token: int | None, verify: Verify, kept: str
-    ) -> Outcome:
+    async def _settle(self, action: Action, error: JiraError, token: int | None, verify: Verify) -> Outcome:
         """The answer to a write that must not be repeated was lost: ask Jira whether it landed.
 
         Never "failed, retry" without knowing: retrying a write that did land posts a customer reply twice.
         """
+        key = action.key
         try:
             fresh = await self.client.get_issue(key)
         except JiraError:
             if token is not None:
                 self.store.rollback(token)
-            return self._uncertain(key, description, error, kept)
+            return Outcome(action, Result.UNCERTAIN, error)
         except BaseException:
             if token is not None:
                 self.store.rollback(token)
@@ -205,51 +252,29 @@ class ActionRunner:
                 self.store.confirm(token, fresh)
             elif self.store.get(key) is not None:
                 self.store.put(fresh)
-            return Outcome(
-                key,
-                True,
-                self.tr("{description}: done (confirmed after a connection problem)", description=description),
-                fresh=fresh,
-            )
+            return Outcome(action, Result.CONFIRMED, fresh=fresh)
         if token is not None:
             self.store.rollback(token)
         if self.store.get(key) is not None:
             self.store.put(fresh)
         if landed is None or _still_working(error):
-            return self._uncertain(key, description, error, kept)
-        message = self.tr(
-            "{description} failed: {error} {key} does not show it: not done.",
-            description=description,
-            error=error.message,
-            key=key,
-        )
-        return Outcome(key, False, message, error)
-
-    def _uncertain(self, key: str, description: str, error: JiraError, kept: str) -> Outcome:
-        message = self.tr(
-            "{description}: {error} It may have gone through: check {key} before trying again",
-            description=description,
-            error=error.message,
-            key=key,
-        ) + (f"; {self.tr(kept)}." if kept else ".")
-        return Outcome(key, False, message, error, uncertain=True)
+            return Outcome(action, Result.UNCERTAIN, error)
+        return Outcome(action, Result.NOT_DONE, error)
 
     async def take(self, key: str) -> Outcome:
         if self.me is None:
-            error = JiraError(self.tr("Who you are is not known yet (not connected)."))
-            return Outcome(key, False, error.message, error)
-        return await self.assign(key, self.me, description=self.tr("Take {key}", key=key))
+            return Outcome(Action(ActionKind.TAKE, key), Result.FAILED, NotConnected())
+        return await self._assign(Action(ActionKind.TAKE, key, self.me.display_name), self.me)
 
-    async def assign(self, key: str, person: Person | None, *, description: str | None = None) -> Outcome:
-        label = description or (
-            self.tr("Assign {key} to {name}", key=key, name=person.display_name)
-            if person is not None
-            else self.tr("Unassign {key}", key=key)
-        )
+    async def assign(self, key: str, person: Person | None) -> Outcome:
+        if person is None:
+            return await self._assign(Action(ActionKind.UNASSIGN, key), None)
+        return await self._assign(Action(ActionKind.ASSIGN, key, person.display_name), person)
+
+    async def _assign(self, action: Action, person: Person | None) -> Outcome:
         return await self._run(
-            key,
-            label,
-            lambda: self.client.assign(key, person),
+            action,
+            lambda: self.client.assign(action.key, person),
             lambda inc: dataclasses.replace(inc, assignee=person),
         )
 
@@ -277,12 +302,10 @@ class ActionRunner:
             )
 
         return await self._run(
-            key,
-            self.tr("Add public reply to {key}" if public else "Add internal comment to {key}", key=key),
+            Action(ActionKind.COMMENT, key, public=public),
             lambda: self.client.add_comment(key, text, internal=not public),
             lambda inc: dataclasses.replace(inc, comments=(*inc.comments, pending)),
             verify=posted,
-            kept="your text is kept",
         )
 
     async def transition(
@@ -307,8 +330,7 @@ class ActionRunner:
             return fresh.status.casefold() == target
 
         return await self._run(
-            key,
-            f"{option.name} {key}",
+            Action(ActionKind.TRANSITION, key, option.name),
             lambda: self.client.transition(key, option.id, resolution=resolution, comment=comment),
             change,
             verify=moved,
@@ -316,8 +338,7 @@ class ActionRunner:
 
     async def set_priority(self, key: str, priority: FieldChoice) -> Outcome:
         return await self._run(
-            key,
-            self.tr("Set priority of {key} to {priority}", key=key, priority=priority.name),
+            Action(ActionKind.PRIORITY, key, priority.name),
             lambda: self.client.set_priority(key, priority),
             lambda inc: dataclasses.replace(inc, priority=priority.name, priority_id=priority.id or inc.priority_id),
         )

@@ -1,10 +1,13 @@
 """One connection's live state: who I am, the queues, their pollers, the store and the action runner.
 
 The UI holds a Session and asks it to poll; everything here is plain asyncio, testable without a terminal.
+What the session knows about each queue (loaded or not, its count, the last failure) is kept here too, so the
+screen can say "unknown" or "failed" instead of showing a zero it does not know.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +15,9 @@ from typing import Any
 
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import AtRiskThresholds
+from oncall_tui.jira.errors import InvalidJql, JiraError
 from oncall_tui.sync.actions import ActionRunner
+from oncall_tui.sync.details import DetailCache
 from oncall_tui.sync.poller import QueuePoller, split_order_by
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
@@ -22,6 +27,23 @@ class QueueSpec:
     name: str
     jql: str
     watch: bool = False
+
+
+@dataclass(slots=True)
+class QueueStatus:
+    """What is known about one queue, for the tabs and the table's empty state."""
+
+    # A poll of the queue succeeded at least once: the store holds its members.
+    loaded: bool = False
+    # Issues in the queue: the store's after a poll, Jira's approximate count after a count; None when unknown.
+    count: int | None = None
+    # The last poll or count of this queue failed with this error (None after a success).
+    error: JiraError | None = None
+    failed_at: datetime | None = None
+
+    @property
+    def jql_refused(self) -> bool:
+        return isinstance(self.error, InvalidJql)
 
 
 @dataclass
@@ -34,14 +56,18 @@ class Session:
     full_resync_every: timedelta = timedelta(minutes=10)
     store: IncidentStore = field(default_factory=IncidentStore)
     me: Person | None = None
-    counts: dict[str, int] = field(default_factory=dict)
     runner: ActionRunner = field(init=False)
+    details: DetailCache = field(init=False)
+    status: dict[str, QueueStatus] = field(init=False)
     _pollers: dict[str, QueuePoller] = field(default_factory=dict, init=False)
+    _polls: dict[str, asyncio.Future[StoreDiff]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if not self.queues:
             raise ValueError("a session needs at least one queue")
         self.runner = ActionRunner(self.client, self.store, self.me, readonly=self.readonly)
+        self.details = DetailCache(self.client)
+        self.status = {spec.name: QueueStatus() for spec in self.queues}
 
     async def connect(self) -> Person:
         self.me = await self.client.myself()
@@ -54,6 +80,11 @@ class Session:
                 return spec
         raise KeyError(name)
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """The known counts (queues whose count is unknown are absent, never 0)."""
+        return {name: st.count for name, st in self.status.items() if st.count is not None}
+
     def poller(self, name: str) -> QueuePoller:
         poller = self._pollers.get(name)
         if poller is None:
@@ -62,19 +93,52 @@ class Session:
             self._pollers[name] = poller
         return poller
 
+    def polling(self, name: str) -> bool:
+        return name in self._polls
+
     async def poll(self, name: str, now: datetime, *, full: bool = False) -> StoreDiff:
+        """Poll one queue. A queue already being polled (the active poll and the watched-queue round can ask for
+        the same one) is not polled twice at once: the second caller waits for the first poll's result."""
+        running = self._polls.get(name)
+        if running is not None:
+            # Shielded: a caller giving up must not cancel the request under it (httpx #1461).
+            return await asyncio.shield(running)
+        task = asyncio.ensure_future(self._poll(name, now, full))
+        self._polls[name] = task
+        task.add_done_callback(lambda done: self._polls.pop(name, None) if self._polls.get(name) is done else None)
+        return await asyncio.shield(task)
+
+    async def _poll(self, name: str, now: datetime, full: bool) -> StoreDiff:
         poller = self.poller(name)
+        status = self.status[name]
         if full:
             poller.last_full = None
-        diff = await poller.poll(now)
-        self.counts[name] = self.store.count(name)
+        try:
+            diff = await poller.poll(now)
+        except JiraError as exc:
+            status.error, status.failed_at = exc, now
+            raise
+        status.loaded, status.error, status.failed_at = True, None, None
+        status.count = self.store.count(name)
         return diff
 
-    async def refresh_counts(self, except_queue: str | None = None) -> dict[str, int]:
-        """Counts of the queues not on screen, cheaply (approximate count, no issues fetched)."""
+    async def refresh_counts(self, now: datetime, *, skip: Sequence[str] = ()) -> None:
+        """Counts of the queues not polled this round, cheaply (approximate count, no issues fetched).
+
+        A queue whose JQL Jira refuses is marked and the others are still counted; any other failure (Jira down,
+        rate limits) ends the round, since every further request would fail the same way. Raises that failure."""
         for spec in self.queues:
-            if spec.name == except_queue:
+            if spec.name in skip:
                 continue
+            status = self.status[spec.name]
             where, _ = split_order_by(spec.jql)
-            self.counts[spec.name] = await self.client.approximate_count(where or spec.jql)
-        return dict(self.counts)
+            try:
+                count = await self.client.approximate_count(where or spec.jql)
+            except InvalidJql as exc:
+                status.error, status.failed_at = exc, now
+                continue
+            except JiraError as exc:
+                status.error, status.failed_at = exc, now
+                raise
+            # Fresher than the store's members of a queue not polled lately; a poll sets the store's count again.
+            status.error, status.failed_at, status.count = None, None, count

@@ -68,6 +68,10 @@ class IncidentStore:
     def count(self, queue: str) -> int:
         return len(self._queues.get(queue, {}))
 
+    def holds(self, queue: str, key: str) -> bool:
+        """Whether the queue holds `key` by Jira's last word (the table shows exactly these)."""
+        return key in self._queues.get(queue, {})
+
     def queues(self) -> list[str]:
         return list(self._queues)
 

@@ -1,6 +1,7 @@
 """The Textual app: wires the session to the screen, owns the one clock and the poll timer.
 
-Thin on purpose: panes live in widgets/, dialogs and the main screen in screens/, data in sync/.
+Thin on purpose: panes live in widgets/, dialogs and the main screen in screens/, data in sync/, words in
+words.py.
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from oncall_tui.display import short_priority
-from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.people import Person
 from oncall_tui.i18n import Translator, translator
-from oncall_tui.jira.errors import AuthError, JiraError, NetworkError, RateLimited
+from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.localize import localize_bindings
+from oncall_tui.ui.notices import Notices
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
 from oncall_tui.ui.widgets.status_bar import LiveState, live_state
+from oncall_tui.ui.words import error_words, retry_after
 from oncall_tui.ui.workers import notify_worker_error
 
 # A second q within this many seconds quits even with unsent drafts.
 QUIT_CONFIRM_SECONDS = 5.0
+# A project whose leads could not be read is asked again after this long, not at every row scrolled past.
+LEADS_RETRY_SECONDS = 60.0
 
 
 def styles_dir() -> Path:
@@ -71,10 +75,12 @@ class OncallApp(App[None]):
         tick: bool = True,
         time_zone: str | None = None,
         ascii_only: bool = False,
+        monochrome: bool = False,
         bell: bool = True,
         keymap: Mapping[str, str] | None = None,
         watched: Iterable[str] = (),
         language: str = "en",
+        confirm_take: bool = True,
     ) -> None:
         super().__init__()
         self.session = session
@@ -83,34 +89,41 @@ class OncallApp(App[None]):
         self.poll_seconds = poll_seconds
         self.counts_seconds = counts_seconds
         self.clock = clock
-        # Elapsed-time source for short UI grace periods (not the Jira clock); tests may replace it.
+        # Elapsed-time source for short UI grace periods and poll freshness (not the Jira clock); tests may
+        # replace it.
         self.monotonic: Callable[[], float] = time.monotonic
         self._tick_enabled = tick
         self._tz_name = time_zone
         self.ascii_only = ascii_only
+        # NO_COLOR: states are told apart by glyph and attributes alone (Textual greys every colour out).
+        self.monochrome = monochrome
         self.bell_enabled = bell
+        self.confirm_take = confirm_take
         # Not `_keymap`: that name is Textual's own (the normalised keymap set_keymap() installs).
         self.user_keymap = dict(keymap or {})
         self.watched = set(watched) | {q.name for q in session.queues if q.watch}
         self.drafts: dict[str, object] = {}
+        self.notices = Notices(self)
         self._quit_asked_at = float("-inf")
+        # project -> (lead, component leads); a failed look-up is remembered only to wait before asking again.
         self.project_leads: dict[str, tuple[Person | None, dict[str, Person]]] = {}
-        self.details: dict[str, Incident] = {}  # key -> issue with description and comments
+        self._leads_failed_at: dict[str, float] = {}
+        self._leads_loading: set[str] = set()
         self._priorities: list[tuple[str, str]] | None = None
         self._poll_timer: Timer | None = None
         self._counts_timer: Timer | None = None
         # When the last poll succeeded, on the monotonic clock: freshness is real elapsed time, even when the
         # site's clock runs faster (demo --speed) or is frozen (tests).
         self._last_ok_at: float | None = None
-        self.offline = False
-        self._last_error: str | None = None
-        self._filled: set[str] = set()  # queues whose table has been filled after their first poll
-        self._known: set[str] = set()  # queues polled at least once: from then on, additions are news
+        # The last poll's failure (None when it succeeded): the header says so at once, not after 45 s.
+        self.poll_error: JiraError | None = None
         self._polling = False
+        self._poll_started_at = 0.0
         self._again: bool | None = None  # a poll asked for while one ran: None, or whether to poll fully
         self._counting = False
         self.next_poll_in = poll_seconds
-        self._loading: set[str] = set()  # issue keys (and "project:KEY") being fetched for the side panes
+        self.next_poll_at: float | None = None  # monotonic
+        self._known: set[str] = set()  # queues polled at least once: from then on, additions are news
         self.now = clock()
 
     @property
@@ -122,8 +135,6 @@ class OncallApp(App[None]):
     @language.setter
     def language(self, value: str) -> None:
         self.tr: Translator = translator(value)
-        # Action results are composed in sync/ and shown as they are: they speak the UI's language too.
-        self.session.runner.tr = self.tr
         localize_bindings(self, self.tr)
         if self.is_running:
             self.refresh_bindings()
@@ -189,24 +200,41 @@ class OncallApp(App[None]):
 
     # ---- polling ------------------------------------------------------------------------------------------------
 
+    def seconds_to_next_poll(self) -> int | None:
+        if self._polling or self.next_poll_at is None:
+            return None
+        return max(0, round(self.next_poll_at - self.monotonic()))
+
     def live_state(self) -> LiveState:
         last_ok = None
         if self._last_ok_at is not None:
             last_ok = self.now - timedelta(seconds=self.monotonic() - self._last_ok_at)
-        return live_state(last_ok, self.now, self.poll_seconds, self.offline, self.tr)
+        return live_state(
+            last_ok,
+            self.now,
+            self.poll_seconds,
+            self.poll_error,
+            self.seconds_to_next_poll(),
+            self.tr,
+            ascii_only=self.ascii_only,
+        )
 
     def poll_now(self, *, full: bool = False) -> None:
         """Poll the active queue now, connecting first if need be.
 
-        A poll in flight is never cancelled (a cancelled httpx request can leak a pool slot, httpx #1461);
-        the new request runs as soon as it is done instead."""
+        A poll in flight is never cancelled (a cancelled httpx request can leak a pool slot, httpx #1461); the
+        new request runs as soon as it is done instead (each request has a deadline, so that is soon)."""
         if self._polling:
             self._again = full or bool(self._again)
             return
         self._polling = True
+        self._poll_started_at = self.monotonic()
         if self._poll_timer is not None:
             self._poll_timer.stop()
         self._poll_worker(full)
+
+    def poll_running_for(self) -> float | None:
+        return self.monotonic() - self._poll_started_at if self._polling else None
 
     @work(group="poll", exit_on_error=False)
     async def _poll_worker(self, full: bool) -> None:
@@ -221,6 +249,7 @@ class OncallApp(App[None]):
                 self.refresh_counts_now()
         except JiraError as exc:
             self._failed(exc)
+            delay = self._retry_delay(exc)
         finally:
             self._polling = False
             again, self._again = self._again, None
@@ -229,28 +258,29 @@ class OncallApp(App[None]):
             else:
                 # Re-armed after each poll finishes: polls never overlap or pile up behind a slow Jira.
                 self.next_poll_in = delay
+                self.next_poll_at = self.monotonic() + delay
                 self._poll_timer = self.set_timer(delay, self.poll_now)
             self.main.refresh_chrome()
+
+    def _retry_delay(self, exc: JiraError) -> float:
+        # Polling again before Jira's Retry-After only earns another 429 (the client caps what it believes).
+        return max(self.poll_seconds, retry_after(exc) or 0.0)
 
     async def _poll(self, *, full: bool = False) -> float:
         """One poll of the active queue; returns the seconds until the next one."""
         queue = self.main.active_queue
         try:
             await self.session.poll(queue, self.clock(), full=full)
-        except RateLimited as exc:
-            self._failed(exc)
-            # Polling again before Jira's Retry-After only earns another 429.
-            return max(self.poll_seconds, exc.retry_after or 0.0)
         except JiraError as exc:
             self._failed(exc)
-            return self.poll_seconds
+            self.main.queue_polled(queue)
+            return self._retry_delay(exc)
         self._last_ok_at = self.monotonic()
-        self.offline = False
-        self._last_error = None
+        if self.poll_error is not None:
+            self.poll_error = None
+            self.notices.show("poll", self.tr("Jira answers again."), timeout=3)
         self._known.add(queue)
-        if queue not in self._filled and queue == self.main.active_queue:
-            self._filled.add(queue)
-            self.main.show_queue(queue)
+        self.main.queue_polled(queue)
         return self.poll_seconds
 
     def refresh_counts_now(self) -> None:
@@ -263,28 +293,48 @@ class OncallApp(App[None]):
     @work(group="counts", exit_on_error=False)
     async def _counts(self) -> None:
         active = self.main.active_queue
+        polled = [active]
         try:
             # Watched queues are polled for real, not just counted: a P1 landing in one must ring the bell
             # while the engineer looks at another queue. Their first poll is the baseline, not news.
             for spec in self.session.queues:
                 if spec.name in self.watched and spec.name != active:
-                    await self.session.poll(spec.name, self.clock())
+                    polled.append(spec.name)
+                    try:
+                        await self.session.poll(spec.name, self.clock())
+                    except JiraError as exc:
+                        self._watch_failed(spec.name, exc)
+                        continue
                     self._known.add(spec.name)
-            await self.session.refresh_counts(except_queue=active)
+                    self.notices.clear(f"watch:{spec.name}")
+            await self.session.refresh_counts(self.clock(), skip=polled)
         except JiraError:
-            pass  # counts are a nicety; the active queue's poll reports connection problems
+            # Recorded per queue (the tabs show it); the active queue's poll reports the connection itself.
+            pass
         finally:
             self._counting = False
             self._counts_timer = self.set_timer(self.counts_seconds, self.refresh_counts_now)
             self.main.refresh_chrome()
 
+    def _watch_failed(self, queue: str, exc: JiraError) -> None:
+        topic = f"watch:{queue}"
+        if not self.notices.showing(topic):
+            self.notices.show(
+                topic,
+                self.tr(
+                    "The watched queue {queue} could not be checked: {error}\nNo bell for it until it works again.",
+                    queue=f"“{queue}”",
+                    error=error_words(exc, self.tr, hint=False),
+                ),
+                severity="warning",
+                timeout=15,
+            )
+
     def _failed(self, exc: JiraError) -> None:
-        self.offline = isinstance(exc, (NetworkError, AuthError))
-        text = exc.full_text
-        if text != self._last_error:
-            # One notification per distinct problem, not one per poll.
-            self._last_error = text
-            self.notify(text, title="Jira", severity="error", timeout=15, markup=False)
+        previous, self.poll_error = self.poll_error, exc
+        # One notification per distinct problem, not one per poll.
+        if previous is None or error_words(previous, self.tr) != error_words(exc, self.tr):
+            self.notices.show("poll", error_words(exc, self.tr), title="Jira", severity="error", timeout=15)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_error(self, event)
@@ -294,11 +344,15 @@ class OncallApp(App[None]):
             return
         if diff.queue not in self._known:
             return  # the first fill of a queue is not news
+        # An incident that entered because of our own write (we raised its priority, we took it) is not news.
+        added = [key for key in diff.added if not self.session.runner.wrote_lately(key)]
+        if not added:
+            return
         table = self.main.query_one("#queue")
-        table.mark_new(diff.added, self.now)  # type: ignore[attr-defined]
+        table.mark_new(added, self.now)  # type: ignore[attr-defined]
         if not self.bell_enabled or diff.queue not in self.watched:
             return
-        for key in diff.added:
+        for key in added:
             incident = self.session.store.get(key)
             if incident is not None and short_priority(incident.priority) in ("P1", "P2"):
                 self.bell()
@@ -315,7 +369,7 @@ class OncallApp(App[None]):
         shown = {"slash": "/", "question_mark": "?"}
         return ",".join(shown.get(k.strip(), k.strip()) for k in keys.split(","))
 
-    # ---- look-ups the dialogs need ----------------------------------------------------------------------
+    # ---- look-ups the panes and dialogs need ------------------------------------------------------------------
 
     async def priorities(self) -> list[tuple[str, str]]:
         if self._priorities is None:
@@ -324,40 +378,39 @@ class OncallApp(App[None]):
         return self._priorities
 
     @work(group="detail", exit_on_error=False)
-    async def load_detail(self, key: str) -> None:
+    async def read_detail(self, key: str) -> None:
         # Not exclusive: cancelling the previous fetch on every selection change would abort in-flight
-        # requests, and those can leak httpx pool slots (httpx #1461). One fetch per key at a time instead;
-        # the main screen debounces selection changes.
-        if key in self._loading:
-            return
-        self._loading.add(key)
-        try:
-            incident = await self.session.client.get_issue(key)
-        except JiraError:
-            return  # the pane keeps showing the list data; the next selection or poll tries again
-        finally:
-            self._loading.discard(key)
-        self.details[key] = incident
-        if len(self.details) > 200:
-            self.details.pop(next(iter(self.details)))
+        # requests, and those can leak httpx pool slots (httpx #1461). The cache reads one key at a time and
+        # the main screen debounces selection changes. A failure is kept with the old copy; the pane says so.
+        await self.session.details.read(key, self.clock())
         if self.main.query_one("#queue").selected_key == key:  # type: ignore[attr-defined]
             self.main.show_detail()
 
+    def leads_for(self, project: str) -> tuple[Person | None, dict[str, Person]] | None:
+        """The project's leads if known; starts (or, after a failure, later retries) the look-up otherwise."""
+        cached = self.project_leads.get(project)
+        if cached is not None:
+            return cached
+        failed_at = self._leads_failed_at.get(project)
+        if project not in self._leads_loading and (
+            failed_at is None or self.monotonic() - failed_at >= LEADS_RETRY_SECONDS
+        ):
+            self._leads_loading.add(project)
+            self._load_project_leads(project)
+        return None
+
     @work(group="leads", exit_on_error=False)
-    async def load_project_leads(self, project: str) -> None:
+    async def _load_project_leads(self, project: str) -> None:
         # One request per project, however many rows of it are scrolled past while it is under way.
-        if project in self.project_leads or f"project:{project}" in self._loading:
-            return
-        self._loading.add(f"project:{project}")
         try:
             info = await self.session.client.project(project)
         except JiraError:
-            self.project_leads[project] = (None, {})
-        else:
-            leads = {c.name: c.lead for c in info.components if c.lead is not None}
-            self.project_leads[project] = (info.lead, leads)
+            self._leads_failed_at[project] = self.monotonic()
+            return
         finally:
-            self._loading.discard(f"project:{project}")
+            self._leads_loading.discard(project)
+        self._leads_failed_at.pop(project, None)
+        self.project_leads[project] = (info.lead, {c.name: c.lead for c in info.components if c.lead is not None})
         self.main.show_detail()
 
     # ---- commands -------------------------------------------------------------------------------------------

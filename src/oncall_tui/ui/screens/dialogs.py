@@ -2,7 +2,8 @@
 
 Each returns its answer through `dismiss(...)`; the main screen sends it through the action runner. Lists are
 filled by the caller (which owns the Jira client) through `set_options`, so dialogs do no I/O of their own,
-except the assignee search, which asks its `search` callable as the user types.
+except through the callables they are given: the assignee search as the user types, and the comment's send
+(the dialog stays open until Jira has answered).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -28,7 +29,9 @@ from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaState
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
+from oncall_tui.sync.actions import Outcome
 from oncall_tui.ui.localize import localize_bindings
+from oncall_tui.ui.words import outcome_words
 from oncall_tui.ui.workers import notify_worker_error
 
 
@@ -38,12 +41,47 @@ class CommentDraft:
     public: bool
 
 
+class CommentText(TextArea):
+    """The comment box. The dialog's send and public/internal keys are handled here, in the order the keys
+    arrive, not as ordinary bindings.
+
+    Textual hands a key that a widget does not consume up the DOM through each parent's message queue; the
+    binding runs only when it reaches the app. Characters typed after ctrl+s in the same burst (a laggy SSH link
+    delivers a whole line at once) were inserted before the send read the box, and ctrl+s as a priority binding
+    read it before the characters ahead of it: truncated, empty or glued-on comments. Here ctrl+s reads the box
+    exactly as it stands after every key before it, and the box is read-only from then on."""
+
+    _CAUGHT = ("send", "toggle_public")
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            screen = self.screen
+            active = screen.active_bindings.get(event.key)
+            if active is not None and active.node is screen and active.binding.action in self._CAUGHT:
+                event.stop()
+                event.prevent_default()
+                assert isinstance(screen, CommentDialog)
+                if active.binding.action == "send":
+                    screen.request_send(self.text)
+                else:
+                    screen.action_toggle_public()
+                return
+        await super()._on_key(event)
+
+
+Sender = Callable[[CommentDraft], Awaitable[Outcome]]
+
+
 class CommentDialog(ModalScreen[CommentDraft | None]):
-    """Multi-line comment. Internal by default on JSM; ctrl+t toggles public. The draft is kept on cancel."""
+    """Multi-line comment. Internal by default on JSM; ctrl+t toggles public. The draft is kept on cancel.
+
+    ctrl+s sends the text as it stands and keeps the dialog open, read-only, until Jira answers: on success it
+    closes, on failure the text is editable again with the reason shown. esc while sending closes the dialog and
+    lets the send finish (its result is shown as a notice)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="comment.send", priority=True),
-        Binding("ctrl+t", "toggle_public", "Public/internal", id="comment.toggle", priority=True),
+        Binding("ctrl+s", "send", "Send", id="comment.send"),
+        Binding("ctrl+t", "toggle_public", "Public/internal", id="comment.toggle"),
         Binding("escape", "cancel", "Cancel (keeps draft)", id="comment.cancel"),
     ]
 
@@ -52,6 +90,7 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
         key: str,
         draft: CommentDraft | None,
         on_draft: Callable[[CommentDraft], None],
+        send: Sender,
         *,
         tr: Translator = ENGLISH,
     ) -> None:
@@ -62,52 +101,120 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
         self.public = draft.public if draft else False
         self._initial = draft.text if draft else ""
         self._on_draft = on_draft
+        self._send = send
+        self.sending = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(Text(self.tr("Comment on {key}", key=self.key), style=Style(bold=True)))
             yield Static(id="visibility")
-            yield TextArea(self._initial, id="comment-text", soft_wrap=True, show_line_numbers=False)
+            yield CommentText(self._initial, id="comment-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(id="comment-problem")
             yield Static(
                 Text(self.tr("ctrl+s send · ctrl+t public/internal · esc cancel (draft kept)"), style=Style(dim=True))
             )
 
     def on_mount(self) -> None:
         self._show_visibility()
+        self.query_one("#comment-problem", Static).display = False
         self.query_one(TextArea).focus()
 
     def _show_visibility(self) -> None:
-        label = (
-            Text(self.tr("● PUBLIC reply — the customer sees this"), style=Style(bold=True, color="red"))
-            if self.public
-            else Text(self.tr("○ internal note — agents only"), style=Style(bold=True))
-        )
+        if self.sending:
+            label = Text(self.tr("Sending…"), style=Style(bold=True))
+        elif self.public:
+            label = Text(self.tr("● PUBLIC reply — the customer sees this"), style=Style(bold=True, color="red"))
+        else:
+            label = Text(self.tr("○ internal note — agents only"), style=Style(bold=True))
         widget = self.query_one("#visibility", Static)
         widget.update(label)
-        widget.set_class(self.public, "-public")
+        widget.set_class(self.public and not self.sending, "-public")
 
-    def _draft(self) -> CommentDraft:
-        return CommentDraft(self.query_one(TextArea).text, self.public)
+    def _draft(self, text: str | None = None) -> CommentDraft:
+        return CommentDraft(self.query_one(TextArea).text if text is None else text, self.public)
 
     @on(TextArea.Changed)
     def _changed(self) -> None:
-        self._on_draft(self._draft())
+        if not self.sending:
+            self._on_draft(self._draft())
 
     def action_toggle_public(self) -> None:
+        if self.sending:
+            return
         self.public = not self.public
         self._show_visibility()
         self._on_draft(self._draft())
 
     def action_send(self) -> None:
-        draft = self._draft()
-        if not draft.text.strip():
+        # Reached when the box does not have the focus; with it, CommentText calls request_send in key order.
+        self.request_send(self.query_one(TextArea).text)
+
+    def request_send(self, text: str) -> None:
+        """Send `text`, the box's content at the moment ctrl+s arrived."""
+        if self.sending:
+            return
+        if not text.strip():
             self.notify(self.tr("The comment is empty."), severity="warning")
             return
-        self.dismiss(draft)
+        draft = self._draft(text)
+        self._on_draft(draft)
+        self.sending = True
+        self.query_one(TextArea).read_only = True
+        self.query_one("#comment-problem", Static).display = False
+        self._show_visibility()
+        self._run_send(draft)
+
+    @work(group="comment-send", exit_on_error=False)
+    async def _run_send(self, draft: CommentDraft) -> None:
+        # Never cancelled (httpx #1461): esc closes the dialog and the send carries on.
+        try:
+            outcome = await self._send(draft)
+        finally:
+            self.sending = False
+        if not self.is_attached:
+            return
+        if outcome.ok:
+            self.dismiss(draft)
+            return
+        self.query_one(TextArea).read_only = False
+        problem = self.query_one("#comment-problem", Static)
+        problem.update(Text(outcome_words(outcome, self.tr)))
+        problem.display = True
+        self._show_visibility()
 
     def action_cancel(self) -> None:
-        self._on_draft(self._draft())
+        if not self.sending:
+            self._on_draft(self._draft())
         self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notify_worker_error(self, event)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A one-key question ("OPS-39 is K. Nowak's. Take it? m/esc"): the given keys (and y, enter) say yes,
+    esc and n say no; anything else is ignored."""
+
+    BINDINGS = [Binding("escape,n", "answer(False)", "No", id="confirm.no")]
+
+    def __init__(self, question: str, yes_keys: Sequence[str], *, tr: Translator = ENGLISH) -> None:
+        super().__init__()
+        self.tr = tr
+        localize_bindings(self, tr)
+        self.question = question
+        self.yes_keys = frozenset([*yes_keys, "y", "enter"])
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog confirm"):
+            yield Label(Text(self.question, style=Style(bold=True)))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in self.yes_keys:
+            event.stop()
+            self.dismiss(True)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class PickDialog(ModalScreen[str | None]):
@@ -184,6 +291,7 @@ class AssignDialog(ModalScreen[Person | None]):
         self._debounce: Timer | None = None
         self._shown_query: str | None = None  # the query whose results the list shows
         self._pick_when_ready = False
+        self._asked = 0  # searches started; only the newest one's answer is shown
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -196,13 +304,17 @@ class AssignDialog(ModalScreen[Person | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
-        self._run_search("")
+        self._start_search("")
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         if self._debounce is not None:
             self._debounce.stop()
-        self._debounce = self.set_timer(0.25, lambda: self._run_search(event.value))
+        self._debounce = self.set_timer(0.25, lambda: self._start_search(event.value))
+
+    def _start_search(self, query: str) -> None:
+        self._asked += 1
+        self._run_search(query, self._asked)
 
     def _flush(self) -> bool:
         """Search for what is typed now if the list shows older results; True when the list is current.
@@ -219,7 +331,7 @@ class AssignDialog(ModalScreen[Person | None]):
         results.clear_options()
         results.add_option(Option(Text(self.tr("Searching…"), style=Style(dim=True)), disabled=True))
         self._shown_query = None
-        self._run_search(query)
+        self._start_search(query)
         return False
 
     @on(Input.Submitted)
@@ -236,9 +348,14 @@ class AssignDialog(ModalScreen[Person | None]):
             if option.id in self._people:
                 self.dismiss(self._people[option.id])
 
-    @work(exclusive=True, group="assign-search", exit_on_error=False)
-    async def _run_search(self, query: str) -> None:
+    @work(group="assign-search", exit_on_error=False)
+    async def _run_search(self, query: str, asked: int) -> None:
+        # Not exclusive: that would cancel the search under way, and with it an in-flight httpx request, which
+        # can leak a pool slot (httpx #1461). Typing is debounced instead, and an answer overtaken by a newer
+        # search is dropped when it arrives.
         people = await self._search(query)
+        if asked != self._asked or not self.is_attached:
+            return
         results = self.query_one(OptionList)
         results.clear_options()
         self._people = {p.id: p for p in people}

@@ -7,26 +7,32 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker
 
+from oncall_tui import display as fmt
 from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
 from oncall_tui.domain.people import Person
+from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import JiraError
-from oncall_tui.sync.actions import Outcome
+from oncall_tui.sync.actions import Action, ActionKind, Outcome
+from oncall_tui.sync.details import Detail
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.dialogs import (
     AssignDialog,
     CommentDialog,
     CommentDraft,
+    ConfirmDialog,
     HelpDialog,
     PickDialog,
     resolution_choices,
@@ -34,8 +40,10 @@ from oncall_tui.ui.screens.dialogs import (
 )
 from oncall_tui.ui.widgets.contacts import ContactsPane, contacts_text
 from oncall_tui.ui.widgets.detail import DetailPane
+from oncall_tui.ui.widgets.palette import sla_styles
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
 from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
+from oncall_tui.ui.words import action_words, error_words, outcome_words
 from oncall_tui.ui.workers import notify_worker_error
 
 if TYPE_CHECKING:
@@ -45,6 +53,8 @@ DETAIL_DEBOUNCE_SECONDS = 0.1
 
 # How long after a poll moved the cursor off a departed incident actions ask for a second key press.
 SELECTION_GRACE_SECONDS = 1.5
+# `r` while a poll has been running this long says so (the new poll follows when the running one ends).
+POLL_BUSY_SECONDS = 3.0
 
 # (binding id, key, action, description, shown in footer)
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
@@ -89,6 +99,7 @@ class MainScreen(Screen[None]):
         self.active_queue = first_queue
         self._selection_moved_at = 0.0  # time.monotonic() when a poll moved the cursor off a departed row
         self._sending_comment: set[str] = set()
+        self._filled: set[str] = set()  # queues whose table was filled after their first successful poll
         self._detail_timer: Timer | None = None
 
     @property
@@ -106,7 +117,9 @@ class MainScreen(Screen[None]):
         yield status
         yield QueueTabs(id="tabs")
         with Horizontal(id="panes"):
-            yield QueueTable(ascii_only=ascii_only, tr=tr, id="queue")
+            with Vertical(id="queue-area"):
+                yield Static(id="queue-message")
+                yield QueueTable(ascii_only=ascii_only, tr=tr, id="queue")
             with Vertical(id="side"):
                 yield DetailPane(ascii_only=ascii_only, tr=tr, id="detail")
                 yield ContactsPane(id="contacts")
@@ -117,17 +130,27 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         app = self.oncall
+        store = app.session.store
         table = self.query_one(QueueTable)
         table.thresholds = app.session.thresholds
-        table.bind_store(app.session.store.get)
+        table.bind_store(store.get, lambda key: store.holds(self.active_queue, key))
         detail = self.query_one(DetailPane)
         detail.thresholds = app.session.thresholds
         detail.tz = app.display_tz
+        self._restyle()
+        app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self.query_one("#filter", Input).display = False
-        app.session.store.subscribe(self._on_store_diff)
+        store.subscribe(self._on_store_diff)
         self.refresh_chrome()
         table.focus()
         app.main_ready()
+
+    def _restyle(self) -> None:
+        """SLA styles from the theme's colours (or attributes alone under NO_COLOR)."""
+        styles = sla_styles(self.app.theme_variables, monochrome=self.app.no_color)
+        self.query_one(DetailPane).styles_by_state = styles
+        self.query_one(QueueTable).restyle(styles, self.oncall.now)
+        self.show_detail()
 
     # ---- data in -------------------------------------------------------------------------------------------
 
@@ -145,10 +168,9 @@ class MainScreen(Screen[None]):
             self.refresh_chrome()
             return
         before = table.selected_key
-        if diff.queue is None:
-            table.apply((), diff.updated, (), now)
-        else:
-            table.apply(diff.added, diff.updated, diff.removed, now)
+        # Membership is the store's: a change outside any poll (an action's confirmation) updates rows the table
+        # holds and never adds one the queue does not hold.
+        table.apply(diff.added, diff.updated, diff.removed, now)
         selected = table.selected_key
         if before is not None and before != selected and not table.holds(before):
             # The incident under the cursor left the queue (someone took or resolved it): the cursor now sits
@@ -167,12 +189,28 @@ class MainScreen(Screen[None]):
         return incident.key if incident else None
 
     def show_queue(self, name: str) -> None:
+        if name != self.active_queue:
+            self._selection_moved_at = 0.0  # a queue chosen on purpose: no "the selection moved" grace
         self.active_queue = name
         table = self.query_one(QueueTable)
         table.show(self.oncall.session.store.keys(name), self.oncall.now)
         if table.row_count:
             table.move_cursor(row=0)
         self.show_detail()
+        self.refresh_chrome()
+
+    def queue_polled(self, name: str) -> None:
+        """A poll of `name` ended (well or not): fill the table after its first success, re-read the selected
+        incident if its full copy is stale or its last read failed, and say what the queue's state is."""
+        if name != self.active_queue:
+            return
+        if name not in self._filled and self.oncall.session.status[name].loaded:
+            # The first rows of a queue: shown sorted, with the cursor on the most urgent one.
+            self._filled.add(name)
+            self.show_queue(name)
+        incident = self.selected()
+        if incident is not None and self.oncall.session.details.wanted(incident):
+            self.oncall.read_detail(incident.key)
         self.refresh_chrome()
 
     def refresh_chrome(self) -> None:
@@ -185,14 +223,53 @@ class MainScreen(Screen[None]):
             now=app.now,
             tz=app.display_tz,
             readonly=session.readonly,
+            ascii_only=app.ascii_only,
         )
-        counts = dict(session.counts)
-        counts[self.active_queue] = (
-            self.query_one(QueueTable).row_count
-            if not self.query_one(QueueTable).filter_text
-            else session.store.count(self.active_queue)
+        self.query_one(QueueTabs).render_tabs(
+            [q.name for q in session.queues], session.status, self.active_queue, ascii_only=app.ascii_only
         )
-        self.query_one(QueueTabs).render_tabs([q.name for q in session.queues], counts, self.active_queue)
+        self._show_queue_message()
+
+    def _show_queue_message(self) -> None:
+        """What the table area says when it has no rows to show, or when Jira refuses the queue: never a bare
+        empty table (which reads as "nothing to do")."""
+        message = self.query_one("#queue-message", Static)
+        text = self.queue_message()
+        if text is None:
+            message.display = False
+            return
+        message.update(text)
+        message.display = True
+
+    def queue_message(self) -> Text | None:
+        app = self.oncall
+        tr = self.tr
+        name = self.active_queue
+        status = app.session.status[name]
+        table = self.query_one(QueueTable)
+        quoted = f"“{sanitize_line(name)}”"
+        error = status.error
+        if status.jql_refused and error is not None:
+            return Text(
+                tr("Jira refuses the JQL of queue {queue}: {error}", queue=quoted, error=error_words(error, tr)),
+                style=Style(bold=True),
+            )
+        if not status.loaded:
+            if error is None:
+                return Text(tr("Loading {queue}…", queue=quoted), style=Style(dim=True))
+            wait = app.seconds_to_next_poll()
+            retry = tr("Retrying now…") if wait is None else tr("Retrying in {seconds} s (r: now).", seconds=wait)
+            return Text(
+                tr("Could not load {queue}: {error}", queue=quoted, error=error_words(error, tr, hint=False))
+                + "\n"
+                + retry,
+                style=Style(bold=True),
+            )
+        if table.row_count:
+            return None
+        if table.filter_text:
+            return Text(tr("Nothing in {queue} matches the filter.", queue=quoted), style=Style(dim=True))
+        return Text(tr("No incidents in {queue}.", queue=quoted), style=Style(dim=True))
 
     def tick(self, now: datetime) -> None:
         self.query_one(QueueTable).tick(now)
@@ -210,43 +287,62 @@ class MainScreen(Screen[None]):
         return self.oncall.session.store.get(key) if key else None
 
     def show_detail(self) -> None:
+        app = self.oncall
         incident = self.selected()
+        note: Text | None = None
         if incident is not None:
-            # The list search carries no description or comments; the detail fetch adds them.
-            detail = self.oncall.details.get(incident.key)
-            stale = detail is not None and detail.updated and incident.updated and detail.updated < incident.updated
-            if detail is None or stale:
+            # The list search carries no description or comments; the full copy adds them.
+            details = app.session.details
+            detail = details.get(incident.key)
+            if details.wanted(incident):
                 self._want_detail(incident.key)
-            if detail is not None:
-                # Keep comments still being sent (optimistic, id "pending") visible under the fetched ones.
+            if detail is not None and detail.incident is not None:
+                # Keep comments still being sent (optimistic, id "pending") visible under the read ones.
                 pending = tuple(c for c in incident.comments if c.id == "pending")
                 incident = dataclasses.replace(
-                    incident, description_text=detail.description_text, comments=(*detail.comments, *pending)
+                    incident,
+                    description_text=detail.incident.description_text,
+                    comments=(*detail.incident.comments, *pending),
                 )
+            note = self._detail_note(incident, detail)
         pane = self.query_one(DetailPane)
-        pane.tz = self.oncall.display_tz
-        pane.show(incident, self.oncall.now)
+        pane.tz = app.display_tz
+        pane.show(incident, app.now, note)
         contacts = self.query_one(ContactsPane)
+        width = max(contacts.size.width - 2, 20)
         if incident is None:
-            contacts.update(contacts_text(None, None, {}, self.tr))
+            contacts.update(contacts_text(None, None, {}, self.tr, width=width, ascii_only=app.ascii_only))
             return
-        project = incident.key.split("-")[0]
-        cached = self.oncall.project_leads.get(project)
-        if cached is None:
-            contacts.update(contacts_text(incident, None, {}, self.tr))
-            self.oncall.load_project_leads(project)
+        leads = app.leads_for(incident.key.split("-")[0])
+        lead, component_leads = leads if leads is not None else (None, {})
+        contacts.update(contacts_text(incident, lead, component_leads, self.tr, width=width, ascii_only=app.ascii_only))
+
+    def _detail_note(self, listed: Incident, detail: Detail | None) -> Text | None:
+        """Says how old the description and comments are when they could not be read again."""
+        if detail is None or detail.error is None:
+            return None
+        tr = self.tr
+        error = error_words(detail.error, tr, hint=False)
+        if detail.incident is None or detail.read_at is None:
+            text = tr("Description and comments could not be read: {error}", error=error)
         else:
-            contacts.update(contacts_text(incident, cached[0], cached[1], self.tr))
+            when = fmt.local_time(detail.read_at, self.oncall.display_tz, tr=tr, now=self.oncall.now)
+            text = tr(
+                "Description and comments as of {time}; reading them again failed: {error}", time=when, error=error
+            )
+        style = Style(bold=True, reverse=True) if self.app.no_color else Style(bold=True, color="yellow")
+        return Text(f"{text}\n{tr('Trying again with the next poll (r: now).')}", style=style)
 
     def _want_detail(self, key: str) -> None:
-        """Fetch the full issue once the selection rests on it, not for every row scrolled past."""
+        """Read the full issue once the selection rests on it, not for every row scrolled past."""
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_SECONDS, lambda: self._start_detail(key))
 
     def _start_detail(self, key: str) -> None:
-        if self.query_one(QueueTable).selected_key == key:
-            self.oncall.load_detail(key)
+        incident = self.selected()
+        if incident is not None and incident.key == key and self.oncall.session.details.wanted(incident):
+            self.oncall.read_detail(key)
 
     def _need_incident(self) -> Incident | None:
         incident = self.selected()
@@ -269,24 +365,58 @@ class MainScreen(Screen[None]):
         # The action workers run on this screen, and worker events do not bubble to the app.
         notify_worker_error(self, event)
 
+    def _topic(self, action: Action) -> str:
+        return f"{action.kind.value}:{action.key}"
+
     def report(self, outcome: Outcome) -> None:
+        """The action's one notice, replacing its "…" notice (and any earlier result of the same action)."""
         if outcome.fresh is not None:
-            # The runner re-read the issue after the write: the detail pane needs no second fetch.
-            self.oncall.details[outcome.key] = outcome.fresh
-        self.notify(
-            outcome.message,
+            # The runner re-read the issue after the write: the detail pane needs no second read.
+            self.oncall.session.details.put(outcome.fresh, self.oncall.clock())
+            if self.query_one(QueueTable).selected_key == outcome.key:
+                self.show_detail()
+        self.oncall.notices.show(
+            self._topic(outcome.action),
+            outcome_words(outcome, self.tr),
             severity="information" if outcome.ok else "error",
-            markup=False,
             timeout=4 if outcome.ok else 12,
         )
+        if outcome.ok:
+            # What the write changed about the queue (a taken incident leaving Unassigned) shows at once.
+            self.oncall.poll_now()
+
+    def announce(self, action: Action) -> None:
+        self.oncall.notices.show(self._topic(action), action_words(action, self.tr) + "…", timeout=30)
 
     def action_take(self) -> None:
         incident = self._need_incident()
-        if incident is not None:
+        if incident is None:
+            return
+        me = self.oncall.session.me
+        owner = incident.assignee
+        if owner is None or not self.oncall.confirm_take or (me is not None and owner.id == me.id):
             self._run_take(incident.key)
+            return
+        # Taking a colleague's incident silently would pull it from under them: one more key, naming them.
+        key = incident.key
+        take_keys = self.oncall.key_for("incident.take", "m").split(",")
+        question = self.tr(
+            "{key} is {name}'s. Take it? {yes}/esc",
+            key=key,
+            name=sanitize_line(fmt.short_name(owner.display_name)),
+            yes=take_keys[0],
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_take(key)
+
+        self.app.push_screen(ConfirmDialog(question, take_keys, tr=self.tr), answered)
 
     @work(group="actions", exit_on_error=False)
     async def _run_take(self, key: str) -> None:
+        me = self.oncall.session.me
+        self.announce(Action(ActionKind.TAKE, key, me.display_name if me else ""))
         self.report(await self.oncall.session.runner.take(key))
 
     def action_assign(self) -> None:
@@ -299,7 +429,12 @@ class MainScreen(Screen[None]):
             try:
                 return await self.oncall.session.client.assignable_users(key, query)
             except JiraError as exc:
-                self.notify(self.tr("User search failed: {error}", error=exc.full_text), severity="error", markup=False)
+                self.oncall.notices.show(
+                    f"user-search:{key}",
+                    self.tr("User search failed: {error}", error=error_words(exc, self.tr)),
+                    severity="error",
+                    timeout=8,
+                )
                 return []
 
         def chosen(person: Person | None) -> None:
@@ -310,6 +445,7 @@ class MainScreen(Screen[None]):
 
     @work(group="actions", exit_on_error=False)
     async def _run_assign(self, key: str, person: Person) -> None:
+        self.announce(Action(ActionKind.ASSIGN, key, person.display_name))
         self.report(await self.oncall.session.runner.assign(key, person))
 
     def action_comment(self) -> None:
@@ -325,29 +461,28 @@ class MainScreen(Screen[None]):
         def keep(draft: CommentDraft) -> None:
             drafts[key] = draft
 
-        def chosen(draft: CommentDraft | None) -> None:
-            if draft is not None:
-                drafts[key] = draft
-                self._run_comment(key, draft)
+        async def send(draft: CommentDraft) -> Outcome:
+            return await self._send_comment(key, draft)
 
-        self.app.push_screen(CommentDialog(key, drafts.get(key), keep, tr=self.tr), chosen)
+        self.app.push_screen(CommentDialog(key, drafts.get(key), keep, send, tr=self.tr))  # type: ignore[arg-type]
 
-    @work(group="actions", exit_on_error=False)
-    async def _run_comment(self, key: str, draft: CommentDraft) -> None:
+    async def _send_comment(self, key: str, draft: CommentDraft) -> Outcome:
+        """Send the draft the dialog read at ctrl+s; a success forgets it, anything else keeps it."""
         self._sending_comment.add(key)
+        self.announce(Action(ActionKind.COMMENT, key, public=draft.public))
         try:
             outcome = await self.oncall.session.runner.comment(key, draft.text, public=draft.public)
         finally:
             self._sending_comment.discard(key)
-        if outcome.ok and self.oncall.drafts.get(key) == draft:
-            # Only a sent draft is forgotten; on failure it waits, unchanged, for the next `c`.
-            del self.oncall.drafts[key]
-        elif not outcome.ok and not outcome.uncertain:
-            # (An uncertain outcome already says to check the issue first: no invitation to send it twice.)
-            outcome = dataclasses.replace(
-                outcome, message=outcome.message + "\n" + self.tr("Your text is kept: press c to retry.")
-            )
+        if outcome.ok:
+            self.oncall.drafts.pop(key, None)
         self.report(outcome)
+        if not outcome.ok and not outcome.uncertain and not isinstance(self.app.screen, CommentDialog):
+            # (An uncertain outcome already says to check the issue first: no invitation to send it twice.)
+            self.oncall.notices.show(
+                f"comment-kept:{key}", self.tr("Your text is kept: press c to retry."), severity="warning", timeout=12
+            )
+        return outcome
 
     def action_transition(self) -> None:
         incident = self._need_incident()
@@ -360,7 +495,7 @@ class MainScreen(Screen[None]):
             options: list[TransitionOption] = list(await self.oncall.session.client.transitions(key))
         except JiraError as exc:
             self.notify(
-                self.tr("Could not load transitions of {key}: {error}", key=key, error=exc.full_text),
+                self.tr("Could not load transitions of {key}: {error}", key=key, error=error_words(exc, self.tr)),
                 severity="error",
                 markup=False,
             )
@@ -386,6 +521,7 @@ class MainScreen(Screen[None]):
             if res_id is None:
                 return
             resolution = next(c for c in choices if (c.id or c.name) == res_id)
+        self.announce(Action(ActionKind.TRANSITION, key, chosen.name))
         self.report(await self.oncall.session.runner.transition(key, chosen, resolution=resolution))
 
     def action_priority(self) -> None:
@@ -399,7 +535,9 @@ class MainScreen(Screen[None]):
             priorities = await self.oncall.priorities()
         except JiraError as exc:
             self.notify(
-                self.tr("Could not load priorities: {error}", error=exc.full_text), severity="error", markup=False
+                self.tr("Could not load priorities: {error}", error=error_words(exc, self.tr)),
+                severity="error",
+                markup=False,
             )
             return
         chosen = await self.app.push_screen_wait(
@@ -408,6 +546,7 @@ class MainScreen(Screen[None]):
         if chosen is None:
             return
         choice = FieldChoice(name=dict(priorities)[chosen], id=chosen)
+        self.announce(Action(ActionKind.PRIORITY, key, choice.name))
         self.report(await self.oncall.session.runner.set_priority(key, choice))
 
     def action_escalate(self) -> None:
@@ -445,13 +584,34 @@ class MainScreen(Screen[None]):
 
     def action_cycle_sort(self) -> None:
         table = self.query_one(QueueTable)
-        table.sort_mode = SORTS[(SORTS.index(table.sort_mode) + 1) % len(SORTS)]
-        table.resort(self.oncall.now)
-        self.notify(self.tr("Sorted by {mode}", mode=self.tr(f"sort.{table.sort_mode}")), timeout=2)
+        table.set_sort(SORTS[(SORTS.index(table.sort_mode) + 1) % len(SORTS)], self.oncall.now)
+        self.oncall.notices.show(
+            "sort", self.tr("Sorted by {mode}", mode=self.tr(f"sort.{table.sort_mode}")), timeout=2
+        )
 
     def action_refresh(self) -> None:
+        """Poll now, whatever the wait (a rate limit's included): a poll under way is followed by a new one."""
+        running = self.oncall.poll_running_for()
+        if running is not None and running >= POLL_BUSY_SECONDS:
+            self.oncall.notices.show(
+                "refresh",
+                self.tr(
+                    "A poll has been waiting for Jira for {seconds} s; a new one starts when it ends.",
+                    seconds=int(running),
+                ),
+                timeout=5,
+            )
         self.oncall.poll_now(full=True)
         self.oncall.refresh_counts_now()
+        incident = self.selected()
+        if incident is not None:
+            detail = self.oncall.session.details.get(incident.key)
+            if (
+                detail is not None
+                and detail.error is not None
+                and not self.oncall.session.details.reading(incident.key)
+            ):
+                self.oncall.read_detail(incident.key)
 
     def action_switch_queue(self, index: int) -> None:
         queues = self.oncall.session.queues

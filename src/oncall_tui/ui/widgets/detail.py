@@ -1,11 +1,17 @@
-"""The detail pane of the selected incident; its SLA lines are a separate widget so the 1 Hz tick repaints
-only them. Everything from Jira is sanitised and put in `Text`, so markup and escapes stay literal."""
+"""The detail pane of the selected incident. Everything from Jira is sanitised and put in `Text`, so markup and
+escapes stay literal.
+
+The pane is split by how often its parts change, so the 1 Hz tick repaints only what did: the SLA lines (their
+countdowns move every second), the facts (assignee ... "updated 11 s ago"), a note when the full copy could not
+be read again, and the body (description and comments, whose times move by the minute).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,7 +23,7 @@ from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.domain.text import sanitize, sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
-from oncall_tui.ui.widgets.queue_table import SLA_STYLES
+from oncall_tui.ui.widgets.palette import SlaStyles, sla_styles
 
 LATEST_COMMENTS = 5
 
@@ -40,8 +46,13 @@ def sla_text(
     *,
     ascii_only: bool,
     tr: Translator = ENGLISH,
+    styles: SlaStyles | None = None,
+    width: int = 80,
 ) -> Text:
+    """Each SLA: glyph, name, state and countdown; then goal, elapsed and the breach time, the breach on a line
+    of its own when the pane is too narrow for both (a wrapped "breach" would part from its time)."""
     text = Text()
+    styles = styles or sla_styles()
     if not incident.slas:
         text.append(tr("No SLA applies"), style=Style(dim=True))
         return text
@@ -52,25 +63,27 @@ def sla_text(
         remaining = sla.remaining_at(now)
         word = fmt.sla_word(state, tr)
         head = f"{fmt.glyph(state, ascii_only=ascii_only)} {sanitize_line(sla.name)}: {word}"
-        text.append(head, style=SLA_STYLES[state])
+        text.append(head, style=styles[state])
         if remaining is not None and not sla.completed:
             left = fmt.countdown_seconds(remaining)
             text.append(
                 " · "
                 + (tr("{time} left", time=left) if remaining.total_seconds() >= 0 else tr("{time} over", time=left))
             )
-        text.append(
-            "\n    "
-            + tr(
-                "goal {goal} · elapsed {elapsed}", goal=fmt.duration(sla.goal_ms), elapsed=fmt.duration(sla.elapsed_ms)
-            )
+        elapsed = sla.elapsed_at(now)
+        line = "    " + tr(
+            "goal {goal} · elapsed {elapsed}",
+            goal=fmt.duration(sla.goal_ms),
+            elapsed=fmt.duration(None if elapsed is None else int(elapsed.total_seconds() * 1000)),
         )
         if sla.breach_time is not None and not sla.completed:
-            text.append(" · " + tr("breach {time}", time=fmt.local_time(sla.breach_time, tz, with_date=False)))
+            breach = tr("breach {time}", time=fmt.local_time(sla.breach_time, tz, tr=tr, now=now))
+            line += f" · {breach}" if cell_len(line) + 3 + cell_len(breach) <= width else f"\n    {breach}"
+        text.append("\n" + line)
     return text
 
 
-def body_text(incident: Incident, now: datetime, tz: ZoneInfo | None, tr: Translator = ENGLISH) -> Text:
+def facts_text(incident: Incident, now: datetime, tz: ZoneInfo | None, tr: Translator = ENGLISH) -> Text:
     text = Text()
     assignee = incident.assignee.display_name if incident.assignee else tr("unassigned")
     reporter = incident.reporter.display_name if incident.reporter else "—"
@@ -88,20 +101,25 @@ def body_text(incident: Incident, now: datetime, tz: ZoneInfo | None, tr: Transl
     ]
     # English labels fit in 8 columns; translated ones may be longer, and the values stay aligned.
     width = max(9, *(len(label) + 1 for label, _ in rows))
-    for label, value in rows:
+    for i, (label, value) in enumerate(rows):
         text.append(f"{label:<{width}}", style=Style(dim=True))
-        text.append(f"{value}\n")
+        text.append(value + ("\n" if i < len(rows) - 1 else ""))
+    return text
+
+
+def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH) -> Text:
+    text = Text()
     if incident.description_text:
-        text.append(f"\n{tr('Description')}\n", style=Style(bold=True))
-        text.append(sanitize(incident.description_text).strip() + "\n")
+        text.append(f"{tr('Description')}\n", style=Style(bold=True))
+        text.append(sanitize(incident.description_text).strip() + "\n\n")
     comments = incident.comments[-LATEST_COMMENTS:]
     if comments:
-        text.append("\n" + tr("Latest comments ({count})", count=len(incident.comments)) + "\n", style=Style(bold=True))
+        text.append(tr("Latest comments ({count})", count=len(incident.comments)) + "\n", style=Style(bold=True))
         for comment in reversed(comments):
             mark = {True: tr("public"), False: tr("internal"), None: ""}[comment.public]
             author = comment.author.display_name if comment.author else "?"
             posted = (
-                fmt.relative(comment.created, now, tr)
+                fmt.relative(comment.created, now, tr, seconds_shown=False)
                 if comment.created
                 else (tr("sending…") if comment.id == "pending" else "")
             )
@@ -114,11 +132,26 @@ def body_text(incident: Incident, now: datetime, tz: ZoneInfo | None, tr: Transl
     return text
 
 
+class _Part(Static):
+    """A part of the pane that repaints only when its text changed (the pane is re-rendered every second)."""
+
+    _shown: tuple[str, str] | None = None
+
+    def show_text(self, text: Text) -> None:
+        signature = (text.plain, repr(text.spans))
+        if signature != self._shown:
+            self._shown = signature
+            self.update(text)
+        self.display = bool(text.plain)
+
+
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane { height: 1fr; padding: 0 1; }
     DetailPane > Static { width: 100%; }
     DetailPane > #detail-slas { margin: 1 0; }
+    DetailPane > #detail-note { margin: 1 0 0 0; }
+    DetailPane > #detail-body { margin: 1 0 0 0; }
     """
 
     def __init__(self, *, ascii_only: bool = False, tr: Translator = ENGLISH, id: str | None = None) -> None:
@@ -126,33 +159,49 @@ class DetailPane(VerticalScroll):
         self.ascii_only = ascii_only
         self.tr = tr
         self.thresholds = AtRiskThresholds()
+        self.styles_by_state: SlaStyles = sla_styles()
         self.tz: ZoneInfo | None = None
         self.incident: Incident | None = None
-        self._last_sla = ""
+        self.note: Text = Text()
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.tr("Select an incident"), style=Style(dim=True)), id="detail-header")
-        yield Static("", id="detail-slas")
-        yield Static("", id="detail-body")
+        yield _Part(Text(self.tr("Select an incident"), style=Style(dim=True)), id="detail-header")
+        yield _Part("", id="detail-slas")
+        yield _Part("", id="detail-facts")
+        yield _Part("", id="detail-note")
+        yield _Part("", id="detail-body")
 
-    def show(self, incident: Incident | None, now: datetime) -> None:
+    def show(self, incident: Incident | None, now: datetime, note: Text | None = None) -> None:
+        """Show `incident` (the store's copy with the full copy's description and comments); `note` says when
+        those could not be read again."""
         self.incident = incident
-        header = self.query_one("#detail-header", Static)
-        body = self.query_one("#detail-body", Static)
+        self.note = note or Text()
+        header = self.query_one("#detail-header", _Part)
         if incident is None:
-            header.update(Text(self.tr("No incident selected"), style=Style(dim=True)))
-            body.update("")
-            self.query_one("#detail-slas", Static).update("")
-            self._last_sla = ""
+            header.show_text(Text(self.tr("No incident selected"), style=Style(dim=True)))
+            for part in self.query(_Part):
+                if part is not header:
+                    part.show_text(Text())
             return
-        header.update(header_text(incident))
-        body.update(body_text(incident, now, self.tz, self.tr))
+        header.show_text(header_text(incident))
         self.tick(now)
 
     def tick(self, now: datetime) -> None:
-        if self.incident is None:
+        incident = self.incident
+        if incident is None:
             return
-        text = sla_text(self.incident, now, self.thresholds, self.tz, ascii_only=self.ascii_only, tr=self.tr)
-        if text.plain != self._last_sla:
-            self._last_sla = text.plain
-            self.query_one("#detail-slas", Static).update(text)
+        tr = self.tr
+        slas = sla_text(
+            incident,
+            now,
+            self.thresholds,
+            self.tz,
+            ascii_only=self.ascii_only,
+            tr=tr,
+            styles=self.styles_by_state,
+            width=max(self.scrollable_content_region.width, 20),
+        )
+        self.query_one("#detail-slas", _Part).show_text(slas)
+        self.query_one("#detail-facts", _Part).show_text(facts_text(incident, now, self.tz, tr))
+        self.query_one("#detail-note", _Part).show_text(self.note)
+        self.query_one("#detail-body", _Part).show_text(body_text(incident, now, tr))

@@ -1,7 +1,11 @@
 """The queue table: applies store diffs cell by cell and ticks only the visible SLA cells that changed.
 
 Every string from Jira goes in as a `rich.text.Text`, never as a plain `str`: DataTable treats strings as
-markup, and a summary like "[red]x" must show literally.
+markup, and a summary like "[red]x" must show literally. The table shows exactly what the store says the active
+queue holds: a change to an incident that is not a member never brings its row (back) in.
+
+Columns have fixed widths worked out from the space there is: the summary takes what is left, the assignee as
+much as its longest name needs; what does not fit ends in an ellipsis, never cut mid-word without a sign.
 """
 
 from __future__ import annotations
@@ -9,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
+from textual.events import Resize
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, RowKey
 
@@ -20,41 +26,49 @@ from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
+from oncall_tui.ui.widgets.palette import SlaStyles, sla_styles
 
-# Widths without the cell padding (one column each side). The key is sized to the keys shown (never cut: a
-# truncated key names another issue); the summary takes what the pane has left (the table clips it).
+# Widths without the cell padding (one column each side); None: worked out from the content and the space.
+# The key is sized to the keys shown (never cut: a truncated key names another issue).
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("key", "Key", None),
     ("prio", "P", 2),
     ("status", "Status", 13),
-    ("assignee", "Assignee", 12),
+    ("assignee", "Assignee", None),
     ("sla", "SLA", 9),
     ("age", "Age", 4),
     ("summary", "Summary", None),
 )
-
-SLA_STYLES: dict[SlaState, Style] = {
-    SlaState.BREACHED: Style(color="red", bold=True),
-    SlaState.AT_RISK: Style(color="yellow", bold=True),
-    SlaState.RUNNING: Style(),
-    SlaState.PAUSED: Style(dim=True),
-    SlaState.OUTSIDE_HOURS: Style(dim=True),
-    SlaState.MET: Style(color="green"),
-    SlaState.FAILED: Style(color="red"),
-}
+ASSIGNEE_WIDTH = (12, 26)  # at least, at most
+SUMMARY_MIN = 12
+PADDING = 2  # DataTable's cell padding, one column each side
 
 SORTS = ("breach", "priority", "updated", "created", "key")
+# The column each sort is marked on, and the direction it runs (most urgent / newest first).
+SORT_COLUMNS = {
+    "breach": ("sla", True),
+    "priority": ("prio", True),
+    "updated": ("age", False),
+    "created": ("age", True),
+    "key": ("key", True),
+}
 
 
 def sla_cell(
-    sla: SlaClock | None, now: datetime, thresholds: AtRiskThresholds, *, ascii_only: bool, tr: Translator = ENGLISH
+    sla: SlaClock | None,
+    now: datetime,
+    thresholds: AtRiskThresholds,
+    *,
+    ascii_only: bool,
+    tr: Translator = ENGLISH,
+    styles: SlaStyles | None = None,
 ) -> Text:
     if sla is None:
         return Text("—", style=Style(dim=True))
     state = sla.state_at(now, thresholds)
     remaining = sla.remaining_at(now)
     time_text = fmt.countdown(remaining) if remaining is not None else fmt.sla_word(state, tr, short=True)
-    return Text(f"{fmt.glyph(state, ascii_only=ascii_only)} {time_text}", style=SLA_STYLES[state])
+    return Text(f"{fmt.glyph(state, ascii_only=ascii_only)} {time_text}", style=(styles or sla_styles())[state])
 
 
 def table_sla(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> SlaClock | None:
@@ -86,7 +100,7 @@ class QueueTable(DataTable[Text]):
     """Rows keyed by issue key; columns keyed as in COLUMNS."""
 
     DEFAULT_CSS = """
-    QueueTable { height: 1fr; }
+    QueueTable { height: 1fr; scrollbar-gutter: stable; }
     """
 
     def __init__(self, *, ascii_only: bool = False, tr: Translator = ENGLISH, id: str | None = None) -> None:
@@ -94,22 +108,85 @@ class QueueTable(DataTable[Text]):
         self.ascii_only = ascii_only
         self.tr = tr
         self.thresholds = AtRiskThresholds()
+        self.styles_by_state: SlaStyles = sla_styles()
         self.sort_mode = "breach"
         self.filter_text = ""
         self._lookup: Callable[[str], Incident | None] = lambda key: None
+        self._member: Callable[[str], bool] = lambda key: True
         self._cells: dict[str, tuple[str, ...]] = {}  # last plain text per row, to skip no-op updates
         self._new_until: dict[str, datetime] = {}
+        self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
             shown = self.tr(label)
             # A translated header longer than its column widens it rather than being cut.
-            self.add_column(shown, key=key, width=None if width is None else max(width, len(shown)))
+            self.add_column(shown, key=key, width=max(width or 1, cell_len(shown) + 2))
+        self._label_columns()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout_columns()
+
+    # ---- columns ------------------------------------------------------------------------------------------
+
+    def _label_columns(self) -> None:
+        """Header labels, the sorted column marked with the direction it runs."""
+        marked, ascending = SORT_COLUMNS[self.sort_mode]
+        arrow = ("^" if ascending else "v") if self.ascii_only else ("▲" if ascending else "▼")
+        for key, label, _ in COLUMNS:
+            if key == "age" and self.sort_mode == "updated":
+                label = "Upd"  # the column shows the time since the last update while sorted by it
+            shown = self.tr(label) + (arrow if key == marked else "")
+            column = self.columns.get(key)  # type: ignore[call-overload]
+            if column is not None:
+                column.label = Text(shown, style=Style(bold=True) if key == marked else Style())
+        self._layout_columns()
+
+    def _layout_columns(self) -> None:
+        """Fixed widths for the space there is: the summary takes the rest, ending in an ellipsis."""
+        if not self.columns:
+            return
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        wanted: dict[str, int] = {}
+        for key, _, fixed in COLUMNS:
+            label = cell_len(self.columns[key].label.plain)  # type: ignore[index]
+            if key == "key":
+                wanted[key] = max(label, *(cell_len(k) for k in self._cells), 3)
+            elif key == "assignee":
+                wanted[key] = max(label, self._assignee_wanted)
+            elif key == "summary":
+                wanted[key] = label
+            else:
+                wanted[key] = max(label, fixed or 1)
+        fixed_total = sum(w + PADDING for k, w in wanted.items() if k != "summary") + PADDING
+        summary = width - fixed_total
+        if summary < SUMMARY_MIN:
+            # Short of room: the assignee gives back what it took beyond its minimum first.
+            give = min(SUMMARY_MIN - summary, wanted["assignee"] - ASSIGNEE_WIDTH[0])
+            wanted["assignee"] -= max(give, 0)
+            summary += max(give, 0)
+        wanted["summary"] = max(summary, SUMMARY_MIN)
+        changed = False
+        for key, value in wanted.items():
+            column = self.columns[key]  # type: ignore[index]
+            if column.width != value or column.auto_width:
+                column.width, column.auto_width = value, False
+                changed = True
+        if changed:
+            # Cells are rendered at their column's width (Rich adds the ellipsis); cached renders are stale.
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     # ---- rows ---------------------------------------------------------------------------------------------
 
-    def bind_store(self, lookup: Callable[[str], Incident | None]) -> None:
+    def bind_store(self, lookup: Callable[[str], Incident | None], member: Callable[[str], bool] | None = None) -> None:
+        """Where incidents come from, and which keys the active queue holds (by the store's word; None: any key
+        looked up)."""
         self._lookup = lookup
+        self._member = member or (lambda key: True)
 
     def holds(self, key: str) -> bool:
         return key in self._cells
@@ -132,20 +209,39 @@ class QueueTable(DataTable[Text]):
         ).casefold()
         return all(word in hay for word in needle.split())
 
+    def _cut(self, text: str, style: Style | None = None) -> Text:
+        # Rich cuts the cell at the column's width with this overflow; ASCII terminals get "..." instead.
+        if self.ascii_only:
+            return Text(text, style=style or Style(), no_wrap=True, overflow="crop", end="")
+        return Text(text, style=style or Style(), no_wrap=True, overflow="ellipsis", end="")
+
     def _row(self, incident: Incident, now: datetime) -> list[Text]:
         key_style = Style(bold=True, reverse=True) if self._is_new(incident.key, now) else Style(bold=True)
-        assignee = incident.assignee.display_name if incident.assignee else None
-        return [
+        assignee = sanitize_line(fmt.short_name(incident.assignee.display_name)) if incident.assignee else "—"
+        age = fmt.age(incident.updated, now) if self.sort_mode == "updated" else fmt.age(incident.created, now)
+        cells = [
             Text(incident.key, style=key_style),
             Text(fmt.short_priority(incident.priority)),
-            Text(fmt.short_status(sanitize_line(incident.status)) or "—"),
-            Text(sanitize_line(fmt.short_name(assignee)) if assignee else "—"),
+            self._cut(fmt.short_status(sanitize_line(incident.status)) or "—"),
+            self._cut(assignee),
             sla_cell(
-                table_sla(incident, now, self.thresholds), now, self.thresholds, ascii_only=self.ascii_only, tr=self.tr
+                table_sla(incident, now, self.thresholds),
+                now,
+                self.thresholds,
+                ascii_only=self.ascii_only,
+                tr=self.tr,
+                styles=self.styles_by_state,
             ),
-            Text(fmt.age(incident.created, now)),
-            Text(sanitize_line(incident.summary)),
+            Text(age),
+            self._cut(sanitize_line(incident.summary)),
         ]
+        if self.ascii_only:
+            # The column widths are known here; cut with an ASCII mark rather than Rich's "…".
+            for index in (2, 3, 6):
+                column = self.columns.get(COLUMNS[index][0])  # type: ignore[call-overload]
+                if column is not None and not column.auto_width:
+                    cells[index] = Text(fmt.fit(cells[index].plain, column.width, ascii_only=True), no_wrap=True)
+        return cells
 
     def _is_new(self, key: str, now: datetime) -> bool:
         until = self._new_until.get(key)
@@ -164,54 +260,74 @@ class QueueTable(DataTable[Text]):
         selected = self.selected_key
         self.clear()
         self._cells.clear()
+        self._assignee_wanted = ASSIGNEE_WIDTH[0]
         for key in keys:
             incident = self._lookup(key)
             if incident is not None and self.matches(incident):
                 self._add(incident, now)
         self.resort(now)
+        self._layout_columns()
         if selected is not None:
             self.select_key(selected)
 
-    def _add(self, incident: Incident, now: datetime) -> None:
+    def _signature(self, row: list[Text]) -> tuple[str, ...]:
+        return tuple(cell.plain + str(cell.style) for cell in row)
+
+    def _note_width(self, row: list[Text]) -> bool:
+        """Remember the longest assignee; True when the column should grow for it."""
+        wanted = min(max(cell_len(row[3].plain), self._assignee_wanted), ASSIGNEE_WIDTH[1])
+        grew = wanted > self._assignee_wanted
+        self._assignee_wanted = wanted
+        return grew
+
+    def _add(self, incident: Incident, now: datetime) -> bool:
         row = self._row(incident, now)
         self.add_row(*row, key=incident.key)
-        self._cells[incident.key] = tuple(cell.plain + str(cell.style) for cell in row)
+        self._cells[incident.key] = self._signature(row)
+        return self._note_width(row)
 
     def _update(self, incident: Incident, now: datetime) -> bool:
         """Update only the cells that changed; True if the sort order may have changed."""
         row = self._row(incident, now)
         old = self._cells.get(incident.key, ())
-        new = tuple(cell.plain + str(cell.style) for cell in row)
+        new = self._signature(row)
         changed_sort = False
         for index, (column_key, _, _) in enumerate(COLUMNS):
             if index >= len(old) or old[index] != new[index]:
                 self.update_cell(incident.key, column_key, row[index])
-                if column_key in ("sla", "prio"):
+                if column_key in ("sla", "prio", "age"):
                     changed_sort = True
         self._cells[incident.key] = new
+        if self._note_width(row):
+            self._layout_columns()
         return changed_sort
 
     def apply(self, added: Iterable[str], updated: Iterable[str], removed: Iterable[str], now: datetime) -> None:
-        """Apply a store diff: add, update in place, remove; re-sort only if order may have moved."""
+        """Apply a store diff: add, update in place, remove; re-sort only if order may have moved.
+
+        Only members of the queue (by the store) are ever added, whatever the diff says: a change to an incident
+        that has left the queue must not bring its row back."""
         self._remove_rows([key for key in removed if key in self._cells])
         resort = False
+        grew = False
+        gone: list[str] = []
         for key in [*added, *updated]:
             incident = self._lookup(key)
-            if incident is None:
-                continue
             present = key in self._cells
-            if not self.matches(incident):
+            if incident is None or not self._member(key) or not self.matches(incident):
                 if present:
-                    self.remove_row(key)
-                    del self._cells[key]
+                    gone.append(key)
                 continue
             if present:
                 resort |= self._update(incident, now)
             else:
-                self._add(incident, now)
+                grew |= self._add(incident, now)
                 resort = True
+        self._remove_rows(gone)
         if resort:
             self.resort(now)
+        if grew or resort:
+            self._layout_columns()
 
     def _remove_rows(self, keys: list[str]) -> None:
         """Remove many rows with one re-index.
@@ -243,6 +359,24 @@ class QueueTable(DataTable[Text]):
         self.hover_coordinate = self.hover_coordinate
         self._update_count += 1
         self.refresh(layout=True)
+
+    def set_sort(self, mode: str, now: datetime) -> None:
+        self.sort_mode = mode
+        self._label_columns()
+        # The age column shows the time since the update while sorted by it: every row's cell changes.
+        for key in list(self._cells):
+            incident = self._lookup(key)
+            if incident is not None:
+                self._update(incident, now)
+        self.resort(now)
+
+    def restyle(self, styles: SlaStyles, now: datetime) -> None:
+        """New SLA colours (the theme changed): repaint every row's SLA cell."""
+        self.styles_by_state = styles
+        for key in list(self._cells):
+            incident = self._lookup(key)
+            if incident is not None:
+                self._update(incident, now)
 
     def resort(self, now: datetime) -> None:
         selected = self.selected_key

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from oncall_tui import display as fmt
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
+from oncall_tui.jira.errors import JiraError, RateLimited
+from oncall_tui.sync.session import QueueStatus
+from oncall_tui.ui.words import error_label
 
 
 class LiveState(NamedTuple):
@@ -20,28 +26,58 @@ class LiveState(NamedTuple):
     css_class: str
 
 
+# The connection's glyphs, with ASCII stand-ins (ui.ascii, or a terminal that is not UTF-8).
+STATE_GLYPHS = {"live": "●", "stale": "◌", "failing": "◌", "offline": "✖", "connecting": "○"}
+ASCII_STATE_GLYPHS = {"live": "*", "stale": "~", "failing": "~", "offline": "x", "connecting": "o"}
+
+
+def _ago(seconds: int, tr: Translator) -> tuple[str, str]:
+    if seconds < 120:
+        return tr("updated {seconds} s ago", seconds=seconds), tr("{seconds}s", seconds=seconds)
+    return tr("updated {minutes} min ago", minutes=seconds // 60), tr("{minutes}m", minutes=seconds // 60)
+
+
 def live_state(
-    last_ok: datetime | None, now: datetime, interval: float, offline: bool, tr: Translator = ENGLISH
+    last_ok: datetime | None,
+    now: datetime,
+    interval: float,
+    error: JiraError | None = None,
+    next_in: int | None = None,
+    tr: Translator = ENGLISH,
+    *,
+    ascii_only: bool = False,
 ) -> LiveState:
-    """Connection state and the age of the last successful poll, in full and compact forms."""
-    if last_ok is None:
-        if offline:
-            head = tr("✖ offline")
-            return LiveState(head, head, "-offline")
-        head = tr("○ connecting…")
-        return LiveState(head, head, "-connecting")
-    ago = max(0, int((now - last_ok).total_seconds()))
-    if ago < 120:
-        when, short = tr("updated {seconds} s ago", seconds=ago), tr("{seconds}s", seconds=ago)
+    """The connection as the last poll left it, in full and compact forms.
+
+    A failed poll shows at once, named for what it was (offline, rate-limited, HTTP 503, a login page ...),
+    with when the next try comes; the age of the data shown stays visible beside it."""
+    glyphs = ASCII_STATE_GLYPHS if ascii_only else STATE_GLYPHS
+    ago = None if last_ok is None else max(0, int((now - last_ok).total_seconds()))
+    if error is None:
+        if ago is None:
+            head = f"{glyphs['connecting']} {tr('connecting…')}"
+            return LiveState(head, head, "-connecting")
+        when, short = _ago(ago, tr)
+        if ago > max(3 * interval, 45):
+            head, css = f"{glyphs['stale']} {tr('stale')}", "-stale"
+        else:
+            head, css = f"{glyphs['live']} {tr('live')}", "-live"
+        return LiveState(f"{head} · {when}", f"{head} {short}", css)
+    label = error_label(error, tr)
+    offline = label == tr("offline")
+    head = f"{glyphs['offline' if offline else 'failing']} {label}"
+    css = "-offline" if offline else "-stale"
+    limited = isinstance(error, RateLimited)
+    if next_in is None:
+        retry, retry_short = tr("retrying…"), tr("retrying…")
+    elif limited:
+        retry, retry_short = tr("next try in {seconds} s", seconds=next_in), tr("{seconds}s", seconds=next_in)
     else:
-        when, short = tr("updated {minutes} min ago", minutes=ago // 60), tr("{minutes}m", minutes=ago // 60)
-    if offline:
-        head, css = tr("✖ offline"), "-offline"
-    elif ago > max(3 * interval, 45):
-        head, css = tr("◌ stale"), "-stale"
-    else:
-        head, css = tr("● live"), "-live"
-    return LiveState(f"{head} · {when}", f"{head} {short}", css)
+        retry, retry_short = tr("retry in {seconds} s", seconds=next_in), tr("{seconds}s", seconds=next_in)
+    full = [head, retry]
+    if ago is not None:
+        full.append(tr("data {age} old", age=_ago(ago, tr)[1]))
+    return LiveState(" · ".join(full), f"{head} {retry_short}", css)
 
 
 class _Line(Static):
@@ -63,7 +99,7 @@ class StatusBar(_Line):
 
     tr: Translator = ENGLISH
 
-    def _line(self, site: str, user: str | None, state: str, readonly: bool, *, brand: bool) -> Text:
+    def _head(self, site: str, user: str | None, readonly: bool, *, brand: bool) -> Text:
         text = Text()
         if brand:
             text.append("oncall-tui", style=Style(bold=True))
@@ -73,7 +109,6 @@ class StatusBar(_Line):
             text.append(f" · {sanitize_line(user)}")
         if readonly:
             text.append(f" · {self.tr('read-only')}", style=Style(bold=True))
-        text.append(f" · {state}")
         return text
 
     def render_status(
@@ -85,20 +120,22 @@ class StatusBar(_Line):
         now: datetime,
         tz: ZoneInfo | None,
         readonly: bool,
+        ascii_only: bool = False,
     ) -> None:
         clock = now.astimezone(tz).strftime("%H:%M %Z")
         width = max(self.size.width - 2, 0)
-        text = self._line(site, user, state.text, readonly, brand=True)
-        if len(text.plain) + 1 + len(clock) > width:
-            # Narrow terminal: drop the brand and shorten the live state ("● live · updated 3 s ago" ->
-            # "● live 3s"), so the clock and the state always fit.
-            text = self._line(site, user, state.compact, readonly, brand=False)
-        pad = width - len(text.plain) - len(clock)
-        if pad < 1:
-            text.truncate(max(width - len(clock) - 2, 0))
-            text.append("…")
-            pad = 1
-        text.append(" " * pad + clock)
+        # The connection state and the clock always show; on narrow terminals the brand goes first, then the
+        # long form of the state, and last the site and user are cut.
+        for brand, live in ((True, state.text), (False, state.text), (False, state.compact)):
+            head = self._head(site, user, readonly, brand=brand)
+            tail = f" · {live}"
+            room = width - cell_len(tail) - 1 - cell_len(clock)
+            if cell_len(head.plain) <= room:
+                break
+        else:
+            head = fmt.fit_text(head, max(room, 0), ascii_only=ascii_only)
+        text = head + Text(tail)
+        text.append(" " * max(1, width - cell_len(text.plain) - cell_len(clock)) + clock)
         for cls in ("-live", "-stale", "-offline", "-connecting"):
             self.set_class(cls == state.css_class, cls)
         self._show(text)
@@ -109,11 +146,25 @@ class QueueTabs(_Line):
     QueueTabs { height: 1; padding: 0 1; }
     """
 
-    def render_tabs(self, names: list[str], counts: dict[str, int], active: str) -> None:
+    def render_tabs(
+        self, names: list[str], status: Mapping[str, QueueStatus], active: str, *, ascii_only: bool = False
+    ) -> None:
+        """One tab per queue with its count: "?" while the count is unknown (never a 0 nobody counted), "!" when
+        Jira refuses the queue's JQL."""
         text = Text()
         for i, name in enumerate(names, start=1):
-            count = counts.get(name)
-            label = f"[{i} {sanitize_line(name)}{'' if count is None else f' {count}'}]"
-            text.append(label, style=Style(reverse=True, bold=True) if name == active else Style())
+            st = status.get(name)
+            if st is not None and st.jql_refused:
+                count, mark = "!", Style(bold=True, reverse=True)
+            else:
+                count = "?" if st is None or st.count is None else str(st.count)
+                mark = None
+            style = Style(reverse=True, bold=True) if name == active else Style()
+            text.append(f"[{i} {sanitize_line(name)} ", style=style)
+            text.append(count, style=style + mark if mark is not None else style)
+            text.append("]", style=style)
             text.append(" ")
+        width = max(self.size.width - 2, 0)
+        if width and cell_len(text.plain) > width:
+            text = fmt.fit_text(text, width, ascii_only=ascii_only)
         self._show(text)

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from oncall_tui.sim.model import User
 from oncall_tui.sim.state import SimError, SimState
+from oncall_tui.sim.text import MAX_DEPTH, find_invalid
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -39,14 +40,33 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-async def read_json(request: Request) -> Any:
-    raw = await request.body()
+def _non_standard(token: str) -> Any:
+    # Jira's JSON parser refuses these too; Python's would hand back floats that no JSON answer can carry.
+    raise ValueError(f"Non-standard token '{token}'")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body as JSON, or SimError 400: the one place every JSON body of every route is decoded.
+
+    Beyond syntax it refuses what could be stored but never sent back (lone surrogates, NaN, Infinity), so
+    a refused body changes nothing and an accepted one can always be rendered.
+    """
     if not raw.strip():
         raise SimError(400, ["No content to map to Object due to end of input"])
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(raw, parse_constant=_non_standard)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise SimError(400, [f"Unexpected character in request body: {exc}"]) from None
+    except RecursionError:
+        raise SimError(400, [f"Invalid request body: nested more than {MAX_DEPTH} levels deep."]) from None
+    problem = find_invalid(data)
+    if problem is not None:
+        raise SimError(400, [f"Invalid request body: {problem}."])
+    return data
+
+
+async def read_json(request: Request) -> Any:
+    return parse_json_body(await request.body())
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:

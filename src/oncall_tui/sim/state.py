@@ -34,6 +34,7 @@ from oncall_tui.sim.model import (
     Transition,
     User,
 )
+from oncall_tui.sim.text import find_invalid
 
 
 class SimError(Exception):
@@ -47,6 +48,20 @@ class SimError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"errorMessages": self.messages, "errors": self.errors}
+
+
+def require_storable(field_name: str, value: Any) -> None:
+    """Refuse (400, Jira's `errors` shape) a value the site could store but never send back as JSON."""
+    problem = find_invalid(value, field_name)
+    if problem is not None:
+        raise SimError(400, [], {field_name: f"Invalid value: {problem}."})
+
+
+def check_labels(labels: list[str]) -> None:
+    require_storable("labels", labels)
+    for label in labels:
+        if not isinstance(label, str) or not label or any(ch.isspace() for ch in label) or len(label) > 255:
+            raise SimError(400, [], {"labels": f"The label '{label}' contains spaces or is invalid."})
 
 
 # Permission keys as Jira names them (GET /mypermissions).
@@ -188,6 +203,10 @@ class SimState:
         labels: Iterable[str] = (),
     ) -> Issue:
         """Create an issue at `created` (may be in the simulated past, for seeding scenarios)."""
+        labels = list(labels)
+        require_storable("summary", summary)
+        require_storable("description", description)
+        check_labels(labels)
         project = self.projects[project_key]
         number = self._project_counters.get(project_key, 0) + 1
         self._project_counters[project_key] = number
@@ -206,7 +225,7 @@ class SimState:
             updated=created,
             assignee=assignee,
             component_ids=list(component_ids),
-            labels=list(labels),
+            labels=labels,
         )
         self._next_issue_id += 1
         issue.history.append(IssueEvent(created, "created", reporter))
@@ -247,6 +266,8 @@ class SimState:
         properties: dict[str, Any] | None = None,
         at: datetime | None = None,
     ) -> Comment:
+        require_storable("comment", body)
+        require_storable("properties", properties)
         at = at or self.now()
         comment = Comment(
             id=self._next_comment_id,
@@ -322,15 +343,24 @@ class SimState:
         self._touch(issue, at)
 
     def set_labels(self, issue: Issue, labels: list[str], actor: str, at: datetime | None = None) -> None:
+        check_labels(labels)
         at = at or self.now()
-        for label in labels:
-            if not label or any(ch.isspace() for ch in label) or len(label) > 255:
-                raise SimError(400, [], {"labels": f"The label '{label}' contains spaces or is invalid."})
         if labels == issue.labels:
             return
         issue.history.append(IssueEvent(at, "labels", actor, {"from": list(issue.labels), "to": list(labels)}))
         issue.labels = list(dict.fromkeys(labels))
         self._touch(issue, at)
+
+    def set_summary(self, issue: Issue, summary: str, at: datetime | None = None) -> None:
+        require_storable("summary", summary)
+        issue.summary = summary
+        self._touch(issue, at or self.now())
+
+    def set_property(self, issue: Issue, key: str, value: Any) -> None:
+        """An issue entity property; like Jira, this does not count as an update of the issue."""
+        require_storable("propertyKey", key)
+        require_storable("value", value)
+        issue.properties[key] = value
 
     # ---- scheduled scenario events ------------------------------------------------------------------
 
@@ -341,7 +371,11 @@ class SimState:
         return len(self._events)
 
     def run_due_events(self) -> int:
-        """Apply every scheduled event whose time has come; called before each request is served."""
+        """Apply every scheduled event whose time has come; called before each request is served.
+
+        An event the site refuses (SimError: text it cannot store, an issue that is gone) is dropped, as a
+        colleague's refused change would be; it must not fail the unrelated request that happened to run it.
+        """
         now = self.now()
         ran = 0
         while self._events and self._events[0].at <= now:
@@ -349,6 +383,9 @@ class SimState:
             handler = self.actions.get(event.action)
             if handler is None:
                 raise RuntimeError(f"scenario scheduled unknown action {event.action!r}")
-            handler(self, at=event.at, **event.args)
+            try:
+                handler(self, at=event.at, **event.args)
+            except SimError:
+                continue
             ran += 1
         return ran

@@ -26,6 +26,7 @@ from oncall_tui.sim.http import (
     int_param,
     json_response,
     no_content,
+    parse_json_body,
     read_json_object,
     sim_state,
 )
@@ -524,8 +525,7 @@ async def edit_issue(request: Request) -> Response:
     if priority_id is not None:
         state.set_priority(issue, priority_id, user.account_id, at=now)
     if isinstance(summary, str):
-        issue.summary = summary
-        issue.updated = now
+        state.set_summary(issue, summary, at=now)
     if request.query_params.get("returnIssue") == "true":
         return json_response(
             issue_json(
@@ -826,12 +826,9 @@ async def put_property(request: Request) -> Response:
     raw = await request.body()
     if len(raw) > 32768:
         raise SimError(400, ["The property value cannot be larger than 32768 bytes."])
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise SimError(400, ["The property value must be valid JSON."]) from None
+    value = parse_json_body(raw)
     existed = name in issue.properties
-    issue.properties[name] = value
+    state.set_property(issue, name, value)
     return Response(status_code=200 if existed else 201)
 
 

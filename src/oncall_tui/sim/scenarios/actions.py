@@ -47,6 +47,8 @@ def create_incident(
     """
     if not summary.strip():
         raise SimError(400, [], {"summary": "You must specify a summary of the issue."})
+    if len(summary.strip()) > 255:
+        raise SimError(400, [], {"summary": "Summary must be less than 255 characters."})
     if priority_id not in state.priorities:
         raise SimError(400, [], {"priority": f"The priority selected is invalid: '{priority_id}'."})
     known = {c.id for c in state.projects[OPS].components}

@@ -349,6 +349,7 @@ def test_control_routes_refuse_values_of_the_wrong_type(api: httpx.Client) -> No
         ("/incidents", {"summary": "Banner blank", "priority": "High", "description": {"type": "doc"}}),
         ("/incidents", {"summary": "Banner blank", "priority": ["High"]}),
         ("/incidents", {"summary": "x" * 256, "priority": "High"}),
+        ("/incidents", {"summary": "Banner blank", "priority": "High", "parent": "OPS-99999"}),
     ]
     for path, body in refused:
         platform_error(api.post(f"/_sim{path}", json=body))

@@ -148,6 +148,7 @@ class Issue:
     properties: dict[str, Any] = field(default_factory=dict)
     history: list[IssueEvent] = field(default_factory=list)
     request_type: str = "Report an incident"
+    parent_id: int | None = None  # the issue this one sits under (JQL `parent`)
 
 
 # ---- SLA -----------------------------------------------------------------------------------------------

@@ -32,10 +32,23 @@ SYSTEM_FIELDS: tuple[tuple[str, str, str, str | None, bool], ...] = (
     ("description", "Description", "string", None, True),
     ("comment", "Comment", "comments-page", None, False),
 )
-# What `*navigable` (search) and `*all` (GET issue) select among them.
-NAVIGABLE_FIELDS = tuple(fid for fid, *_, navigable in SYSTEM_FIELDS if navigable)
-ALL_FIELDS = tuple(fid for fid, *_ in SYSTEM_FIELDS)
-_SYSTEM_FIELD_NAMES = {fid: name for fid, name, *_ in SYSTEM_FIELDS}
+# `parent` as GET /field lists it on Cloud: navigable, not searchable through the field itself (the JQL
+# clause works all the same) and with no `schema` at all.
+PARENT_FIELD: dict[str, Any] = {
+    "id": "parent",
+    "key": "parent",
+    "name": "Parent",
+    "custom": False,
+    "orderable": False,
+    "navigable": True,
+    "searchable": False,
+    "clauseNames": ["parent"],
+}
+# What `*navigable` (search) and `*all` (GET issue) select among them. `parent` is sent only by issues that
+# have one, as Jira does.
+NAVIGABLE_FIELDS = (*(fid for fid, *_, navigable in SYSTEM_FIELDS if navigable), "parent")
+ALL_FIELDS = (*(fid for fid, *_ in SYSTEM_FIELDS), "parent")
+_SYSTEM_FIELD_NAMES = {fid: name for fid, name, *_ in SYSTEM_FIELDS} | {"parent": "Parent"}
 
 
 def jira_datetime(dt: datetime, tz: str) -> str:
@@ -260,14 +273,22 @@ def _field_value(
         user = state.users.get(issue.reporter)
         return user_json(state, user, base) if user else None
     if name == "issuetype":
-        itype = state.issue_types[issue.issue_type_id]
+        return issue_type_json(state, issue, base)
+    if name == "parent":
+        parent = state.issue_by_id(issue.parent_id) if issue.parent_id is not None else None
+        if parent is None:
+            return _MISSING
+        # Jira's short form of the parent: a few of its fields, not the whole issue.
         return {
-            "self": f"{base}/rest/api/2/issuetype/{itype.id}",
-            "id": itype.id,
-            "name": itype.name,
-            "description": itype.description,
-            "subtask": False,
-            "iconUrl": f"{base}/images/icons/issuetypes/{itype.name.lower().replace(' ', '')}.svg",
+            "id": str(parent.id),
+            "key": parent.key,
+            "self": f"{base}/rest/api/{version}/issue/{parent.id}",
+            "fields": {
+                "summary": parent.summary,
+                "status": status_json(state.statuses[parent.status_id], base),
+                "priority": priority_json(state.priorities[parent.priority_id], base),
+                "issuetype": issue_type_json(state, parent, base),
+            },
         }
     if name == "project":
         return project_json(project, base)
@@ -308,6 +329,18 @@ def _field_value(
             "startAt": 0,
         }
     return _MISSING
+
+
+def issue_type_json(state: SimState, issue: Issue, base: str) -> dict[str, Any]:
+    itype = state.issue_types[issue.issue_type_id]
+    return {
+        "self": f"{base}/rest/api/2/issuetype/{itype.id}",
+        "id": itype.id,
+        "name": itype.name,
+        "description": itype.description,
+        "subtask": False,
+        "iconUrl": f"{base}/images/icons/issuetypes/{itype.name.lower().replace(' ', '')}.svg",
+    }
 
 
 def transition_json(state: SimState, transition: Any, base: str) -> dict[str, Any]:

@@ -112,6 +112,7 @@ def _actor(state: SimState, body: dict[str, Any], default: str | None = None) ->
 
 def _issue_view(state: SimState, key: str) -> dict[str, Any]:
     issue = state.issue(key)
+    parent = state.issue_by_id(issue.parent_id) if issue.parent_id is not None else None
     return {
         "key": issue.key,
         "id": issue.id,
@@ -124,6 +125,7 @@ def _issue_view(state: SimState, key: str) -> dict[str, Any]:
         "resolution": state.resolutions[issue.resolution_id].name if issue.resolution_id else None,
         "labels": list(issue.labels),
         "components": list(issue.component_ids),
+        "parent": parent.key if parent else None,
         "updated": _iso(issue.updated),
         "properties": issue.properties,
         "comments": [
@@ -176,6 +178,7 @@ async def new_incident(request: Request) -> Response:
         component_ids=component_ids,
         description=adf.from_text(description) if description else None,
         labels=labels,
+        parent_key=_optional_text(body, "parent"),
     )
     return json_response(_issue_view(state, issue.key), status=201)
 

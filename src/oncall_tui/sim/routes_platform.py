@@ -32,6 +32,7 @@ from oncall_tui.sim.http import (
 )
 from oncall_tui.sim.model import Issue, User
 from oncall_tui.sim.render import (
+    PARENT_FIELD,
     SYSTEM_FIELDS,
     comment_json,
     issue_json,
@@ -137,6 +138,7 @@ async def fields(request: Request) -> Response:
                 },
             }
         )
+    out.append(dict(PARENT_FIELD))
     out.append(
         {
             "id": "customfield_10010",

@@ -130,6 +130,9 @@ class SimState:
             raise SimError(404, ["Issue does not exist or you do not have permission to see it."])
         return issue
 
+    def issue_by_id(self, issue_id: int) -> Issue | None:
+        return self._issues_by_id.get(issue_id)
+
     def user(self, account_id: str) -> User:
         user = self.users.get(account_id)
         if user is None:
@@ -201,12 +204,15 @@ class SimState:
         assignee: str | None = None,
         component_ids: Iterable[str] = (),
         labels: Iterable[str] = (),
+        parent_id: int | None = None,
     ) -> Issue:
         """Create an issue at `created` (may be in the simulated past, for seeding scenarios)."""
         labels = list(labels)
         require_storable("summary", summary)
         require_storable("description", description)
         check_labels(labels)
+        if parent_id is not None and parent_id not in self._issues_by_id:
+            raise SimError(400, [], {"parent": f"Issue with id '{parent_id}' does not exist."})
         project = self.projects[project_key]
         number = self._project_counters.get(project_key, 0) + 1
         self._project_counters[project_key] = number
@@ -226,6 +232,7 @@ class SimState:
             assignee=assignee,
             component_ids=list(component_ids),
             labels=labels,
+            parent_id=parent_id,
         )
         self._next_issue_id += 1
         issue.history.append(IssueEvent(created, "created", reporter))

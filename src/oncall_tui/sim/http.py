@@ -11,12 +11,15 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from oncall_tui.sim.model import User
 from oncall_tui.sim.state import SimError, SimState
 from oncall_tui.sim.text import MAX_DEPTH, find_invalid
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+API = "/rest/api/{v:int}"
 
 
 def sim_state(request: Request) -> SimState:
@@ -172,3 +175,9 @@ def int_param(request: Request, name: str, default: int, *, minimum: int = 0, ma
     if maximum is not None and value > maximum:
         value = maximum
     return value
+
+
+def with_latest(routes: list[Route]) -> list[BaseRoute]:
+    """`routes` under `/rest/api/{v}`, plus the `/rest/api/latest` alias both flavours serve (v2 bodies)."""
+    latest = [Route(r.path.replace(API, "/rest/api/latest"), r.endpoint, methods=r.methods) for r in routes]
+    return [*routes, *latest]

@@ -144,6 +144,61 @@ def project_json(project: Project, base: str) -> dict[str, Any]:
     }
 
 
+def project_issue_types_json(state: SimState, base: str) -> list[dict[str, Any]]:
+    # One issue type scheme for the whole site: every project offers every type.
+    return [
+        {"self": f"{base}/rest/api/2/issuetype/{t.id}", "id": t.id, "name": t.name, "subtask": False}
+        for t in state.issue_types.values()
+    ]
+
+
+def project_description(project: Project) -> str:
+    return f"{project.name} service desk"
+
+
+PROJECT_EXPANDS = {
+    "cloud": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+    "datacenter": "description,lead,url,projectKeys",
+}
+
+
+def project_listing_json(
+    state: SimState, project: Project, base: str, version: int, expand: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A project as GET /project and /project/search list it: the short form plus what `expand` asks for.
+
+    `projectKeys` and `url` are accepted but add nothing: the spec's Project has no `projectKeys`, and the
+    simulated projects have no URL.
+    """
+    wanted = set(expand)
+    data: dict[str, Any] = {
+        "expand": PROJECT_EXPANDS[state.flavour],
+        "self": f"{base}/rest/api/{version}/project/{project.id}",
+        "id": project.id,
+        "key": project.key,
+        "name": project.name,
+        "avatarUrls": _avatar_urls(project.key),
+        "projectTypeKey": "service_desk",
+    }
+    if state.flavour == "cloud":
+        data.update({"simplified": False, "style": "classic", "isPrivate": False, "properties": {}})
+    else:
+        data["archived"] = False
+    if "description" in wanted:
+        data["description"] = project_description(project)
+    if "lead" in wanted and project.lead in state.users:
+        data["lead"] = user_json(state, state.users[project.lead], base)
+    if "issueTypes" in wanted:
+        data["issueTypes"] = project_issue_types_json(state, base)
+    if "insight" in wanted:
+        issues = [i for i in state.issues.values() if i.project_key == project.key]
+        insight: dict[str, Any] = {"totalIssueCount": len(issues)}
+        if issues:
+            insight["lastIssueUpdateTime"] = jira_datetime(max(i.updated for i in issues), "UTC")
+        data["insight"] = insight
+    return data
+
+
 def body_json(body: dict[str, Any], version: int) -> Any:
     return body if version == 3 else adf.to_text(body)
 

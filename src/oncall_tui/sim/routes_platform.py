@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from oncall_tui.sim import adf
 from oncall_tui.sim.http import (
+    API,
     api_version,
     base_url,
     current_user,
@@ -29,6 +30,7 @@ from oncall_tui.sim.http import (
     parse_json_body,
     read_json_object,
     sim_state,
+    with_latest,
 )
 from oncall_tui.sim.model import Issue, User
 from oncall_tui.sim.render import (
@@ -192,53 +194,6 @@ async def my_permissions(request: Request) -> Response:
         for i, key in enumerate(keys)
     }
     return json_response({"permissions": perms})
-
-
-@endpoint()
-async def project(request: Request) -> Response:
-    state = sim_state(request)
-    base = base_url(request)
-    key = request.path_params["key"].upper()
-    proj = state.projects.get(key) or next((p for p in state.projects.values() if p.id == key), None)
-    if proj is None:
-        raise SimError(404, [f"No project could be found with key '{key}'."])
-    lead = state.users.get(proj.lead)
-    components = []
-    for comp in proj.components:
-        entry: dict[str, Any] = {
-            "self": f"{base}/rest/api/2/component/{comp.id}",
-            "id": comp.id,
-            "name": comp.name,
-            "description": comp.description,
-            "assigneeType": "COMPONENT_LEAD" if comp.lead else "PROJECT_DEFAULT",
-            "isAssigneeTypeValid": True,
-            "project": proj.key,
-            "projectId": int(proj.id),
-        }
-        comp_lead = state.users.get(comp.lead) if comp.lead else None
-        if comp_lead:
-            entry["lead"] = user_json(state, comp_lead, base)
-        components.append(entry)
-    return json_response(
-        {
-            "self": f"{base}/rest/api/{api_version(request)}/project/{proj.id}",
-            "id": proj.id,
-            "key": proj.key,
-            "name": proj.name,
-            "description": f"{proj.name} service desk",
-            "lead": user_json(state, lead, base) if lead else None,
-            "components": components,
-            "issueTypes": [
-                {"self": f"{base}/rest/api/2/issuetype/{t.id}", "id": t.id, "name": t.name, "subtask": False}
-                for t in state.issue_types.values()
-            ],
-            "assigneeType": "UNASSIGNED",
-            "projectTypeKey": "service_desk",
-            "simplified": False,
-            "style": "classic",
-            "isPrivate": False,
-        }
-    )
 
 
 # ---- search ---------------------------------------------------------------------------------------------
@@ -847,14 +802,13 @@ async def delete_property(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    api = "/rest/api/{v:int}"
+    api = API
     versioned = [
         Route(f"{api}/serverInfo", server_info),
         Route(f"{api}/myself", myself),
         Route(f"{api}/field", fields),
         Route(f"{api}/priority", priorities),
         Route(f"{api}/mypermissions", my_permissions),
-        Route(f"{api}/project/{{key}}", project),
         Route(f"{api}/search/jql", search_jql_get, methods=["GET"]),
         Route(f"{api}/search/jql", search_jql_post, methods=["POST"]),
         Route(f"{api}/search/approximate-count", approximate_count, methods=["POST"]),
@@ -875,6 +829,4 @@ def routes() -> list[BaseRoute]:
         Route(f"{api}/user/search", find_users),
         Route(f"{api}/user", get_user),
     ]
-    # Both flavours also answer under `/rest/api/latest`, an alias of v2 (no `v` path param: v2 bodies).
-    latest = [Route(r.path.replace(api, "/rest/api/latest"), r.endpoint, methods=r.methods) for r in versioned]
-    return [*versioned, *latest]
+    return with_latest(versioned)

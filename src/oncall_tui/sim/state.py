@@ -170,6 +170,14 @@ class SimState:
             if (not t.from_status_ids or issue.status_id in t.from_status_ids) and t.to_status_id != issue.status_id
         ]
 
+    def workflow_status_ids(self) -> list[str]:
+        """The statuses the workflow uses (its initial status and every transition's ends), in site order."""
+        used = {self.initial_status_id()}
+        for t in self.transitions:
+            used.add(t.to_status_id)
+            used.update(t.from_status_ids)
+        return [sid for sid in self.statuses if sid in used]
+
     def slas(self, issue: Issue, now: datetime | None = None) -> list[SlaRecord]:
         from oncall_tui.sim.sla import compute_sla
 

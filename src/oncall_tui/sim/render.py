@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from oncall_tui.sim import adf
-from oncall_tui.sim.model import STATUS_CATEGORIES, Comment, Issue, Priority, Project, Status, User
+from oncall_tui.sim.model import STATUS_CATEGORIES, Comment, Issue, Priority, Project, RemoteLink, Status, User
 from oncall_tui.sim.state import SimState
 
 # Jira's system fields as GET /field lists them: (id, name, schema type, array item type, navigable).
@@ -199,6 +199,50 @@ def project_listing_json(
     return data
 
 
+def remote_link_json(issue: Issue, link: RemoteLink, base: str, version: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": link.id,
+        "self": f"{base}/rest/api/{version}/issue/{issue.key}/remotelink/{link.id}",
+    }
+    if link.global_id is not None:
+        data["globalId"] = link.global_id
+    data["application"] = dict(link.application)
+    if link.relationship is not None:
+        data["relationship"] = link.relationship
+    data["object"] = dict(link.obj)
+    return data
+
+
+# What PUT /issue/{key} accepts, and so what GET .../editmeta offers: (id, name, schema, operations).
+EDITABLE_FIELDS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
+    ("summary", "Summary", {"type": "string", "system": "summary"}, ("set",)),
+    ("priority", "Priority", {"type": "priority", "system": "priority"}, ("set",)),
+    ("labels", "Labels", {"type": "array", "items": "string", "system": "labels"}, ("add", "set", "remove")),
+)
+
+
+def editmeta_json(state: SimState, base: str) -> dict[str, Any]:
+    """The edit screen of every issue: empty without EDIT_ISSUES, as Jira shows no editable fields then."""
+    if not state.has_permission("EDIT_ISSUES"):
+        return {"fields": {}}
+    fields: dict[str, Any] = {}
+    for fid, name, schema, operations in EDITABLE_FIELDS:
+        meta: dict[str, Any] = {
+            "required": fid == "summary",
+            "schema": dict(schema),
+            "name": name,
+            "key": fid,
+            "operations": list(operations),
+        }
+        if fid == "priority":
+            ordered = sorted(state.priorities.values(), key=lambda p: p.rank)
+            meta["allowedValues"] = [priority_json(p, base) for p in ordered]
+        if fid == "labels":
+            meta["autoCompleteUrl"] = f"{base}/rest/api/1.0/labels/suggest?query="
+        fields[fid] = meta
+    return {"fields": fields}
+
+
 def body_json(body: dict[str, Any], version: int) -> Any:
     return body if version == 3 else adf.to_text(body)
 
@@ -292,6 +336,8 @@ def issue_json(
         data["names"] = {name: _field_name(state, name) for name in out}
     if "transitions" in expand:
         data["transitions"] = [transition_json(state, t, base) for t in state.available_transitions(issue)]
+    if "editmeta" in expand:
+        data["editmeta"] = editmeta_json(state, base)
     return data
 
 

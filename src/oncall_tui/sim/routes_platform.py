@@ -34,6 +34,7 @@ from oncall_tui.sim.http import (
 )
 from oncall_tui.sim.model import Issue, User
 from oncall_tui.sim.render import (
+    EDITABLE_FIELDS,
     PARENT_FIELD,
     SYSTEM_FIELDS,
     comment_json,
@@ -447,7 +448,7 @@ async def edit_issue(request: Request) -> Response:
     updates = body.get("update") or {}
     if not isinstance(field_values, dict) or not isinstance(updates, dict):
         raise SimError(400, ["'fields' and 'update' must be objects."])
-    settable = {"priority", "labels", "summary"}
+    settable = {fid for fid, *_ in EDITABLE_FIELDS}
     bad = {
         k: f"Field '{k}' cannot be set. It is not on the appropriate screen, or unknown."
         for k in [*field_values, *updates]

@@ -24,6 +24,7 @@ from oncall_tui.sim.model import (
     IssueType,
     Priority,
     Project,
+    RemoteLink,
     Resolution,
     Schedule,
     ScheduledEvent,
@@ -72,6 +73,7 @@ ALL_PERMISSIONS = (
     "ADD_COMMENTS",
     "TRANSITION_ISSUES",
     "EDIT_ISSUES",
+    "LINK_ISSUES",
     "SERVICEDESK_AGENT",
 )
 
@@ -111,6 +113,7 @@ class SimState:
     _issues_by_id: dict[int, Issue] = field(default_factory=dict)
     _next_issue_id: int = 10000
     _next_comment_id: int = 100000
+    _next_remote_link_id: int = 10000
     _project_counters: dict[str, int] = field(default_factory=dict)
     _events: list[ScheduledEvent] = field(default_factory=list)
     _event_seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -376,6 +379,51 @@ class SimState:
         require_storable("propertyKey", key)
         require_storable("value", value)
         issue.properties[key] = value
+
+    # ---- remote links (like entity properties, they do not count as an update of the issue) ---------
+
+    def remote_link(self, issue: Issue, link_id: str) -> RemoteLink:
+        if not link_id.isdigit():
+            raise SimError(400, [f"The remote issue link id '{link_id}' is invalid."])
+        for link in issue.remote_links:
+            if link.id == int(link_id):
+                return link
+        if any(link.id == int(link_id) for other in self.issues.values() for link in other.remote_links):
+            raise SimError(400, [f"The remote issue link with id '{link_id}' does not belong to issue '{issue.key}'."])
+        raise SimError(404, [f"No remote issue link with id '{link_id}' exists."])
+
+    def save_remote_link(
+        self,
+        issue: Issue,
+        *,
+        obj: dict[str, Any],
+        global_id: str | None = None,
+        application: dict[str, Any] | None = None,
+        relationship: str | None = None,
+        link: RemoteLink | None = None,
+    ) -> tuple[RemoteLink, bool]:
+        """Create a link, or replace `link` (or the one with the same `global_id`); True when created.
+
+        As in Jira, a replaced link keeps its id and loses whatever the new version leaves out.
+        """
+        for name, value in (("object", obj), ("globalId", global_id), ("application", application)):
+            require_storable(name, value)
+        require_storable("relationship", relationship)
+        if link is None and global_id is not None:
+            link = next((lk for lk in issue.remote_links if lk.global_id == global_id), None)
+        created = link is None
+        if link is None:
+            link = RemoteLink(self._next_remote_link_id, {})
+            self._next_remote_link_id += 1
+            issue.remote_links.append(link)
+        link.obj = dict(obj)
+        link.global_id = global_id
+        link.application = dict(application or {})
+        link.relationship = relationship
+        return link, created
+
+    def delete_remote_link(self, issue: Issue, link: RemoteLink) -> None:
+        issue.remote_links.remove(link)
 
     # ---- scheduled scenario events ------------------------------------------------------------------
 

@@ -406,9 +406,9 @@ class SimState:
 
         As in Jira, a replaced link keeps its id and loses whatever the new version leaves out.
         """
-        for name, value in (("object", obj), ("globalId", global_id), ("application", application)):
+        parts = {"object": obj, "globalId": global_id, "application": application, "relationship": relationship}
+        for name, value in parts.items():
             require_storable(name, value)
-        require_storable("relationship", relationship)
         if link is None and global_id is not None:
             link = next((lk for lk in issue.remote_links if lk.global_id == global_id), None)
         created = link is None

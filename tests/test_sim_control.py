@@ -5,6 +5,7 @@ Every effect is read back through Jira's own API (search, GET issue, comments), 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -211,3 +212,165 @@ def test_outage_events_arrive_as_the_clock_advances(outage: httpx.Client) -> Non
     assert comments["total"] == major_comments + len(MAJOR_FOLLOW_UPS)
     assert all(c["author"]["accountType"] == "customer" for c in comments["comments"][-len(MAJOR_FOLLOW_UPS) :])
     assert control(outage, "GET", "/state")["pendingEvents"] < pending
+
+
+# ---- bad input is refused and changes nothing -------------------------------------------------------------------
+
+# A lone surrogate: valid JSON (`\ud800`), valid Python str, yet no UTF-8 encoder accepts it.
+LONE = "\ud800"
+ESCAPED_LONE = '"CRM \\ud800 down"'  # as JSON text: the escape, not the character
+
+
+def raw_post(client: httpx.Client, path: str, body: bytes, method: str = "POST") -> httpx.Response:
+    return client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+
+
+def platform_error(response: httpx.Response, status: int = 400) -> dict[str, Any]:
+    assert response.status_code == status, f"{response.request.url} -> {response.status_code}: {response.text[:300]}"
+    body: dict[str, Any] = response.json()
+    assert isinstance(body["errorMessages"], list) and isinstance(body["errors"], dict), body
+    assert body["errorMessages"] or body["errors"], body
+    return body
+
+
+def site_snapshot(client: httpx.Client, key: str) -> tuple[Any, ...]:
+    """What a refused request must leave as it was: the issue as the simulator holds it, and the site."""
+    state = control(client, "GET", "/state")
+    return (control(client, "GET", f"/issues/{key}"), {k: v for k, v in state.items() if k != "pendingEvents"})
+
+
+def everything_renders(client: httpx.Client) -> None:
+    """Every issue with every field, comments and properties included, comes back as JSON."""
+    issues = search(client, "project in (OPS, CDH)", ["*all"], max_results=100)
+    assert issues
+    for issue in issues[:5]:
+        api_get(client, f"{V3}/issue/{issue['key']}", expand="names", properties="*all")
+
+
+def test_a_lone_surrogate_in_a_new_incident_is_refused_and_search_keeps_working(api: httpx.Client) -> None:
+    before = control(api, "GET", "/state")["issues"]
+    bodies = [
+        f'{{"summary": {ESCAPED_LONE}, "priority": "High"}}'.encode(),
+        # The same character as raw bytes (CESU-style ED A0 80): Python's JSON decoder lets it through too.
+        b'{"summary": "CRM \xed\xa0\x80 down", "priority": "High"}',
+        b'{"summary": "CRM down", "priority": "High", "description": "x\\udfff"}',
+        b'{"summary": "CRM down", "priority": "High", "\\udc00": 1}',
+    ]
+    for body in bodies:
+        error = platform_error(raw_post(api, "/_sim/incidents", body))
+        assert "not valid Unicode" in error["errorMessages"][0], error
+        assert "\\ud" in error["errorMessages"][0].lower(), "the message should show the bad character escaped"
+    assert control(api, "GET", "/state")["issues"] == before
+    assert count(api, "project = OPS AND summary ~ CRM AND created >= -1m") == 0
+    everything_renders(api)
+
+
+def test_every_route_that_takes_text_refuses_unencodable_text_and_changes_nothing(api: httpx.Client) -> None:
+    key = search(api, "project = OPS AND statusCategory != Done AND reporter is not EMPTY ORDER BY key", ["key"], 1)[0][
+        "key"
+    ]
+    bad_doc = adf.from_text(f"paged {LONE}")
+    # A transition the issue offers and that needs no screen: only the comment can make it fail.
+    offered = api_get(api, f"{V3}/issue/{key}/transitions")["transitions"]
+    transition = next(t["id"] for t in offered if not t["hasScreen"])
+    writes: list[tuple[str, str, Any]] = [
+        ("POST", "/_sim/incidents", {"summary": "ok", "priority": "High", "labels": [f"x{LONE}"]}),
+        ("POST", "/_sim/faults", {"spec": f"rate=0.5,{LONE}"}),
+        ("POST", "/_sim/permissions", {"deny": [LONE]}),
+        ("POST", "/_sim/clock", {"speed": LONE}),
+        ("POST", f"/_sim/issues/{key}/customer-comment", {"text": f"still broken {LONE}"}),
+        ("POST", f"/_sim/issues/{key}/assign", {"username": LONE}),
+        ("POST", f"/_sim/issues/{key}/status", {"status": LONE}),
+        ("PUT", f"{V3}/issue/{key}", {"fields": {"summary": f"renamed {LONE}"}}),
+        ("PUT", f"{V3}/issue/{key}", {"update": {"labels": [{"add": f"x{LONE}"}]}}),
+        ("PUT", f"{V3}/issue/{key}/assignee", {"accountId": LONE}),
+        ("POST", f"{V3}/issue/{key}/comment", {"body": bad_doc}),
+        ("POST", f"/rest/api/2/issue/{key}/comment", {"body": f"paged {LONE}"}),
+        (
+            "POST",
+            f"{V3}/issue/{key}/comment",
+            {"body": adf.from_text("ok"), "properties": [{"key": "sd.public.comment", "value": {"note": LONE}}]},
+        ),
+        (
+            "POST",
+            f"{V3}/issue/{key}/transitions",
+            {"transition": {"id": transition}, "update": {"comment": [{"add": {"body": bad_doc}}]}},
+        ),
+        ("PUT", f"{V3}/issue/{key}/properties/triage", {"note": LONE}),
+        ("POST", f"{V3}/search/jql", {"jql": f'summary ~ "{LONE}"'}),
+        ("POST", f"{V3}/search/approximate-count", {"jql": f'summary ~ "{LONE}"'}),
+    ]
+    before = site_snapshot(api, key)
+    for method, path, body in writes:
+        # json.dumps escapes the surrogate (ensure_ascii): the body on the wire is valid JSON, as a client sends it.
+        response = raw_post(api, path, json.dumps(body).encode(), method)
+        error = platform_error(response)
+        assert "not valid Unicode" in " ".join([*error["errorMessages"], *error["errors"].values()]), (path, error)
+    jsm = raw_post(
+        api, f"/rest/servicedeskapi/request/{key}/comment", json.dumps({"body": LONE, "public": True}).encode()
+    )
+    assert jsm.status_code == 400, jsm.text
+    assert "not valid Unicode" in jsm.json()["errorMessage"]
+    assert site_snapshot(api, key) == before
+    everything_renders(api)
+
+
+def test_numbers_json_cannot_carry_and_runaway_nesting_are_refused(api: httpx.Client) -> None:
+    key = search(api, "project = OPS ORDER BY key", ["key"], 1)[0]["key"]
+    before = site_snapshot(api, key)
+    for body in (
+        b'{"speed": NaN}',
+        b'{"advance": Infinity}',
+        b'{"advance": 1e400}',  # parses to infinity
+        b'{"speed": "Infinity"}',
+        b'{"speed": "nan"}',
+        b'{"advance": 1e300}',  # finite, but far beyond the calendar
+        b'{"speed": 5, "advance": -60}',  # the good half must not apply either
+    ):
+        error = platform_error(raw_post(api, "/_sim/clock", body))
+        assert error["errorMessages"], body
+    platform_error(raw_post(api, f"{V3}/issue/{key}/properties/score", b'{"value": NaN}', "PUT"))
+    platform_error(raw_post(api, "/_sim/incidents", b"[" * 50_000 + b"]" * 50_000))
+    platform_error(raw_post(api, "/_sim/incidents", b'{"summary": "x", "labels": ' + b"[" * 500 + b"]" * 500 + b"}"))
+    assert site_snapshot(api, key) == before
+    assert api.get(f"{V3}/issue/{key}/properties/score").status_code == 404
+    everything_renders(api)
+
+
+def test_control_routes_refuse_values_of_the_wrong_type(api: httpx.Client) -> None:
+    key = search(api, "project = OPS AND assignee is not EMPTY ORDER BY key", ["key"], 1)[0]["key"]
+    before = site_snapshot(api, key)
+    refused = [
+        (f"/issues/{key}/assign", {"accountId": ["someone"]}),
+        (f"/issues/{key}/assign", {"accountId": None, "actor": {"name": "x"}}),
+        (f"/issues/{key}/status", {"status": ["Pending"]}),
+        ("/incidents", {"summary": "Banner blank", "priority": "High", "labels": "consent banner"}),
+        ("/incidents", {"summary": "Banner blank", "priority": "High", "labels": ["two words"]}),
+        ("/incidents", {"summary": "Banner blank", "priority": "High", "description": {"type": "doc"}}),
+        ("/incidents", {"summary": "Banner blank", "priority": ["High"]}),
+        ("/incidents", {"summary": "x" * 256, "priority": "High"}),
+        ("/incidents", {"summary": "Banner blank", "priority": "High", "parent": "OPS-99999"}),
+    ]
+    for path, body in refused:
+        platform_error(api.post(f"/_sim{path}", json=body))
+    assert site_snapshot(api, key) == before
+
+
+def test_a_scheduled_change_with_bad_text_is_dropped_and_requests_keep_working(
+    sim: SimServer, api: httpx.Client
+) -> None:
+    key = search(api, "project = OPS AND statusCategory != Done ORDER BY key", ["key"], 1)[0]["key"]
+    # Scenario events are scheduled in-process (no HTTP route schedules text): that is the path to guard here.
+    at = sim.state.now() + timedelta(seconds=30)
+    sim.state.schedule(at, "create_incident", summary=f"CRM {LONE} down", priority_id="2")
+    sim.state.schedule(at, "customer_comment", key=key, text=f"any news {LONE}")
+    sim.state.schedule(at, "create_incident", summary="Dealer Portal slow", priority_id="3")
+    issues = control(api, "GET", "/state")["issues"]
+    comments = len(control(api, "GET", f"/issues/{key}")["comments"])
+    control(api, "POST", "/clock", {"advance": 60})
+    assert control(api, "GET", "/state")["issues"] == issues + 1  # only the good incident arrived
+    assert len(control(api, "GET", f"/issues/{key}")["comments"]) == comments
+    assert [i["fields"]["summary"] for i in search(api, "project = OPS AND created >= -2m", ["summary"])] == [
+        "Dealer Portal slow"
+    ]
+    everything_renders(api)

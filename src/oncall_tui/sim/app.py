@@ -22,10 +22,19 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 
 
 def create_app(state: SimState, faults: Faults | None = None, observer: Observer | None = None) -> Starlette:
-    from oncall_tui.sim import routes_control, routes_jsm, routes_ops, routes_platform
+    from oncall_tui.sim import (
+        routes_control,
+        routes_issue_meta,
+        routes_jsm,
+        routes_ops,
+        routes_platform,
+        routes_projects,
+    )
 
     routes: list[BaseRoute] = [
         *routes_platform.routes(),
+        *routes_projects.routes(),
+        *routes_issue_meta.routes(),
         *routes_jsm.routes(),
         *routes_ops.routes(),
         *routes_control.routes(),

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+
+# A million simulated seconds per real second is far beyond any drill; faster clocks, and NaN or infinite
+# ones, would run the calendar out of range within hours and then every request would fail.
+MAX_SPEED = 1e6
+
+
+def check_speed(speed: float) -> float:
+    if not math.isfinite(speed) or speed < 0 or speed > MAX_SPEED:
+        raise ValueError(f"speed must be a number from 0 to {MAX_SPEED:g}")
+    return float(speed)
 
 
 class SimClock:
@@ -19,12 +30,10 @@ class SimClock:
             start = datetime.now(UTC).replace(microsecond=0)
         if start.tzinfo is None:
             raise ValueError("SimClock start must be timezone-aware")
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
         self._lock = threading.Lock()
         self._anchor_sim = start.astimezone(UTC)
         self._anchor_real = time.monotonic()
-        self._speed = float(speed)
+        self._speed = check_speed(speed)
 
     @property
     def speed(self) -> float:
@@ -39,17 +48,21 @@ class SimClock:
         return self._anchor_sim + timedelta(seconds=elapsed)
 
     def set_speed(self, speed: float) -> None:
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
+        checked = check_speed(speed)
         with self._lock:
             self._anchor_sim = self._now_locked()
             self._anchor_real = time.monotonic()
-            self._speed = float(speed)
+            self._speed = checked
 
     def advance(self, seconds: float) -> datetime:
-        if seconds < 0:
-            raise ValueError("the simulated clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the simulated clock only moves forward, by a finite number of seconds")
         with self._lock:
-            self._anchor_sim = self._now_locked() + timedelta(seconds=seconds)
+            try:
+                # Computed before anything is assigned: a refused jump leaves the clock where it was.
+                target = self._now_locked() + timedelta(seconds=seconds)
+            except OverflowError:
+                raise ValueError(f"advancing {seconds:g} s leaves the calendar") from None
+            self._anchor_sim = target
             self._anchor_real = time.monotonic()
             return self._anchor_sim

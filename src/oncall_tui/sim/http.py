@@ -11,11 +11,15 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from oncall_tui.sim.model import User
 from oncall_tui.sim.state import SimError, SimState
+from oncall_tui.sim.text import MAX_DEPTH, find_invalid
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+API = "/rest/api/{v:int}"
 
 
 def sim_state(request: Request) -> SimState:
@@ -39,14 +43,33 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-async def read_json(request: Request) -> Any:
-    raw = await request.body()
+def _non_standard(token: str) -> Any:
+    # Jira's JSON parser refuses these too; Python's would hand back floats that no JSON answer can carry.
+    raise ValueError(f"Non-standard token '{token}'")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body as JSON, or SimError 400: the one place every JSON body of every route is decoded.
+
+    Beyond syntax it refuses what could be stored but never sent back (lone surrogates, NaN, Infinity), so
+    a refused body changes nothing and an accepted one can always be rendered.
+    """
     if not raw.strip():
         raise SimError(400, ["No content to map to Object due to end of input"])
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(raw, parse_constant=_non_standard)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise SimError(400, [f"Unexpected character in request body: {exc}"]) from None
+    except RecursionError:
+        raise SimError(400, [f"Invalid request body: nested more than {MAX_DEPTH} levels deep."]) from None
+    problem = find_invalid(data)
+    if problem is not None:
+        raise SimError(400, [f"Invalid request body: {problem}."])
+    return data
+
+
+async def read_json(request: Request) -> Any:
+    return parse_json_body(await request.body())
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
@@ -152,3 +175,9 @@ def int_param(request: Request, name: str, default: int, *, minimum: int = 0, ma
     if maximum is not None and value > maximum:
         value = maximum
     return value
+
+
+def with_latest(routes: list[Route]) -> list[BaseRoute]:
+    """`routes` under `/rest/api/{v}`, plus the `/rest/api/latest` alias both flavours serve (v2 bodies)."""
+    latest = [Route(r.path.replace(API, "/rest/api/latest"), r.endpoint, methods=r.methods) for r in routes]
+    return [*routes, *latest]

@@ -63,6 +63,7 @@ _BUILTIN_FIELDS = {
     "reporter": "reporter", "labels": "labels", "component": "component", "issuetype": "issuetype",
     "type": "issuetype", "resolution": "resolution", "created": "created", "createddate": "created",
     "updated": "updated", "updateddate": "updated", "resolved": "resolved", "resolutiondate": "resolved",
+    "parent": "parent",
 }  # fmt: skip
 
 _DATE_FUNCTIONS = frozenset({"now", "startofday", "endofday", "startofweek", "endofweek"})
@@ -413,6 +414,9 @@ class CompiledQuery:
                 lambda v: {self._issue_for(v, ref).id},
                 relational=lambda o, v: self._key_relation(o, v, ref),
             )
+        if kind == "parent":
+            # By key or id, like `key`; issues with no parent are what `parent IS EMPTY` finds.
+            return _Members(attrgetter("parent_id"), lambda v: {self._issue_for(v, ref).id}, allows_empty=True)
         if kind == "status":
             return _Members(attrgetter("status_id"), lambda v: _by_name_or_id(s.statuses, v))
         if kind == "statuscategory":
@@ -729,7 +733,7 @@ class CompiledQuery:
     def _sort_key(self, ref: FieldRef) -> SortKey:
         s = self.state
         kind = ref.kind
-        if kind in ("summary", "description", "comment", "text"):
+        if kind in ("summary", "description", "comment", "text", "parent"):
             raise JqlError(f"Not able to sort using field '{ref.label}'.")
         if kind == "key":
             return lambda i: (0, i.project_key, _key_number(i.key))

@@ -107,6 +107,21 @@ class Comment:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class RemoteLink:
+    """A link from an issue to something outside Jira (a runbook, a status page), as Jira stores it.
+
+    `obj` is Jira's remote `object` (`url` and `title` required; `summary`, `icon`, `status` optional) and
+    `application` its `{name, type}`, both kept as the client sent them.
+    """
+
+    id: int
+    obj: dict[str, Any]
+    global_id: str | None = None
+    application: dict[str, Any] = field(default_factory=dict)
+    relationship: str | None = None
+
+
 EventKind = Literal["created", "status", "comment", "priority", "assignee", "labels", "summary"]
 
 
@@ -148,6 +163,8 @@ class Issue:
     properties: dict[str, Any] = field(default_factory=dict)
     history: list[IssueEvent] = field(default_factory=list)
     request_type: str = "Report an incident"
+    parent_id: int | None = None  # the issue this one sits under (JQL `parent`)
+    remote_links: list[RemoteLink] = field(default_factory=list)
 
 
 # ---- SLA -----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from oncall_tui.sim import adf
-from oncall_tui.sim.model import STATUS_CATEGORIES, Comment, Issue, Priority, Project, Status, User
+from oncall_tui.sim.model import STATUS_CATEGORIES, Comment, Issue, Priority, Project, RemoteLink, Status, User
 from oncall_tui.sim.state import SimState
 
 # Jira's system fields as GET /field lists them: (id, name, schema type, array item type, navigable).
@@ -32,10 +32,23 @@ SYSTEM_FIELDS: tuple[tuple[str, str, str, str | None, bool], ...] = (
     ("description", "Description", "string", None, True),
     ("comment", "Comment", "comments-page", None, False),
 )
-# What `*navigable` (search) and `*all` (GET issue) select among them.
-NAVIGABLE_FIELDS = tuple(fid for fid, *_, navigable in SYSTEM_FIELDS if navigable)
-ALL_FIELDS = tuple(fid for fid, *_ in SYSTEM_FIELDS)
-_SYSTEM_FIELD_NAMES = {fid: name for fid, name, *_ in SYSTEM_FIELDS}
+# `parent` as GET /field lists it on Cloud: navigable, not searchable through the field itself (the JQL
+# clause works all the same) and with no `schema` at all.
+PARENT_FIELD: dict[str, Any] = {
+    "id": "parent",
+    "key": "parent",
+    "name": "Parent",
+    "custom": False,
+    "orderable": False,
+    "navigable": True,
+    "searchable": False,
+    "clauseNames": ["parent"],
+}
+# What `*navigable` (search) and `*all` (GET issue) select among them. `parent` is sent only by issues that
+# have one, as Jira does.
+NAVIGABLE_FIELDS = (*(fid for fid, *_, navigable in SYSTEM_FIELDS if navigable), "parent")
+ALL_FIELDS = (*(fid for fid, *_ in SYSTEM_FIELDS), "parent")
+_SYSTEM_FIELD_NAMES = {fid: name for fid, name, *_ in SYSTEM_FIELDS} | {"parent": "Parent"}
 
 
 def jira_datetime(dt: datetime, tz: str) -> str:
@@ -131,6 +144,105 @@ def project_json(project: Project, base: str) -> dict[str, Any]:
     }
 
 
+def project_issue_types_json(state: SimState, base: str) -> list[dict[str, Any]]:
+    # One issue type scheme for the whole site: every project offers every type.
+    return [
+        {"self": f"{base}/rest/api/2/issuetype/{t.id}", "id": t.id, "name": t.name, "subtask": False}
+        for t in state.issue_types.values()
+    ]
+
+
+def project_description(project: Project) -> str:
+    return f"{project.name} service desk"
+
+
+PROJECT_EXPANDS = {
+    "cloud": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+    "datacenter": "description,lead,url,projectKeys",
+}
+
+
+def project_listing_json(
+    state: SimState, project: Project, base: str, version: int, expand: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A project as GET /project and /project/search list it: the short form plus what `expand` asks for.
+
+    `projectKeys` and `url` are accepted but add nothing: the spec's Project has no `projectKeys`, and the
+    simulated projects have no URL.
+    """
+    wanted = set(expand)
+    data: dict[str, Any] = {
+        "expand": PROJECT_EXPANDS[state.flavour],
+        "self": f"{base}/rest/api/{version}/project/{project.id}",
+        "id": project.id,
+        "key": project.key,
+        "name": project.name,
+        "avatarUrls": _avatar_urls(project.key),
+        "projectTypeKey": "service_desk",
+    }
+    if state.flavour == "cloud":
+        data.update({"simplified": False, "style": "classic", "isPrivate": False, "properties": {}})
+    else:
+        data["archived"] = False
+    if "description" in wanted:
+        data["description"] = project_description(project)
+    if "lead" in wanted and project.lead in state.users:
+        data["lead"] = user_json(state, state.users[project.lead], base)
+    if "issueTypes" in wanted:
+        data["issueTypes"] = project_issue_types_json(state, base)
+    if "insight" in wanted:
+        issues = [i for i in state.issues.values() if i.project_key == project.key]
+        insight: dict[str, Any] = {"totalIssueCount": len(issues)}
+        if issues:
+            insight["lastIssueUpdateTime"] = jira_datetime(max(i.updated for i in issues), "UTC")
+        data["insight"] = insight
+    return data
+
+
+def remote_link_json(issue: Issue, link: RemoteLink, base: str, version: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": link.id,
+        "self": f"{base}/rest/api/{version}/issue/{issue.key}/remotelink/{link.id}",
+    }
+    if link.global_id is not None:
+        data["globalId"] = link.global_id
+    data["application"] = dict(link.application)
+    if link.relationship is not None:
+        data["relationship"] = link.relationship
+    data["object"] = dict(link.obj)
+    return data
+
+
+# What PUT /issue/{key} accepts, and so what GET .../editmeta offers: (id, name, schema, operations).
+EDITABLE_FIELDS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
+    ("summary", "Summary", {"type": "string", "system": "summary"}, ("set",)),
+    ("priority", "Priority", {"type": "priority", "system": "priority"}, ("set",)),
+    ("labels", "Labels", {"type": "array", "items": "string", "system": "labels"}, ("add", "set", "remove")),
+)
+
+
+def editmeta_json(state: SimState, base: str) -> dict[str, Any]:
+    """The edit screen of every issue: empty without EDIT_ISSUES, as Jira shows no editable fields then."""
+    if not state.has_permission("EDIT_ISSUES"):
+        return {"fields": {}}
+    fields: dict[str, Any] = {}
+    for fid, name, schema, operations in EDITABLE_FIELDS:
+        meta: dict[str, Any] = {
+            "required": fid == "summary",
+            "schema": dict(schema),
+            "name": name,
+            "key": fid,
+            "operations": list(operations),
+        }
+        if fid == "priority":
+            ordered = sorted(state.priorities.values(), key=lambda p: p.rank)
+            meta["allowedValues"] = [priority_json(p, base) for p in ordered]
+        if fid == "labels":
+            meta["autoCompleteUrl"] = f"{base}/rest/api/1.0/labels/suggest?query="
+        fields[fid] = meta
+    return {"fields": fields}
+
+
 def body_json(body: dict[str, Any], version: int) -> Any:
     return body if version == 3 else adf.to_text(body)
 
@@ -224,6 +336,8 @@ def issue_json(
         data["names"] = {name: _field_name(state, name) for name in out}
     if "transitions" in expand:
         data["transitions"] = [transition_json(state, t, base) for t in state.available_transitions(issue)]
+    if "editmeta" in expand:
+        data["editmeta"] = editmeta_json(state, base)
     return data
 
 
@@ -260,14 +374,22 @@ def _field_value(
         user = state.users.get(issue.reporter)
         return user_json(state, user, base) if user else None
     if name == "issuetype":
-        itype = state.issue_types[issue.issue_type_id]
+        return issue_type_json(state, issue, base)
+    if name == "parent":
+        parent = state.issue_by_id(issue.parent_id) if issue.parent_id is not None else None
+        if parent is None:
+            return _MISSING
+        # Jira's short form of the parent: a few of its fields, not the whole issue.
         return {
-            "self": f"{base}/rest/api/2/issuetype/{itype.id}",
-            "id": itype.id,
-            "name": itype.name,
-            "description": itype.description,
-            "subtask": False,
-            "iconUrl": f"{base}/images/icons/issuetypes/{itype.name.lower().replace(' ', '')}.svg",
+            "id": str(parent.id),
+            "key": parent.key,
+            "self": f"{base}/rest/api/{version}/issue/{parent.id}",
+            "fields": {
+                "summary": parent.summary,
+                "status": status_json(state.statuses[parent.status_id], base),
+                "priority": priority_json(state.priorities[parent.priority_id], base),
+                "issuetype": issue_type_json(state, parent, base),
+            },
         }
     if name == "project":
         return project_json(project, base)
@@ -308,6 +430,18 @@ def _field_value(
             "startAt": 0,
         }
     return _MISSING
+
+
+def issue_type_json(state: SimState, issue: Issue, base: str) -> dict[str, Any]:
+    itype = state.issue_types[issue.issue_type_id]
+    return {
+        "self": f"{base}/rest/api/2/issuetype/{itype.id}",
+        "id": itype.id,
+        "name": itype.name,
+        "description": itype.description,
+        "subtask": False,
+        "iconUrl": f"{base}/images/icons/issuetypes/{itype.name.lower().replace(' ', '')}.svg",
+    }
 
 
 def transition_json(state: SimState, transition: Any, base: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from oncall_tui.sim import adf
+from oncall_tui.sim.clock import check_speed
 from oncall_tui.sim.faults import FaultSpecError, parse_faults
 from oncall_tui.sim.http import endpoint, json_response, read_json_object, sim_state
 from oncall_tui.sim.state import ALL_PERMISSIONS, SimError, SimState
@@ -58,29 +59,52 @@ async def set_faults(request: Request) -> Response:
     return json_response(_summary(request))
 
 
+def _clock_number(body: dict[str, Any], name: str) -> float | None:
+    if name not in body:
+        return None
+    value = body[name]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise SimError(400, [f"clock: '{name}' must be a number"])
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        raise SimError(400, [f"clock: '{name}' must be a number, got '{value}'"]) from None
+
+
 @endpoint(auth=False)
 async def clock(request: Request) -> Response:
     state = sim_state(request)
     body = await read_json_object(request)
+    speed, advance = _clock_number(body, "speed"), _clock_number(body, "advance")
     try:
-        if "speed" in body:
-            state.clock.set_speed(float(body["speed"]))
-        if "advance" in body:
-            state.clock.advance(float(body["advance"]))
-    except (TypeError, ValueError) as exc:
+        # Both are checked before either applies: a refused request leaves the clock as it was.
+        if speed is not None:
+            check_speed(speed)
+        if advance is not None:
+            state.clock.advance(advance)
+        if speed is not None:
+            state.clock.set_speed(speed)
+    except ValueError as exc:
         raise SimError(400, [f"clock: {exc}"]) from None
     state.run_due_events()
     return json_response(_summary(request))
 
 
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise SimError(400, [f"'{name}' must be a string"])
+    return value
+
+
 def _actor(state: SimState, body: dict[str, Any], default: str | None = None) -> str:
-    ref = body.get("actor") or default
+    ref = _optional_text(body, "actor") or default
     if ref is None:
         agents = [u for u in state.users.values() if u.agent and u.active]
         return agents[-1].account_id
     if ref in state.users:
-        return str(ref)
-    user = state.user_by_username(str(ref))
+        return ref
+    user = state.user_by_username(ref)
     if user is None:
         raise SimError(400, [f"unknown user '{ref}'"])
     return user.account_id
@@ -88,6 +112,7 @@ def _actor(state: SimState, body: dict[str, Any], default: str | None = None) ->
 
 def _issue_view(state: SimState, key: str) -> dict[str, Any]:
     issue = state.issue(key)
+    parent = state.issue_by_id(issue.parent_id) if issue.parent_id is not None else None
     return {
         "key": issue.key,
         "id": issue.id,
@@ -100,6 +125,7 @@ def _issue_view(state: SimState, key: str) -> dict[str, Any]:
         "resolution": state.resolutions[issue.resolution_id].name if issue.resolution_id else None,
         "labels": list(issue.labels),
         "components": list(issue.component_ids),
+        "parent": parent.key if parent else None,
         "updated": _iso(issue.updated),
         "properties": issue.properties,
         "comments": [
@@ -126,29 +152,33 @@ async def new_incident(request: Request) -> Response:
 
     state = sim_state(request)
     body = await read_json_object(request)
-    summary = body.get("summary")
-    if not isinstance(summary, str) or not summary.strip():
+    summary = _optional_text(body, "summary")
+    if summary is None or not summary.strip():
         raise SimError(400, ["'summary' is required"])
-    priority = state.priority_by_name(str(body.get("priority", "High"))) or state.priorities.get(
-        str(body.get("priority"))
-    )
+    priority_ref = _optional_text(body, "priority") or "High"
+    priority = state.priority_by_name(priority_ref) or state.priorities.get(priority_ref)
     if priority is None:
-        raise SimError(400, [f"unknown priority '{body.get('priority')}'"])
+        raise SimError(400, [f"unknown priority '{priority_ref}'"])
     component_ids: list[str] = []
-    service = body.get("service")
+    service = _optional_text(body, "service")
     if service:
         for proj in state.projects.values():
-            component_ids += [c.id for c in proj.components if c.name.lower() == str(service).lower()]
+            component_ids += [c.id for c in proj.components if c.name.lower() == service.lower()]
         if not component_ids:
             raise SimError(400, [f"unknown service '{service}'"])
+    description = _optional_text(body, "description")
+    labels = body.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise SimError(400, ["'labels' must be a list of strings"])
     issue = create_incident(
         state,
         at=state.now(),
         summary=summary,
         priority_id=priority.id,
         component_ids=component_ids,
-        description=adf.from_text(str(body["description"])) if body.get("description") else None,
-        labels=[str(x) for x in body.get("labels") or []],
+        description=adf.from_text(description) if description else None,
+        labels=labels,
+        parent_key=_optional_text(body, "parent"),
     )
     return json_response(_issue_view(state, issue.key), status=201)
 
@@ -174,11 +204,12 @@ async def reassign_route(request: Request) -> Response:
     state = sim_state(request)
     body = await read_json_object(request)
     issue = state.issue(request.path_params["key"])
-    target = body.get("accountId")
-    if target is None and body.get("username"):
-        user = state.user_by_username(str(body["username"]))
+    target = _optional_text(body, "accountId")
+    username = _optional_text(body, "username")
+    if target is None and username:
+        user = state.user_by_username(username)
         if user is None:
-            raise SimError(400, [f"unknown user '{body['username']}'"])
+            raise SimError(400, [f"unknown user '{username}'"])
         target = user.account_id
     reassign(state, at=state.now(), key=issue.key, account_id=target, actor=_actor(state, body))
     return json_response(_issue_view(state, issue.key))
@@ -189,9 +220,10 @@ async def set_status_route(request: Request) -> Response:
     state = sim_state(request)
     body = await read_json_object(request)
     issue = state.issue(request.path_params["key"])
-    status = state.status_by_name(str(body.get("status", "")))
+    name = _optional_text(body, "status") or ""
+    status = state.status_by_name(name)
     if status is None:
-        raise SimError(400, [f"unknown status '{body.get('status')}'"])
+        raise SimError(400, [f"unknown status '{name}'"])
     state.set_status(issue, status.id, _actor(state, body))
     return json_response(_issue_view(state, issue.key))
 

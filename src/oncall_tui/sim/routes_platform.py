@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from oncall_tui.sim import adf
 from oncall_tui.sim.http import (
+    API,
     api_version,
     base_url,
     current_user,
@@ -26,11 +27,15 @@ from oncall_tui.sim.http import (
     int_param,
     json_response,
     no_content,
+    parse_json_body,
     read_json_object,
     sim_state,
+    with_latest,
 )
 from oncall_tui.sim.model import Issue, User
 from oncall_tui.sim.render import (
+    EDITABLE_FIELDS,
+    PARENT_FIELD,
     SYSTEM_FIELDS,
     comment_json,
     issue_json,
@@ -136,6 +141,7 @@ async def fields(request: Request) -> Response:
                 },
             }
         )
+    out.append(dict(PARENT_FIELD))
     out.append(
         {
             "id": "customfield_10010",
@@ -189,53 +195,6 @@ async def my_permissions(request: Request) -> Response:
         for i, key in enumerate(keys)
     }
     return json_response({"permissions": perms})
-
-
-@endpoint()
-async def project(request: Request) -> Response:
-    state = sim_state(request)
-    base = base_url(request)
-    key = request.path_params["key"].upper()
-    proj = state.projects.get(key) or next((p for p in state.projects.values() if p.id == key), None)
-    if proj is None:
-        raise SimError(404, [f"No project could be found with key '{key}'."])
-    lead = state.users.get(proj.lead)
-    components = []
-    for comp in proj.components:
-        entry: dict[str, Any] = {
-            "self": f"{base}/rest/api/2/component/{comp.id}",
-            "id": comp.id,
-            "name": comp.name,
-            "description": comp.description,
-            "assigneeType": "COMPONENT_LEAD" if comp.lead else "PROJECT_DEFAULT",
-            "isAssigneeTypeValid": True,
-            "project": proj.key,
-            "projectId": int(proj.id),
-        }
-        comp_lead = state.users.get(comp.lead) if comp.lead else None
-        if comp_lead:
-            entry["lead"] = user_json(state, comp_lead, base)
-        components.append(entry)
-    return json_response(
-        {
-            "self": f"{base}/rest/api/{api_version(request)}/project/{proj.id}",
-            "id": proj.id,
-            "key": proj.key,
-            "name": proj.name,
-            "description": f"{proj.name} service desk",
-            "lead": user_json(state, lead, base) if lead else None,
-            "components": components,
-            "issueTypes": [
-                {"self": f"{base}/rest/api/2/issuetype/{t.id}", "id": t.id, "name": t.name, "subtask": False}
-                for t in state.issue_types.values()
-            ],
-            "assigneeType": "UNASSIGNED",
-            "projectTypeKey": "service_desk",
-            "simplified": False,
-            "style": "classic",
-            "isPrivate": False,
-        }
-    )
 
 
 # ---- search ---------------------------------------------------------------------------------------------
@@ -489,7 +448,7 @@ async def edit_issue(request: Request) -> Response:
     updates = body.get("update") or {}
     if not isinstance(field_values, dict) or not isinstance(updates, dict):
         raise SimError(400, ["'fields' and 'update' must be objects."])
-    settable = {"priority", "labels", "summary"}
+    settable = {fid for fid, *_ in EDITABLE_FIELDS}
     bad = {
         k: f"Field '{k}' cannot be set. It is not on the appropriate screen, or unknown."
         for k in [*field_values, *updates]
@@ -524,8 +483,7 @@ async def edit_issue(request: Request) -> Response:
     if priority_id is not None:
         state.set_priority(issue, priority_id, user.account_id, at=now)
     if isinstance(summary, str):
-        issue.summary = summary
-        issue.updated = now
+        state.set_summary(issue, summary, at=now)
     if request.query_params.get("returnIssue") == "true":
         return json_response(
             issue_json(
@@ -826,12 +784,9 @@ async def put_property(request: Request) -> Response:
     raw = await request.body()
     if len(raw) > 32768:
         raise SimError(400, ["The property value cannot be larger than 32768 bytes."])
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise SimError(400, ["The property value must be valid JSON."]) from None
+    value = parse_json_body(raw)
     existed = name in issue.properties
-    issue.properties[name] = value
+    state.set_property(issue, name, value)
     return Response(status_code=200 if existed else 201)
 
 
@@ -848,14 +803,13 @@ async def delete_property(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    api = "/rest/api/{v:int}"
+    api = API
     versioned = [
         Route(f"{api}/serverInfo", server_info),
         Route(f"{api}/myself", myself),
         Route(f"{api}/field", fields),
         Route(f"{api}/priority", priorities),
         Route(f"{api}/mypermissions", my_permissions),
-        Route(f"{api}/project/{{key}}", project),
         Route(f"{api}/search/jql", search_jql_get, methods=["GET"]),
         Route(f"{api}/search/jql", search_jql_post, methods=["POST"]),
         Route(f"{api}/search/approximate-count", approximate_count, methods=["POST"]),
@@ -876,6 +830,4 @@ def routes() -> list[BaseRoute]:
         Route(f"{api}/user/search", find_users),
         Route(f"{api}/user", get_user),
     ]
-    # Both flavours also answer under `/rest/api/latest`, an alias of v2 (no `v` path param: v2 bodies).
-    latest = [Route(r.path.replace(api, "/rest/api/latest"), r.endpoint, methods=r.methods) for r in versioned]
-    return [*versioned, *latest]
+    return with_latest(versioned)

@@ -24,6 +24,7 @@ from oncall_tui.sim.model import (
     IssueType,
     Priority,
     Project,
+    RemoteLink,
     Resolution,
     Schedule,
     ScheduledEvent,
@@ -34,6 +35,7 @@ from oncall_tui.sim.model import (
     Transition,
     User,
 )
+from oncall_tui.sim.text import find_invalid
 
 
 class SimError(Exception):
@@ -49,6 +51,20 @@ class SimError(Exception):
         return {"errorMessages": self.messages, "errors": self.errors}
 
 
+def require_storable(field_name: str, value: Any) -> None:
+    """Refuse (400, Jira's `errors` shape) a value the site could store but never send back as JSON."""
+    problem = find_invalid(value, field_name)
+    if problem is not None:
+        raise SimError(400, [], {field_name: f"Invalid value: {problem}."})
+
+
+def check_labels(labels: list[str]) -> None:
+    require_storable("labels", labels)
+    for label in labels:
+        if not isinstance(label, str) or not label or any(ch.isspace() for ch in label) or len(label) > 255:
+            raise SimError(400, [], {"labels": f"The label '{label}' contains spaces or is invalid."})
+
+
 # Permission keys as Jira names them (GET /mypermissions).
 ALL_PERMISSIONS = (
     "BROWSE_PROJECTS",
@@ -57,6 +73,7 @@ ALL_PERMISSIONS = (
     "ADD_COMMENTS",
     "TRANSITION_ISSUES",
     "EDIT_ISSUES",
+    "LINK_ISSUES",
     "SERVICEDESK_AGENT",
 )
 
@@ -96,6 +113,7 @@ class SimState:
     _issues_by_id: dict[int, Issue] = field(default_factory=dict)
     _next_issue_id: int = 10000
     _next_comment_id: int = 100000
+    _next_remote_link_id: int = 10000
     _project_counters: dict[str, int] = field(default_factory=dict)
     _events: list[ScheduledEvent] = field(default_factory=list)
     _event_seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -114,6 +132,9 @@ class SimState:
         if issue is None:
             raise SimError(404, ["Issue does not exist or you do not have permission to see it."])
         return issue
+
+    def issue_by_id(self, issue_id: int) -> Issue | None:
+        return self._issues_by_id.get(issue_id)
 
     def user(self, account_id: str) -> User:
         user = self.users.get(account_id)
@@ -152,6 +173,14 @@ class SimState:
             if (not t.from_status_ids or issue.status_id in t.from_status_ids) and t.to_status_id != issue.status_id
         ]
 
+    def workflow_status_ids(self) -> list[str]:
+        """The statuses the workflow uses (its initial status and every transition's ends), in site order."""
+        used = {self.initial_status_id()}
+        for t in self.transitions:
+            used.add(t.to_status_id)
+            used.update(t.from_status_ids)
+        return [sid for sid in self.statuses if sid in used]
+
     def slas(self, issue: Issue, now: datetime | None = None) -> list[SlaRecord]:
         from oncall_tui.sim.sla import compute_sla
 
@@ -186,8 +215,15 @@ class SimState:
         assignee: str | None = None,
         component_ids: Iterable[str] = (),
         labels: Iterable[str] = (),
+        parent_id: int | None = None,
     ) -> Issue:
         """Create an issue at `created` (may be in the simulated past, for seeding scenarios)."""
+        labels = list(labels)
+        require_storable("summary", summary)
+        require_storable("description", description)
+        check_labels(labels)
+        if parent_id is not None and parent_id not in self._issues_by_id:
+            raise SimError(400, [], {"parent": f"Issue with id '{parent_id}' does not exist."})
         project = self.projects[project_key]
         number = self._project_counters.get(project_key, 0) + 1
         self._project_counters[project_key] = number
@@ -206,7 +242,8 @@ class SimState:
             updated=created,
             assignee=assignee,
             component_ids=list(component_ids),
-            labels=list(labels),
+            labels=labels,
+            parent_id=parent_id,
         )
         self._next_issue_id += 1
         issue.history.append(IssueEvent(created, "created", reporter))
@@ -247,6 +284,8 @@ class SimState:
         properties: dict[str, Any] | None = None,
         at: datetime | None = None,
     ) -> Comment:
+        require_storable("comment", body)
+        require_storable("properties", properties)
         at = at or self.now()
         comment = Comment(
             id=self._next_comment_id,
@@ -322,15 +361,69 @@ class SimState:
         self._touch(issue, at)
 
     def set_labels(self, issue: Issue, labels: list[str], actor: str, at: datetime | None = None) -> None:
+        check_labels(labels)
         at = at or self.now()
-        for label in labels:
-            if not label or any(ch.isspace() for ch in label) or len(label) > 255:
-                raise SimError(400, [], {"labels": f"The label '{label}' contains spaces or is invalid."})
         if labels == issue.labels:
             return
         issue.history.append(IssueEvent(at, "labels", actor, {"from": list(issue.labels), "to": list(labels)}))
         issue.labels = list(dict.fromkeys(labels))
         self._touch(issue, at)
+
+    def set_summary(self, issue: Issue, summary: str, at: datetime | None = None) -> None:
+        require_storable("summary", summary)
+        issue.summary = summary
+        self._touch(issue, at or self.now())
+
+    def set_property(self, issue: Issue, key: str, value: Any) -> None:
+        """An issue entity property; like Jira, this does not count as an update of the issue."""
+        require_storable("propertyKey", key)
+        require_storable("value", value)
+        issue.properties[key] = value
+
+    # ---- remote links (like entity properties, they do not count as an update of the issue) ---------
+
+    def remote_link(self, issue: Issue, link_id: str) -> RemoteLink:
+        if not link_id.isdigit():
+            raise SimError(400, [f"The remote issue link id '{link_id}' is invalid."])
+        for link in issue.remote_links:
+            if link.id == int(link_id):
+                return link
+        if any(link.id == int(link_id) for other in self.issues.values() for link in other.remote_links):
+            raise SimError(400, [f"The remote issue link with id '{link_id}' does not belong to issue '{issue.key}'."])
+        raise SimError(404, [f"No remote issue link with id '{link_id}' exists."])
+
+    def save_remote_link(
+        self,
+        issue: Issue,
+        *,
+        obj: dict[str, Any],
+        global_id: str | None = None,
+        application: dict[str, Any] | None = None,
+        relationship: str | None = None,
+        link: RemoteLink | None = None,
+    ) -> tuple[RemoteLink, bool]:
+        """Create a link, or replace `link` (or the one with the same `global_id`); True when created.
+
+        As in Jira, a replaced link keeps its id and loses whatever the new version leaves out.
+        """
+        parts = {"object": obj, "globalId": global_id, "application": application, "relationship": relationship}
+        for name, value in parts.items():
+            require_storable(name, value)
+        if link is None and global_id is not None:
+            link = next((lk for lk in issue.remote_links if lk.global_id == global_id), None)
+        created = link is None
+        if link is None:
+            link = RemoteLink(self._next_remote_link_id, {})
+            self._next_remote_link_id += 1
+            issue.remote_links.append(link)
+        link.obj = dict(obj)
+        link.global_id = global_id
+        link.application = dict(application or {})
+        link.relationship = relationship
+        return link, created
+
+    def delete_remote_link(self, issue: Issue, link: RemoteLink) -> None:
+        issue.remote_links.remove(link)
 
     # ---- scheduled scenario events ------------------------------------------------------------------
 
@@ -341,7 +434,11 @@ class SimState:
         return len(self._events)
 
     def run_due_events(self) -> int:
-        """Apply every scheduled event whose time has come; called before each request is served."""
+        """Apply every scheduled event whose time has come; called before each request is served.
+
+        An event the site refuses (SimError: text it cannot store, an issue that is gone) is dropped, as a
+        colleague's refused change would be; it must not fail the unrelated request that happened to run it.
+        """
         now = self.now()
         ran = 0
         while self._events and self._events[0].at <= now:
@@ -349,6 +446,9 @@ class SimState:
             handler = self.actions.get(event.action)
             if handler is None:
                 raise RuntimeError(f"scenario scheduled unknown action {event.action!r}")
-            handler(self, at=event.at, **event.args)
+            try:
+                handler(self, at=event.at, **event.args)
+            except SimError:
+                continue
             ran += 1
         return ran

@@ -16,6 +16,7 @@ from oncall_tui.sim.scenarios.catalog import install_projects, install_slas, ins
 from oncall_tui.sim.scenarios.default import Cast, build_default_issues
 from oncall_tui.sim.scenarios.large import build_large_issues
 from oncall_tui.sim.scenarios.life import schedule_life
+from oncall_tui.sim.scenarios.links import add_outage_links, install_runbook_links
 from oncall_tui.sim.scenarios.oncall import install_oncall, team_for_component
 from oncall_tui.sim.scenarios.outage import MAJOR_INCIDENT_SUMMARY, install_outage
 from oncall_tui.sim.scenarios.people import ME_ACCOUNT_ID, ME_EMAIL, ME_USERNAME, build_users
@@ -66,7 +67,9 @@ def build_state(scenario: str, *, flavour: Flavour = "cloud", clock: SimClock, s
         build_large_issues(state, issues_rng, cast)
     else:
         build_default_issues(state, issues_rng, cast)
-    if scenario == "outage":
-        install_outage(state, extra_rng, cast)
+    major = install_outage(state, extra_rng, cast) if scenario == "outage" else None
+    install_runbook_links(state)
+    if major is not None:
+        add_outage_links(state, major)
     schedule_life(state, life_rng, cast)
     return state

@@ -40,13 +40,23 @@ def create_incident(
     description: dict[str, Any] | str | None = None,
     labels: Iterable[str] = (),
     follow_ups: Sequence[tuple[float, str]] = (),
+    parent_key: str | None = None,
 ) -> Issue:
     """Raise an OPS incident at `at` as a customer would through the portal.
 
-    `follow_ups` are (seconds after creation, text) customer comments to schedule once the key exists.
+    `follow_ups` are (seconds after creation, text) customer comments to schedule once the key exists;
+    `parent_key` puts the incident under another issue (a major incident it belongs to).
     """
     if not summary.strip():
         raise SimError(400, [], {"summary": "You must specify a summary of the issue."})
+    if len(summary.strip()) > 255:
+        raise SimError(400, [], {"summary": "Summary must be less than 255 characters."})
+    parent_id = None
+    if parent_key is not None:
+        parent = state.issues.get(parent_key.upper())
+        if parent is None:
+            raise SimError(400, [], {"parent": f"Issue '{parent_key}' does not exist."})
+        parent_id = parent.id
     if priority_id not in state.priorities:
         raise SimError(400, [], {"priority": f"The priority selected is invalid: '{priority_id}'."})
     known = {c.id for c in state.projects[OPS].components}
@@ -71,6 +81,7 @@ def create_incident(
         issue_type_id=INCIDENT,
         component_ids=components,
         labels=labels,
+        parent_id=parent_id,
     )
     for delay, text in follow_ups:
         state.schedule(at + timedelta(seconds=delay), "customer_comment", key=issue.key, text=text)

@@ -122,6 +122,8 @@ def install_outage(state: SimState, rng: random.Random, cast: Cast) -> Issue:
             ),
             labels=tuple(labels),
             follow_ups=tuple(follow_ups),
+            # Caused by the major incident: they sit under it, so `parent = <major>` finds the whole burst.
+            parent_key=major.key,
         )
 
     german = [c for c in customers if c in cast.german_customers]

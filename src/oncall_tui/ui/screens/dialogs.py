@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from oncall_tui import keys as registry
 from oncall_tui.display import GLYPHS, sla_word
 from oncall_tui.domain.incident import FieldChoice, TransitionOption
 from oncall_tui.domain.people import Person
@@ -30,6 +31,13 @@ from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.workers import notify_worker_error
+
+
+def _bindings(scope: registry.Scope) -> list[Binding]:
+    """A dialog's bindings, from the registry (`oncall_tui.keys`) that [keymap] validation also reads."""
+    return [
+        Binding(b.key, b.action, b.text, show=b.show, id=b.id, priority=b.priority) for b in registry.bindings(scope)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +49,7 @@ class CommentDraft:
 class CommentDialog(ModalScreen[CommentDraft | None]):
     """Multi-line comment. Internal by default on JSM; ctrl+t toggles public. The draft is kept on cancel."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="comment.send", priority=True),
-        Binding("ctrl+t", "toggle_public", "Public/internal", id="comment.toggle", priority=True),
-        Binding("escape", "cancel", "Cancel (keeps draft)", id="comment.cancel"),
-    ]
+    BINDINGS = _bindings(registry.Scope.COMMENT)
 
     def __init__(
         self,
@@ -114,7 +118,7 @@ class PickDialog(ModalScreen[str | None]):
     """A titled list to pick one option by id (transition, priority, resolution)."""
 
     # q closes the list instead of reaching the app's quit binding mid-decision.
-    BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="pick.cancel")]
+    BINDINGS = _bindings(registry.Scope.PICK)
 
     def __init__(self, title: str, options: Sequence[tuple[str, str]] = (), *, tr: Translator = ENGLISH) -> None:
         super().__init__()
@@ -169,10 +173,7 @@ def resolution_choices(option: TransitionOption) -> list[FieldChoice]:
 class AssignDialog(ModalScreen[Person | None]):
     """Search-as-you-type over the issue's assignable users."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="assign.cancel"),
-        Binding("down", "focus_list", "Results", show=False, id="assign.down"),
-    ]
+    BINDINGS = _bindings(registry.Scope.ASSIGN)
 
     def __init__(self, key: str, search: Callable[[str], Awaitable[list[Person]]], *, tr: Translator = ENGLISH) -> None:
         super().__init__()
@@ -288,7 +289,7 @@ SLA_LEGEND = (
 
 
 class HelpDialog(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    BINDINGS = _bindings(registry.Scope.HELP)
 
     def __init__(self, lines: Sequence[tuple[str, str]], *, tr: Translator = ENGLISH) -> None:
         super().__init__()

@@ -127,7 +127,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
             "bell": False,
             "ascii": True,
         },
-        "keymap": {"assign": "a, ctrl+a", "app.quit": "ctrl+q"},
+        "keymap": {"incident.assign": "a, ctrl+a", "app.quit": "ctrl+x"},
     }
     cfg = load_config(write_data(tmp_path, data), env=NO_LOCALE)
     assert cfg.jira.url == "https://jira.example.net/jira"
@@ -142,7 +142,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert cfg.sla == SlaConfig(45, 0.5)
     assert cfg.poll == PollConfig(9.0, 120.0, 3.0)
     assert cfg.ui == UiConfig("nord", "de", "Europe/Lisbon", mouse=False, bell=False, ascii=True)
-    assert dict(cfg.keymap) == {"assign": "a,ctrl+a", "app.quit": "ctrl+q"}
+    assert dict(cfg.keymap) == {"incident.assign": "a,ctrl+a", "app.quit": "ctrl+x"}
 
 
 @pytest.mark.parametrize(
@@ -327,8 +327,9 @@ def test_unknown_key_inside_a_queue_uses_its_index(tmp_path: Path) -> None:
         ),
         ({"ui": "dark"}, 'ui: expected a table ([ui]), got "dark"'),
         (
-            {"keymap": {"assign": "ctrl a"}},
-            'keymap.assign: expected a key such as "ctrl+k" or "f2" (comma-separated for several), got "ctrl a"',
+            {"keymap": {"incident.assign": "ctrl a"}},
+            'keymap."incident.assign": expected a key such as "ctrl+k" or "f2" (comma-separated for several), '
+            'got "ctrl a"',
         ),
         (
             {"keymap": {"app.quit": ""}},
@@ -398,14 +399,14 @@ PROFILED: dict[str, Any] = {
     "jira": {"url": "https://jira.example.net", "deployment": "datacenter", "token_env": "PROD_PAT"},
     "queues": [{"name": "Prod", "jql": "project = INC"}],
     "ui": {"language": "de", "bell": False},
-    "keymap": {"assign": "a", "take": "m"},
+    "keymap": {"incident.assign": "a", "incident.take": "m"},
     "profiles": {
         "prod": {},
         "staging": {
             "jira": {"url": "https://jira-staging.example.net", "token_cmd": "pass show staging"},
             "queues": [{"name": "Staging", "jql": "project = STG"}],
             "ui": {"bell": True},
-            "keymap": {"take": "t"},
+            "keymap": {"incident.take": "x"},
         },
     },
 }
@@ -428,7 +429,7 @@ def test_profile_merges_over_top_level(tmp_path: Path) -> None:
     assert (cfg.jira.token_cmd, cfg.jira.token_env) == ("pass show staging", None)
     assert [q.name for q in cfg.queues] == ["Staging"]  # queues are replaced, not appended
     assert (cfg.ui.language, cfg.ui.bell) == ("de", True)  # tables merge key by key
-    assert dict(cfg.keymap) == {"assign": "a", "take": "t"}
+    assert dict(cfg.keymap) == {"incident.assign": "a", "incident.take": "x"}
 
 
 def test_unknown_profile_suggests_a_name(tmp_path: Path) -> None:

@@ -139,9 +139,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
             path, f"expected UTF-8 text, found an invalid byte (at line {line}, column {column})"
         ) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: `a = [[[[...]]]]` 5,000 deep exhausts
+        # the stack. Where exactly depends on the caller's stack, so the explicit limit below says the same.
+        raise ConfigError(path, _TOO_DEEP) from None
+    if _depth(data) > MAX_NESTING:
+        raise ConfigError(path, _TOO_DEEP)
+    return data
+
+
+# A config nests at most five levels (profiles.NAME.keymap.incident.take); anything far deeper is a mistake or
+# an attack, and is refused the same way however deep the parser got.
+MAX_NESTING = 20
+_TOO_DEEP = f"invalid TOML: arrays or tables nested more than {MAX_NESTING} levels deep"
+
+
+def _depth(data: Any) -> int:
+    """How deeply tables and arrays nest in `data`; iterative, so it cannot overflow the stack itself."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 # ------------------------------------------------------------------------------------------- secrets
@@ -240,7 +267,10 @@ def save_config(path: str | os.PathLike[str], data: Mapping[str, Any], *, valida
     before anything touches the disk. Returns the path written.
     """
     target = Path(path).expanduser()
-    payload = tomli_w.dumps(dict(data)).encode("utf-8")
+    try:
+        payload = tomli_w.dumps(dict(data)).encode("utf-8")
+    except RecursionError:
+        raise ConfigError(target, _TOO_DEEP) from None
     if validate:
         config_from_data(tomllib.loads(payload.decode("utf-8")), target, None, os.environ)
     try:

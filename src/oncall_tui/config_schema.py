@@ -23,6 +23,37 @@ TokenSource = Literal["env", "file", "cmd", "inline"]
 DEFAULT_TOKEN_ENV = "JIRA_API_TOKEN"  # noqa: S105 - the name of a variable, the convention of other Jira tools
 TOKEN_KEYS = ("token_env", "token_file", "token_cmd", "token")
 
+# Textual's built-in themes (`textual.theme.BUILTIN_THEMES`), kept here so loading a config never imports
+# Textual; a test checks the two are the same list.
+BUILTIN_THEMES = (
+    "ansi-dark",
+    "ansi-light",
+    "atom-one-dark",
+    "atom-one-light",
+    "catppuccin-frappe",
+    "catppuccin-latte",
+    "catppuccin-macchiato",
+    "catppuccin-mocha",
+    "dracula",
+    "flexoki",
+    "gruvbox",
+    "monokai",
+    "nord",
+    "rose-pine",
+    "rose-pine-dawn",
+    "rose-pine-moon",
+    "solarized-dark",
+    "solarized-light",
+    "textual-dark",
+    "textual-light",
+    "tokyo-night",
+)
+
+# Every queue but the visible one costs a count request per counts_interval_seconds (a watched one a whole
+# search), and only 1-9 have keys: 50 is more than a shift ever watches, and 50 counts a minute stay well
+# inside Jira Cloud's burst limits next to the active poll. 20,001 queues would be 333 requests a second.
+MAX_QUEUES = 50
+
 
 class Secret:
     """A string that never shows up in a repr, a log line or a traceback's locals dump."""

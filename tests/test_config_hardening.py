@@ -1,0 +1,150 @@
+"""Config files that used to crash or overload oncall-tui.
+
+A theme Textual does not have, TOML nested thousands deep, twenty thousand queues: each is refused at load
+time with the file and the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from textual.theme import BUILTIN_THEMES as TEXTUAL_THEMES
+
+from oncall_tui.cli import main
+from oncall_tui.config import ConfigError, load_config
+from oncall_tui.config_schema import BUILTIN_THEMES, MAX_QUEUES
+from tests.sim_process import PROXY_VARS
+from tests.test_e2e_tmux import Terminal, installed_command, tmux_command
+
+BASE: dict[str, Any] = {
+    "jira": {"url": "https://example.atlassian.net", "email": "anna.schmidt@example.com"},
+    "queues": [{"name": "Open", "jql": "statusCategory != Done"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def write(tmp_path: Path, data: dict[str, Any] | str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(data if isinstance(data, str) else tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    lines = str(info.value).splitlines()
+    assert all(line.startswith(f"{path}: ") for line in lines), lines
+    return [line.removeprefix(f"{path}: ") for line in lines]
+
+
+def with_jira(**jira: Any) -> dict[str, Any]:
+    return {**BASE, "jira": {**BASE["jira"], **jira}}
+
+
+# ---- [ui] theme --------------------------------------------------------------------------------------------------
+
+THEMES_LISTED = ", ".join(BUILTIN_THEMES)
+
+
+def test_the_theme_list_is_textuals() -> None:
+    assert sorted(BUILTIN_THEMES) == sorted(TEXTUAL_THEMES)
+
+
+@pytest.mark.parametrize(
+    ("theme", "hint"),
+    [("no-such-theme", ""), ("Nord", ' (did you mean "nord"?)'), ("dracla", ' (did you mean "dracula"?)')],
+)
+def test_an_unknown_theme_is_refused_naming_the_key(tmp_path: Path, theme: str, hint: str) -> None:
+    path = write(tmp_path, {**BASE, "ui": {"theme": theme}})
+    assert problems_of(path) == [f'ui.theme: expected one of Textual\'s themes ({THEMES_LISTED}), got "{theme}"{hint}']
+
+
+@pytest.mark.parametrize("theme", sorted(TEXTUAL_THEMES))
+def test_every_textual_theme_is_accepted(tmp_path: Path, theme: str) -> None:
+    assert load_config(write(tmp_path, {**BASE, "ui": {"theme": theme}}), env={}).ui.theme == theme
+
+
+def test_list_refuses_an_unknown_theme(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `list` ignored it (and only the TUI crashed): nothing here may reach Jira first.
+    path = write(tmp_path, {**with_jira(url="http://127.0.0.1:9", token="t-1"), "ui": {"theme": "no-such-theme"}})
+    assert main(["--config", str(path), "list"]) == 3
+    assert f'{path}: ui.theme: expected one of Textual\'s themes ({THEMES_LISTED}), got "no-such-theme"' in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Any:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    term = Terminal(tmux_command(), f"oncall-theme-{tmp_path.name}", env)
+    yield term
+    term.kill()
+
+
+def test_the_tui_refuses_an_unknown_theme_before_it_starts(terminal: Terminal, tmp_path: Path) -> None:
+    """In a real terminal: exit status 3 and the file and key, not a traceback from inside Textual."""
+    path = write(tmp_path, {**with_jira(url="http://127.0.0.1:9", token="t-1"), "ui": {"theme": "no-such-theme"}})
+    terminal.start([str(installed_command()), "--config", str(path), "--no-mouse"])
+
+    def exited() -> str | None:
+        # -J joins the lines the terminal wrapped: the message is longer than the window is wide.
+        screen = terminal.run("capture-pane", "-p", "-J", "-t", "e2e")
+        return screen if "[oncall-tui exited with" in screen else None
+
+    screen = terminal.wait("oncall-tui to exit", exited)
+    assert "[oncall-tui exited with 3 ]" in screen, screen
+    assert f"oncall-tui: {path}: ui.theme: expected one of Textual's themes" in screen, screen
+    assert "Traceback" not in screen
+
+
+# ---- nesting -----------------------------------------------------------------------------------------------------
+
+TOO_DEEP = "invalid TOML: arrays or tables nested more than 20 levels deep"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * 5000 + "]" * 5000,
+        "a = " + "{b = " * 5000 + "1" + "}" * 5000,
+        '[jira]\nurl = "https://example.atlassian.net"\nx = ' + "[" * 25 + "]" * 25,
+    ],
+    ids=["arrays-5000", "inline-tables-5000", "arrays-25"],
+)
+def test_deep_nesting_is_a_config_error_naming_the_file(tmp_path: Path, text: str) -> None:
+    # However deep the parser gets before its stack runs out, the answer is the same clear one.
+    assert problems_of(write(tmp_path, text)) == [TOO_DEEP]
+
+
+def test_list_reports_deep_nesting_instead_of_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a = " + "[" * 5000 + "]" * 5000)
+    assert main(["--config", str(path), "list"]) == 3
+    err = capsys.readouterr().err
+    assert f"{path}: {TOO_DEEP}" in err and "RecursionError" not in err
+
+
+# ---- queues ------------------------------------------------------------------------------------------------------
+
+
+def test_queues_are_capped_with_one_message_naming_queues(tmp_path: Path) -> None:
+    # Every one of them broken too (no jql): one message, not 20,001.
+    path = write(tmp_path, {"jira": BASE["jira"], "queues": [{"name": f"Q{i}"} for i in range(20_001)]})
+    problems = problems_of(path)
+    assert problems[0] == (
+        f"queues: expected at most {MAX_QUEUES} [[queues]] tables, got 20001; every queue costs a count request "
+        "to Jira each counts_interval_seconds, so keep the ones a shift watches"
+    )
+    assert len(problems) <= 1 + MAX_QUEUES
+
+
+def test_the_cap_itself_is_accepted(tmp_path: Path) -> None:
+    queues = [{"name": f"Q{i}", "jql": f"project = P{i}"} for i in range(MAX_QUEUES)]
+    assert len(load_config(write(tmp_path, {"jira": BASE["jira"], "queues": queues}), env={}).queues) == MAX_QUEUES

@@ -209,7 +209,7 @@ def test_url_with_credentials_is_refused_without_echoing_them(tmp_path: Path) ->
         ({"url": "ftp://x.example.net"}, 'jira.url: expected an https:// URL, got "ftp://x.example.net"'),
         (
             {"url": "https://x.example.net/?a=1"},
-            'jira.url: expected a base URL without ?query or #fragment, got "https://x.example.net/?a=1"',
+            'jira.url: expected a base URL without ?query or #fragment, got "https://x.example.net/?…"',
         ),
         ({"deployment": "dc"}, 'jira.deployment: expected one of "cloud", "datacenter", "auto", got "dc"'),
         (
@@ -223,7 +223,7 @@ def test_url_with_credentials_is_refused_without_echoing_them(tmp_path: Path) ->
         ({"token_env": "JIRA-TOKEN"}, 'jira.token_env: expected the name of an environment variable, got "JIRA-TOKEN"'),
         (
             {"token_cmd": "pass 'show"},
-            'jira.token_cmd: expected a command line, got "pass \'show" (No closing quotation)',
+            "jira.token_cmd: expected a command line, got one that does not split into words (No closing quotation)",
         ),
         (
             {"client_key": "me.key"},
@@ -622,21 +622,27 @@ def test_token_from_command(tmp_path: Path) -> None:
     assert resolve_token(jira_from(tmp_path, token_cmd=cmd)) == "cmd-token-on_call"
 
 
-def test_failing_command_reports_first_stderr_line(tmp_path: Path) -> None:
+def test_failing_command_names_program_and_status_but_never_its_output(tmp_path: Path) -> None:
     cmd = python_cmd(
         tmp_path,
-        "import sys\nprint('half-token')\nsys.stderr.write('gpg: decryption failed\\nmore detail\\n')\nsys.exit(3)\n",
+        "import sys\nprint('half-token')\nsys.stderr.write('gpg: decryption failed for s3cr3t\\nmore detail\\n')\n"
+        "sys.exit(3)\n",
     )
     message = token_error(jira_from(tmp_path, token_cmd=cmd))
     assert message == (
-        f"{tmp_path / 'config.toml'}: jira.token_cmd: token command {sys.executable} failed with exit status 3: "
-        "gpg: decryption failed"
+        f"{tmp_path / 'config.toml'}: jira.token_cmd: token command {sys.executable} failed with exit status 3; "
+        "run the command in a terminal to see why (its output is not shown here: it may contain the token)"
     )
+    for secret in ("half-token", "s3cr3t", "decryption", "get_token.py", "on call"):
+        assert secret not in message
 
 
 def test_command_not_found(tmp_path: Path) -> None:
     message = token_error(jira_from(tmp_path, token_cmd=str(tmp_path / "no-such-helper")))
-    assert message.endswith(f"jira.token_cmd: token command not found: {tmp_path / 'no-such-helper'}")
+    assert message.endswith(
+        f"jira.token_cmd: token command not found: {tmp_path / 'no-such-helper'}; "
+        "check the program's name or give its full path"
+    )
 
 
 def test_command_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -648,7 +654,11 @@ def test_command_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(config_module.subprocess, "run", fake_run)
     message = token_error(jira_from(tmp_path, token_cmd="pass show jira"))
-    assert message.endswith("jira.token_cmd: token command pass did not finish within 10 s")
+    assert message.endswith(
+        "jira.token_cmd: token command pass did not finish within 10 s; it must not wait for input "
+        "(unlock your password manager first)"
+    )
+    assert "show jira" not in message
     assert seen["argv"] == ["pass", "show", "jira"]
     assert seen["timeout"] == 10.0
     assert "shell" not in seen or seen["shell"] is False

@@ -1,11 +1,14 @@
-"""Config files that used to crash or overload oncall-tui.
+"""Config files that used to crash or overload oncall-tui, and messages that used to quote secrets.
 
 A theme Textual does not have, TOML nested thousands deep, twenty thousand queues: each is refused at load
-time with the file and the key.
+time with the file and the key. A failing token command, a pasted token in the wrong key, a URL with a
+credential in it: the message says what is wrong without repeating what may be the secret.
 """
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ import tomli_w
 from textual.theme import BUILTIN_THEMES as TEXTUAL_THEMES
 
 from oncall_tui.cli import main
-from oncall_tui.config import ConfigError, load_config
+from oncall_tui.config import ConfigError, JiraConfig, load_config, resolve_token
 from oncall_tui.config_schema import BUILTIN_THEMES, MAX_QUEUES
 from tests.sim_process import PROXY_VARS
 from tests.test_e2e_tmux import Terminal, installed_command, tmux_command
@@ -148,3 +151,91 @@ def test_queues_are_capped_with_one_message_naming_queues(tmp_path: Path) -> Non
 def test_the_cap_itself_is_accepted(tmp_path: Path) -> None:
     queues = [{"name": f"Q{i}", "jql": f"project = P{i}"} for i in range(MAX_QUEUES)]
     assert len(load_config(write(tmp_path, {"jira": BASE["jira"], "queues": queues}), env={}).queues) == MAX_QUEUES
+
+
+# ---- secrets never quoted ------------------------------------------------------------------------------------
+
+PASTED_CLOUD_TOKEN = "ATATT3xFfGF0Zq9-secretPart_4711=AbC"
+PASTED_PAT = "NjM4MDk0NzQ1OTkxOk2XyZaBcD1234secret"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://anna:hunter2@jira.example.net:99999",
+            "jira.url: expected a URL without user name or password; credentials go in email and token_*",
+        ),
+        (
+            "https://jira.example.net/?os_authToken=hunter2",
+            'jira.url: expected a base URL without ?query or #fragment, got "https://jira.example.net/?…"',
+        ),
+        (
+            "http://jira.example.net/#hunter2",
+            'jira.url: expected an https:// URL, got "http://jira.example.net/#…"; plain http is allowed only for '
+            "loopback hosts (localhost, 127.0.0.1, ::1), use https://",
+        ),
+    ],
+)
+def test_url_problems_never_quote_a_credential(tmp_path: Path, url: str, expected: str) -> None:
+    assert problems_of(write(tmp_path, with_jira(url=url))) == [expected]
+
+
+def test_an_unsplittable_token_command_is_not_quoted(tmp_path: Path) -> None:
+    path = write(tmp_path, with_jira(token_cmd="curl -u 'anna:hunter2 https://vault.example.net"))
+    assert problems_of(path) == [
+        "jira.token_cmd: expected a command line, got one that does not split into words (No closing quotation)"
+    ]
+
+
+def test_a_token_pasted_as_token_env_is_not_quoted(tmp_path: Path) -> None:
+    path = write(tmp_path, with_jira(token_env=PASTED_CLOUD_TOKEN))
+    assert problems_of(path) == [
+        "jira.token_env: expected the name of an environment variable, got what looks like a token (not shown); "
+        "token_env names the variable that holds the token"
+    ]
+
+
+def token_message(tmp_path: Path, env: dict[str, str] | None = None, **jira: Any) -> str:
+    config = load_config(write(tmp_path, with_jira(**jira)), env={})
+    with pytest.raises(ConfigError) as info:
+        resolve_token(config.jira, env or {})
+    return str(info.value)
+
+
+def test_a_pat_pasted_as_token_env_is_not_quoted_when_it_is_unset(tmp_path: Path) -> None:
+    # A Data Center PAT can be a valid variable name; when no such variable exists, it was probably the token.
+    message = token_message(tmp_path, token_env=PASTED_PAT)
+    assert PASTED_PAT not in message
+    assert message.endswith("token_env takes the variable's name, not the token")
+    assert token_message(tmp_path, token_env="WORK_JIRA").endswith(
+        "environment variable WORK_JIRA, but it is not set or empty"
+    )
+
+
+def test_a_token_pasted_as_token_file_is_not_quoted(tmp_path: Path) -> None:
+    message = token_message(tmp_path, token_file=PASTED_PAT)
+    assert PASTED_PAT not in message
+    assert message.endswith("token_file takes the path of a file that holds the token")
+
+
+def test_an_assignment_in_front_of_the_token_command_is_not_quoted(tmp_path: Path) -> None:
+    # Not run through a shell: `VAR=value cmd` runs a program called "VAR=value", which is not found.
+    message = token_message(tmp_path, token_cmd="JIRA_TOKEN=hunter2 pass show jira")
+    assert "hunter2" not in message
+    assert message.endswith(
+        "token command not found: (its first word, not shown); check the program's name or give its full path"
+    )
+
+
+def test_a_token_command_killed_by_a_signal_says_so(tmp_path: Path) -> None:
+    script = tmp_path / "helper.py"
+    script.write_text("import os, signal\nprint('hunter2-partial', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    message = token_message(tmp_path, token_cmd=f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} --vault x")
+    assert f"token command {sys.executable} was stopped by signal 9; run the command in a terminal" in message
+    assert "hunter2" not in message and "--vault" not in message
+
+
+def test_the_token_command_is_not_in_the_repr() -> None:
+    jira = JiraConfig(url="https://x.example.net", token_cmd="curl -u anna:hunter2 https://vault")
+    assert "hunter2" not in repr(jira)

@@ -111,7 +111,8 @@ class JiraConfig:
     username: str | None = None
     token_env: str | None = None
     token_file: Path | None = None
-    token_cmd: str | None = None
+    # Not in the repr: a command's arguments can be secret too (`curl -u user:password ...`).
+    token_cmd: str | None = field(default=None, repr=False)
     token: Secret | None = field(default=None, repr=False)
     ca_bundle: Path | Literal["system"] = "system"
     client_cert: Path | None = None
@@ -215,6 +216,17 @@ SECTION_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 PROFILE_KEYS = frozenset({*SECTION_KEYS, "queues", "keymap"})
 TOP_KEYS = frozenset({*PROFILE_KEYS, "profiles", "default_profile"})
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether a value that should be a name (an environment variable, a file, a program) looks like a pasted
+    token instead: long, with lower- and upper-case letters and digits. Messages then leave it out."""
+    return (
+        len(text) >= 20
+        and any(c.islower() for c in text)
+        and any(c.isupper() for c in text)
+        and any(c.isdigit() for c in text)
+    )
 
 
 def key_part(name: str) -> str:

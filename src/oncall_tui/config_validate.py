@@ -41,6 +41,7 @@ from oncall_tui.config_schema import (
     UiConfig,
     describe,
     join_key,
+    looks_like_token,
 )
 
 MIN_POLL_SECONDS = 5.0
@@ -378,7 +379,14 @@ def _build_jira(f: _Fields, m: _Merged) -> JiraConfig | None:
         )
     token_env = f.text("token_env", what="the name of an environment variable")
     if token_env is not None and not _ENV_NAME.fullmatch(token_env):
-        f.expected("token_env", "the name of an environment variable")
+        if looks_like_token(token_env):
+            f.fail(
+                "token_env",
+                "expected the name of an environment variable, got what looks like a token (not shown); "
+                "token_env names the variable that holds the token",
+            )
+        else:
+            f.expected("token_env", "the name of an environment variable")
         token_env = None
     token_file = f.file_path("token_file", m.base_dir)
     token_cmd = f.text("token_cmd", what="a command line")
@@ -386,7 +394,8 @@ def _build_jira(f: _Fields, m: _Merged) -> JiraConfig | None:
         try:
             shlex.split(token_cmd)
         except ValueError as exc:
-            f.fail("token_cmd", f"expected a command line, got {describe(token_cmd)} ({exc})")
+            # Not quoted: the command's arguments may be secret.
+            f.fail("token_cmd", f"expected a command line, got one that does not split into words ({exc})")
             token_cmd = None
     token = f.text("token", what="a non-empty string", secret=True)
     token_key = f.path(given[0]) if given else f.path("token_env")
@@ -432,35 +441,44 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _shown_url(value: str) -> str:
+    """A URL as an error message may quote it: a query (`?os_authToken=...`) or fragment could hold a secret."""
+    base, query, _ = value.partition("?")
+    base, fragment, _ = base.partition("#")
+    return base + ("?…" if query else "") + ("#…" if fragment else "")
+
+
 def _check_url(f: _Fields) -> str | None:
     value = f.get("url")
     want = 'an https:// URL such as "https://example.atlassian.net"'
     if not isinstance(value, str):
         f.expected("url", want)
         return None
+    credentials = "expected a URL without user name or password; credentials go in email and token_*"
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname or ""
         _ = parts.port  # raises ValueError on a bad port
     except ValueError:
-        f.expected("url", want)
+        # Never echo user info: it may hold a password.
+        f.fail("url", credentials if "@" in value else f"expected {want}, got {describe(_shown_url(value))}")
         return None
     if parts.username is not None or parts.password is not None:
-        # Never echo it: the user info part may hold a password.
-        f.fail("url", "expected a URL without user name or password; credentials go in email and token_*")
+        f.fail("url", credentials)
         return None
+    shown = describe(_shown_url(value))
     if parts.scheme not in ("https", "http") or not host:
-        f.expected("url", "an https:// URL")
+        f.fail("url", f"expected an https:// URL, got {shown}")
         return None
     if parts.scheme == "http" and not _is_loopback(host):
         f.fail(
             "url",
-            f"expected an https:// URL, got {describe(value)}; plain http is allowed only for "
+            f"expected an https:// URL, got {shown}; plain http is allowed only for "
             "loopback hosts (localhost, 127.0.0.1, ::1), use https://",
         )
         return None
     if parts.query or parts.fragment:
-        f.expected("url", "a base URL without ?query or #fragment")
+        f.fail("url", f"expected a base URL without ?query or #fragment, got {shown}")
         return None
     return value.strip().rstrip("/")
 

@@ -292,9 +292,9 @@ def test_reserved_keys_cover_what_textual_binds(scope: keys.Scope, widgets: tupl
     assert sorted(k for k in textual_keys if keys.reserved_reason(scope, k) is None) == []
 
 
-def test_the_registry_imports_no_textual() -> None:
+def test_the_registry_and_queries_modules_import_no_textual() -> None:
     code = (
-        "import sys, oncall_tui.keys, oncall_tui.config\n"
+        "import sys, oncall_tui.keys, oncall_tui.queries, oncall_tui.config\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from oncall_tui.cli import build_parser, main
+from oncall_tui.config import load_config
 from oncall_tui.sim.server import SimServer
 from tests.conftest import TEST_TOKEN, start_sim
 from tests.test_cli_list import PROXY_VARS
+from tests.test_cli_sim_config import assert_agrees, new_p1_minutes_ago
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +60,7 @@ def test_non_interactive_writes_a_private_working_config(
         "email": "anna.schmidt@example.com",
         "token_file": str(tok),
     }
-    assert [q["name"] for q in data["queues"]] == ["Mine", "Unassigned"]
+    assert [q["name"] for q in data["queues"]] == ["Mine", "Unassigned", "At risk"]
     assert all("OPS" not in q["jql"] and "statusCategory != Done" in q["jql"] for q in data["queues"])
     assert f"Wrote {config}" in out and "Anna Schmidt" in out
     assert TEST_TOKEN not in out + err + config.read_text()
@@ -66,6 +68,31 @@ def test_non_interactive_writes_a_private_working_config(
     assert main(["--config", str(config), "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed["queue"]["name"] == "Mine" and listed["issues"]
+
+
+def test_init_adds_an_at_risk_queue_that_is_what_the_table_marks(
+    sim: SimServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Goals learned from the open issues' SLA fields; every SLA field covered, first response included.
+    key = new_p1_minutes_ago(sim.url, 10)
+    config = tmp_path / "config.toml"
+    assert init(config, *cloud_flags(sim, "--token-file", str(token_file(tmp_path)))) == 0
+    assert 'Queue "At risk": JQL valid' in capsys.readouterr().out
+    loaded = load_config(config, env={})
+    assert [q.name for q in loaded.queues] == ["Mine", "Unassigned", "At risk"]
+    assert_agrees(loaded, sim.state.clock.now, "statusCategory != Done", key)
+
+
+def test_init_scopes_the_at_risk_queue_to_the_projects(
+    sim: SimServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = new_p1_minutes_ago(sim.url, 10)
+    config = tmp_path / "config.toml"
+    assert init(config, *cloud_flags(sim, "--token-file", str(token_file(tmp_path)), "--project", "OPS")) == 0
+    loaded = load_config(config, env={})
+    at_risk = next(q for q in loaded.queues if q.name == "At risk")
+    assert at_risk.jql.startswith("project = OPS AND ")
+    assert_agrees(loaded, sim.state.clock.now, "project = OPS AND statusCategory != Done", key)
 
 
 def test_wrong_token_is_refused_before_anything_is_written(

@@ -127,7 +127,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
             "bell": False,
             "ascii": True,
         },
-        "keymap": {"assign": "a, ctrl+a", "app.quit": "ctrl+q"},
+        "keymap": {"incident.assign": "a, ctrl+a", "app.quit": "ctrl+x"},
     }
     cfg = load_config(write_data(tmp_path, data), env=NO_LOCALE)
     assert cfg.jira.url == "https://jira.example.net/jira"
@@ -142,7 +142,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert cfg.sla == SlaConfig(45, 0.5)
     assert cfg.poll == PollConfig(9.0, 120.0, 3.0)
     assert cfg.ui == UiConfig("nord", "de", "Europe/Lisbon", mouse=False, bell=False, ascii=True)
-    assert dict(cfg.keymap) == {"assign": "a,ctrl+a", "app.quit": "ctrl+q"}
+    assert dict(cfg.keymap) == {"incident.assign": "a,ctrl+a", "app.quit": "ctrl+x"}
 
 
 @pytest.mark.parametrize(
@@ -209,7 +209,7 @@ def test_url_with_credentials_is_refused_without_echoing_them(tmp_path: Path) ->
         ({"url": "ftp://x.example.net"}, 'jira.url: expected an https:// URL, got "ftp://x.example.net"'),
         (
             {"url": "https://x.example.net/?a=1"},
-            'jira.url: expected a base URL without ?query or #fragment, got "https://x.example.net/?a=1"',
+            'jira.url: expected a base URL without ?query or #fragment, got "https://x.example.net/?…"',
         ),
         ({"deployment": "dc"}, 'jira.deployment: expected one of "cloud", "datacenter", "auto", got "dc"'),
         (
@@ -223,7 +223,7 @@ def test_url_with_credentials_is_refused_without_echoing_them(tmp_path: Path) ->
         ({"token_env": "JIRA-TOKEN"}, 'jira.token_env: expected the name of an environment variable, got "JIRA-TOKEN"'),
         (
             {"token_cmd": "pass 'show"},
-            'jira.token_cmd: expected a command line, got "pass \'show" (No closing quotation)',
+            "jira.token_cmd: expected a command line, got one that does not split into words (No closing quotation)",
         ),
         (
             {"client_key": "me.key"},
@@ -327,8 +327,9 @@ def test_unknown_key_inside_a_queue_uses_its_index(tmp_path: Path) -> None:
         ),
         ({"ui": "dark"}, 'ui: expected a table ([ui]), got "dark"'),
         (
-            {"keymap": {"assign": "ctrl a"}},
-            'keymap.assign: expected a key such as "ctrl+k" or "f2" (comma-separated for several), got "ctrl a"',
+            {"keymap": {"incident.assign": "ctrl a"}},
+            'keymap."incident.assign": expected a key such as "ctrl+k" or "f2" (comma-separated for several), '
+            'got "ctrl a"',
         ),
         (
             {"keymap": {"app.quit": ""}},
@@ -398,14 +399,14 @@ PROFILED: dict[str, Any] = {
     "jira": {"url": "https://jira.example.net", "deployment": "datacenter", "token_env": "PROD_PAT"},
     "queues": [{"name": "Prod", "jql": "project = INC"}],
     "ui": {"language": "de", "bell": False},
-    "keymap": {"assign": "a", "take": "m"},
+    "keymap": {"incident.assign": "a", "incident.take": "m"},
     "profiles": {
         "prod": {},
         "staging": {
             "jira": {"url": "https://jira-staging.example.net", "token_cmd": "pass show staging"},
             "queues": [{"name": "Staging", "jql": "project = STG"}],
             "ui": {"bell": True},
-            "keymap": {"take": "t"},
+            "keymap": {"incident.take": "x"},
         },
     },
 }
@@ -428,7 +429,7 @@ def test_profile_merges_over_top_level(tmp_path: Path) -> None:
     assert (cfg.jira.token_cmd, cfg.jira.token_env) == ("pass show staging", None)
     assert [q.name for q in cfg.queues] == ["Staging"]  # queues are replaced, not appended
     assert (cfg.ui.language, cfg.ui.bell) == ("de", True)  # tables merge key by key
-    assert dict(cfg.keymap) == {"assign": "a", "take": "t"}
+    assert dict(cfg.keymap) == {"incident.assign": "a", "incident.take": "x"}
 
 
 def test_unknown_profile_suggests_a_name(tmp_path: Path) -> None:
@@ -621,21 +622,27 @@ def test_token_from_command(tmp_path: Path) -> None:
     assert resolve_token(jira_from(tmp_path, token_cmd=cmd)) == "cmd-token-on_call"
 
 
-def test_failing_command_reports_first_stderr_line(tmp_path: Path) -> None:
+def test_failing_command_names_program_and_status_but_never_its_output(tmp_path: Path) -> None:
     cmd = python_cmd(
         tmp_path,
-        "import sys\nprint('half-token')\nsys.stderr.write('gpg: decryption failed\\nmore detail\\n')\nsys.exit(3)\n",
+        "import sys\nprint('half-token')\nsys.stderr.write('gpg: decryption failed for s3cr3t\\nmore detail\\n')\n"
+        "sys.exit(3)\n",
     )
     message = token_error(jira_from(tmp_path, token_cmd=cmd))
     assert message == (
-        f"{tmp_path / 'config.toml'}: jira.token_cmd: token command {sys.executable} failed with exit status 3: "
-        "gpg: decryption failed"
+        f"{tmp_path / 'config.toml'}: jira.token_cmd: token command {sys.executable} failed with exit status 3; "
+        "run the command in a terminal to see why (its output is not shown here: it may contain the token)"
     )
+    for secret in ("half-token", "s3cr3t", "decryption", "get_token.py", "on call"):
+        assert secret not in message
 
 
 def test_command_not_found(tmp_path: Path) -> None:
     message = token_error(jira_from(tmp_path, token_cmd=str(tmp_path / "no-such-helper")))
-    assert message.endswith(f"jira.token_cmd: token command not found: {tmp_path / 'no-such-helper'}")
+    assert message.endswith(
+        f"jira.token_cmd: token command not found: {tmp_path / 'no-such-helper'}; "
+        "check the program's name or give its full path"
+    )
 
 
 def test_command_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -647,7 +654,11 @@ def test_command_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(config_module.subprocess, "run", fake_run)
     message = token_error(jira_from(tmp_path, token_cmd="pass show jira"))
-    assert message.endswith("jira.token_cmd: token command pass did not finish within 10 s")
+    assert message.endswith(
+        "jira.token_cmd: token command pass did not finish within 10 s; it must not wait for input "
+        "(unlock your password manager first)"
+    )
+    assert "show jira" not in message
     assert seen["argv"] == ["pass", "show", "jira"]
     assert seen["timeout"] == 10.0
     assert "shell" not in seen or seen["shell"] is False

@@ -101,3 +101,14 @@ def test_examples_document_every_key_with_a_comment() -> None:
     for path in EXAMPLES:
         tables |= set(tomllib.loads(path.read_text(encoding="utf-8")))
     assert tables == TOP_KEYS
+
+
+def test_the_keymap_example_uses_real_binding_ids(tmp_path: Path) -> None:
+    # The commented-out override, switched on, must load and rebind what it says (it once named "assign").
+    text = (EXAMPLES_DIR / "cloud.toml").read_text(encoding="utf-8")
+    head, _, keymap = text.partition("\n[keymap]\n")
+    overrides = [line.lstrip("# ") for line in keymap.splitlines() if re.match(r'#\s*"?[a-z_.]+"?\s*=', line)]
+    assert overrides, "the example shows an override"
+    path = tmp_path / "cloud.toml"
+    path.write_text(head + "\n[keymap]\n" + "\n".join(overrides) + "\n", encoding="utf-8")
+    assert dict(load_config(path, env=NO_LOCALE).keymap) == {"incident.assign": "a,ctrl+a"}

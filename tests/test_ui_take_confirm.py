@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from oncall_tui.config_schema import ConfigError
 from oncall_tui.ui.screens.dialogs import ConfirmDialog
 from oncall_tui.ui.screens.main import MainScreen
 from tests.tui_harness import Tui, quiet_tui, select_row, started, switch_to, table, wait_for
@@ -89,3 +94,22 @@ async def test_the_question_can_be_switched_off() -> None:
             await pilot.press("m")
             await wait_for(pilot, lambda: tui.issue(key)["assignee"] == tui.session.me.id)  # type: ignore[union-attr]
             assert not isinstance(app.screen, ConfirmDialog)
+
+
+def test_the_config_switches_the_question_off(tmp_path: Path) -> None:
+    from oncall_tui.cli_tui import _session_and_app
+    from oncall_tui.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[jira]\nurl = "https://example.atlassian.net"\ndeployment = "cloud"\nemail = "a@example.com"\n'
+        'token_env = "JIRA_API_TOKEN"\n[ui]\nconfirm_take = false\n'
+        '[[queues]]\nname = "Open"\njql = "project = OPS ORDER BY key"\n'
+    )
+    config = load_config(path)
+    assert config.ui.confirm_take is False
+    _, app = _session_and_app(config, object(), readonly=False, mouse=False, time_zone=None)
+    assert app.confirm_take is False
+    path.write_text(path.read_text().replace("confirm_take = false", "confirm_take = 1"))
+    with pytest.raises(ConfigError, match=r"ui\.confirm_take"):
+        load_config(path)

@@ -31,6 +31,7 @@ from oncall_tui.config import (
     Config,
     ConfigError,
     JiraConfig,
+    QueueConfig,
     Secret,
     find_config_path,
     resolve_token,
@@ -38,7 +39,7 @@ from oncall_tui.config import (
 )
 from oncall_tui.domain.text import sanitize_line
 
-__all__ = ["InitError", "MissingAnswer", "Prompter", "default_queues", "run_init"]
+__all__ = ["InitError", "MissingAnswer", "Prompter", "at_risk_queue", "default_queues", "project_scope", "run_init"]
 
 # Queues that work on any site: nothing about them assumes a project called OPS.
 _OPEN = "statusCategory != Done ORDER BY priority DESC, created ASC"
@@ -176,18 +177,47 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def project_scope(projects: Sequence[str] = ()) -> str:
+    """JQL limiting a query to `projects` ("" for all)."""
+    if len(projects) == 1:
+        return f"project = {projects[0]}"
+    if projects:
+        return f"project IN ({', '.join(projects)})"
+    return ""
+
+
 def default_queues(projects: Sequence[str] = ()) -> list[dict[str, str]]:
     """Mine and Unassigned, open only, most urgent first; limited to `projects` when given."""
-    if len(projects) == 1:
-        scope = f"project = {projects[0]} AND "
-    elif projects:
-        scope = f"project IN ({', '.join(projects)}) AND "
-    else:
-        scope = ""
+    scope = project_scope(projects)
+    scope = f"{scope} AND " if scope else ""
     return [
         {"name": "Mine", "jql": f"{scope}assignee = currentUser() AND {_OPEN}"},
         {"name": "Unassigned", "jql": f"{scope}assignee IS EMPTY AND {_OPEN}"},
     ]
+
+
+# How many open issues init reads to learn the SLA goals per priority: enough to meet every priority on a
+# busy site, one or two search pages.
+GOAL_SAMPLE = 200
+
+
+async def at_risk_queue(client: Any, projects: Sequence[str], thresholds: Any) -> dict[str, str] | None:
+    """The "At risk" queue for this site, or None when it has no SLA fields (plain Jira, no JSM).
+
+    JQL cannot ask for "20 % of the goal", so the goals come from a sample of open issues' SLA fields; a
+    priority the sample does not show gets the minutes threshold only."""
+    from oncall_tui.queries import at_risk_jql, learn_goals
+
+    sla_fields = await client.sla_fields()
+    if not sla_fields:
+        return None
+    scope = project_scope(projects)
+    sample_jql = f"{scope} AND statusCategory != Done" if scope else "statusCategory != Done"
+    sample = await client.search(
+        f"{sample_jql} ORDER BY created DESC", fields=["priority"], page_size=100, limit=GOAL_SAMPLE
+    )
+    jql = at_risk_jql(learn_goals(sample, sla_fields), thresholds, scope=scope, order_by="priority DESC, created ASC")
+    return {"name": "At risk", "jql": jql} if jql else None
 
 
 def _project_keys(text: str) -> tuple[list[str], str | None]:
@@ -211,6 +241,8 @@ class _Init:
         self.ask = prompter
         self.path = path
         self.client_kwargs = client_kwargs
+        # The projects of the queues init chose itself (then it adds "At risk" too); None: the user gave queues.
+        self.projects: list[str] | None = None
 
     def run(self) -> int:
         args, ask = self.args, self.ask
@@ -250,7 +282,8 @@ class _Init:
 
         config = self._validate(data)
         token = choice.pasted or Secret(resolve_token(config.jira))
-        me = asyncio.run(self._try(config, token))
+        me, extra = asyncio.run(self._try(config, token))
+        data["queues"] += extra
         if deployment == "datacenter" and "username" not in jira and me.username:
             jira["username"] = me.username
         # Keys in the order a person reads them: where, who, how, which CA.
@@ -427,6 +460,7 @@ class _Init:
             keys = _project_keys(answer)[0]
         else:
             keys = []
+        self.projects = keys
         return default_queues(keys)
 
     # Proof -----------------------------------------------------------------------------------------------
@@ -436,7 +470,9 @@ class _Init:
 
         return config_from_data(data, self.path, None, os.environ)
 
-    async def _try(self, config: Config, token: Secret) -> Any:
+    async def _try(self, config: Config, token: Secret) -> tuple[Any, list[dict[str, str]]]:
+        """Log in and run every queue once; returns who logged in and the queues init adds from what it saw."""
+        from oncall_tui.domain.sla import AtRiskThresholds
         from oncall_tui.jira.client import JiraClient
         from oncall_tui.jira.errors import AUTH_MODE_LABELS, InvalidJql
 
@@ -444,14 +480,20 @@ class _Init:
             me = await client.myself()
             mode = AUTH_MODE_LABELS.get(client.auth_mode, client.auth_mode)
             self.ask.say(f"{self.ask.ok} Jira accepts the token: logged in as {sanitize_line(me.display_name)}; {mode}")
-            for i, queue in enumerate(config.queues):
+            extra: list[dict[str, str]] = []
+            if self.projects is not None:
+                thresholds = AtRiskThresholds(config.sla.at_risk_minutes, config.sla.at_risk_fraction)
+                found = await at_risk_queue(client, self.projects, thresholds)
+                extra = [found] if found else []
+            queues = [*config.queues, *(QueueConfig(q["name"], q["jql"]) for q in extra)]
+            for i, queue in enumerate(queues):
                 try:
-                    found = await client.search(queue.jql, fields=["summary"], page_size=1, limit=1)
+                    hits = await client.search(queue.jql, fields=["summary"], page_size=1, limit=1)
                 except InvalidJql as exc:
                     raise ConfigError(self.path, f"queues[{i}].jql ({_quoted(queue.name)}): {exc.message}") from None
-                what = "has open issues" if found else "no issues right now"
+                what = "has open issues" if hits else "no issues right now"
                 self.ask.say(f"{self.ask.ok} Queue {_quoted(queue.name)}: JQL valid ({what})")
-        return me
+        return me, extra
 
     # Writing ---------------------------------------------------------------------------------------------
 

@@ -8,7 +8,11 @@ import ipaddress
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from oncall_tui.queries import SlaGoals
+    from oncall_tui.sim.state import SimState
 
 EXIT_USAGE = 2
 
@@ -22,8 +26,45 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def sim_config(url: str, flavour: str, email: str, username: str, token: str) -> dict[str, Any]:
-    """A complete oncall-tui config (per the contract in PRODUCT.md) for connecting to a simulator."""
+def scenario_sla_goals(state: SimState | None = None) -> list[SlaGoals]:
+    """The simulator's SLAs with their goal per priority, from its own definitions (those of `state`, else the
+    catalog every scenario installs): the generated "At risk" queue then covers exactly the site's clocks."""
+    from oncall_tui.queries import SlaGoals, jql_field
+
+    if state is None:
+        from oncall_tui.sim.clock import SimClock
+        from oncall_tui.sim.scenarios.catalog import install_slas, install_workflow
+        from oncall_tui.sim.state import SimState
+
+        state = SimState(flavour="cloud", clock=SimClock(speed=0.0))
+        install_workflow(state)  # the priorities
+        install_slas(state)
+    result = []
+    for definition in state.sla_definitions:
+        goals = {}
+        for priority_id, priority in state.priorities.items():
+            goal = definition.goal_for(priority_id)
+            if goal is not None:
+                goals[priority.name] = goal.duration_ms
+        result.append(SlaGoals(jql_field(definition.name, definition.field_id), goals))
+    return result
+
+
+def sim_config(
+    url: str, flavour: str, email: str, username: str, token: str, *, state: SimState | None = None
+) -> dict[str, Any]:
+    """A complete oncall-tui config (per the contract in PRODUCT.md) for connecting to a simulator.
+
+    `state` is the simulated site, whose SLA definitions shape the "At risk" queue; without it, the catalog's.
+    """
+    from oncall_tui.config_schema import SlaConfig
+    from oncall_tui.domain.sla import AtRiskThresholds
+    from oncall_tui.queries import at_risk_jql
+
+    # The thresholds the table uses when the config has no [sla] table, as this one has none.
+    defaults = SlaConfig()
+    thresholds = AtRiskThresholds(defaults.at_risk_minutes, defaults.at_risk_fraction)
+    at_risk = at_risk_jql(scenario_sla_goals(state), thresholds, scope="project = OPS")
     jira: dict[str, Any] = {"url": url, "deployment": flavour}
     if flavour == "cloud":
         jira["email"] = email
@@ -45,11 +86,7 @@ def sim_config(url: str, flavour: str, email: str, username: str, token: str) ->
                 "ORDER BY priority DESC",
                 "watch": True,
             },
-            {
-                "name": "At risk",
-                "jql": 'project = OPS AND "Time to resolution" < remaining("2h") AND statusCategory != Done '
-                'ORDER BY "Time to resolution" ASC',
-            },
+            {"name": "At risk", "jql": at_risk},
             {"name": "All open", "jql": "project = OPS AND statusCategory != Done ORDER BY priority DESC"},
         ],
     }
@@ -107,7 +144,8 @@ def run_sim(args: argparse.Namespace) -> int:
         lines.append(f"  Faults:    {args.faults}")
     if args.config_out:
         out = Path(args.config_out)
-        write_private_toml(out, sim_config(login.url, login.flavour, login.email, login.username, login.token))
+        data = sim_config(login.url, login.flavour, login.email, login.username, login.token, state=state)
+        write_private_toml(out, data)
         lines.append(f"  Config:    {out} (use: oncall-tui --config {out})")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)

@@ -48,6 +48,7 @@ def _session_and_app(
         bell=config.ui.bell,
         keymap=config.keymap,
         language=language or config.ui.language,
+        confirm_take=config.ui.confirm_take,
     )
     if config.ui.theme:
         app.theme = config.ui.theme

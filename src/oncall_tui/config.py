@@ -42,6 +42,7 @@ from oncall_tui.config_schema import (
     SlaConfig,
     TokenSource,
     UiConfig,
+    looks_like_token,
 )
 from oncall_tui.config_validate import config_from_data
 
@@ -139,9 +140,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
             path, f"expected UTF-8 text, found an invalid byte (at line {line}, column {column})"
         ) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: `a = [[[[...]]]]` 5,000 deep exhausts
+        # the stack. Where exactly depends on the caller's stack, so the explicit limit below says the same.
+        raise ConfigError(path, _TOO_DEEP) from None
+    if _depth(data) > MAX_NESTING:
+        raise ConfigError(path, _TOO_DEEP)
+    return data
+
+
+# A config nests at most five levels (profiles.NAME.keymap.incident.take); anything far deeper is a mistake or
+# an attack, and is refused the same way however deep the parser got.
+MAX_NESTING = 20
+_TOO_DEEP = f"invalid TOML: arrays or tables nested more than {MAX_NESTING} levels deep"
+
+
+def _depth(data: Any) -> int:
+    """How deeply tables and arrays nest in `data`; iterative, so it cannot overflow the stack itself."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 # ------------------------------------------------------------------------------------------- secrets
@@ -167,6 +195,11 @@ def resolve_token(jira: JiraConfig, env: Mapping[str, str] = os.environ) -> str:
     else:
         name = jira.token_env or DEFAULT_TOKEN_ENV
         token = env.get(name, "").strip()
+        if not token and looks_like_token(name):
+            raise fail(
+                "expected the API token in the environment variable token_env names, but it is not set, and the "
+                "name looks like a token itself (not shown); token_env takes the variable's name, not the token"
+            )
         if not token:
             raise fail(f"expected the API token in environment variable {name}, but it is not set or empty")
         origin = f"environment variable {name}"
@@ -181,6 +214,11 @@ def _read_token_file(path: Path, fail: Any) -> str:
     try:
         info = path.stat()
     except FileNotFoundError:
+        if looks_like_token(path.name):
+            raise fail(
+                "expected a token file, but there is none at the path given, whose name looks like a token "
+                "itself (not shown); token_file takes the path of a file that holds the token"
+            ) from None
         raise fail(f"expected a token file at {path}, but it does not exist") from None
     except OSError as exc:
         raise fail(f"cannot read token file {path}: {exc.strerror or exc}") from None
@@ -205,6 +243,11 @@ def _run_token_cmd(command: str, fail: Any) -> str:
     if not argv:
         raise fail("expected a command line, got an empty one")
     argv[0] = os.path.expanduser(argv[0])
+    # Messages name the program, never its arguments (`curl -u anna:password`) nor its output (a password
+    # manager may print the secret, or part of it, before failing). `TOKEN=abc cmd` is not run through a
+    # shell, so its first word is not a program either, and may be the secret itself.
+    program = argv[0] if "=" not in argv[0] and not looks_like_token(argv[0]) else "(its first word, not shown)"
+    run_it = "run the command in a terminal to see why (its output is not shown here: it may contain the token)"
     try:
         done = subprocess.run(
             argv,
@@ -214,17 +257,20 @@ def _run_token_cmd(command: str, fail: Any) -> str:
             check=False,
         )
     except FileNotFoundError:
-        raise fail(f"token command not found: {argv[0]}") from None
+        raise fail(f"token command not found: {program}; check the program's name or give its full path") from None
     except PermissionError:
-        raise fail(f"token command is not executable: {argv[0]}") from None
+        raise fail(f"token command is not executable: {program}") from None
     except subprocess.TimeoutExpired:
-        raise fail(f"token command {argv[0]} did not finish within {TOKEN_CMD_TIMEOUT:g} s") from None
+        raise fail(
+            f"token command {program} did not finish within {TOKEN_CMD_TIMEOUT:g} s; it must not wait for input "
+            "(unlock your password manager first)"
+        ) from None
     except OSError as exc:
-        raise fail(f"cannot run token command {argv[0]}: {exc.strerror or exc}") from None
+        raise fail(f"cannot run token command {program}: {exc.strerror or exc}") from None
+    if done.returncode < 0:
+        raise fail(f"token command {program} was stopped by signal {-done.returncode}; {run_it}")
     if done.returncode != 0:
-        stderr = done.stderr.decode("utf-8", "replace").strip()
-        first = stderr.splitlines()[0] if stderr else "(no error output)"
-        raise fail(f"token command {argv[0]} failed with exit status {done.returncode}: {first}")
+        raise fail(f"token command {program} failed with exit status {done.returncode}; {run_it}")
     out = done.stdout.decode("utf-8", "replace").strip()
     # Password managers (`pass show`) print the secret on the first line and notes after it.
     return out.splitlines()[0].strip() if out else ""
@@ -240,7 +286,10 @@ def save_config(path: str | os.PathLike[str], data: Mapping[str, Any], *, valida
     before anything touches the disk. Returns the path written.
     """
     target = Path(path).expanduser()
-    payload = tomli_w.dumps(dict(data)).encode("utf-8")
+    try:
+        payload = tomli_w.dumps(dict(data)).encode("utf-8")
+    except RecursionError:
+        raise ConfigError(target, _TOO_DEEP) from None
     if validate:
         config_from_data(tomllib.loads(payload.decode("utf-8")), target, None, os.environ)
     try:

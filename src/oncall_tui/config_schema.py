@@ -23,6 +23,37 @@ TokenSource = Literal["env", "file", "cmd", "inline"]
 DEFAULT_TOKEN_ENV = "JIRA_API_TOKEN"  # noqa: S105 - the name of a variable, the convention of other Jira tools
 TOKEN_KEYS = ("token_env", "token_file", "token_cmd", "token")
 
+# Textual's built-in themes (`textual.theme.BUILTIN_THEMES`), kept here so loading a config never imports
+# Textual; a test checks the two are the same list.
+BUILTIN_THEMES = (
+    "ansi-dark",
+    "ansi-light",
+    "atom-one-dark",
+    "atom-one-light",
+    "catppuccin-frappe",
+    "catppuccin-latte",
+    "catppuccin-macchiato",
+    "catppuccin-mocha",
+    "dracula",
+    "flexoki",
+    "gruvbox",
+    "monokai",
+    "nord",
+    "rose-pine",
+    "rose-pine-dawn",
+    "rose-pine-moon",
+    "solarized-dark",
+    "solarized-light",
+    "textual-dark",
+    "textual-light",
+    "tokyo-night",
+)
+
+# Every queue but the visible one costs a count request per counts_interval_seconds (a watched one a whole
+# search), and only 1-9 have keys: 50 is more than a shift ever watches, and 50 counts a minute stay well
+# inside Jira Cloud's burst limits next to the active poll. 20,001 queues would be 333 requests a second.
+MAX_QUEUES = 50
+
 
 class Secret:
     """A string that never shows up in a repr, a log line or a traceback's locals dump."""
@@ -80,7 +111,8 @@ class JiraConfig:
     username: str | None = None
     token_env: str | None = None
     token_file: Path | None = None
-    token_cmd: str | None = None
+    # Not in the repr: a command's arguments can be secret too (`curl -u user:password ...`).
+    token_cmd: str | None = field(default=None, repr=False)
     token: Secret | None = field(default=None, repr=False)
     ca_bundle: Path | Literal["system"] = "system"
     client_cert: Path | None = None
@@ -141,6 +173,8 @@ class UiConfig:
     mouse: bool = True
     bell: bool = True
     ascii: bool = False
+    # `m` on an incident someone else holds asks first, naming them.
+    confirm_take: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,12 +212,23 @@ JIRA_KEYS = frozenset(
 QUEUE_KEYS = frozenset({"name", "jql", "watch", "poll_seconds"})
 SLA_KEYS = frozenset({"at_risk_minutes", "at_risk_fraction"})
 POLL_KEYS = frozenset({"interval_seconds", "counts_interval_seconds", "full_resync_minutes"})
-UI_KEYS = frozenset({"theme", "language", "time_zone", "mouse", "bell", "ascii"})
+UI_KEYS = frozenset({"theme", "language", "time_zone", "mouse", "bell", "ascii", "confirm_take"})
 SECTION_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {"jira": JIRA_KEYS, "sla": SLA_KEYS, "poll": POLL_KEYS, "ui": UI_KEYS}
 )
 PROFILE_KEYS = frozenset({*SECTION_KEYS, "queues", "keymap"})
 TOP_KEYS = frozenset({*PROFILE_KEYS, "profiles", "default_profile"})
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether a value that should be a name (an environment variable, a file, a program) looks like a pasted
+    token instead: long, with lower- and upper-case letters and digits. Messages then leave it out."""
+    return (
+        len(text) >= 20
+        and any(c.islower() for c in text)
+        and any(c.isupper() for c in text)
+        and any(c.isdigit() for c in text)
+    )
 
 
 def key_part(name: str) -> str:

@@ -19,7 +19,10 @@ from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from oncall_tui import keys
 from oncall_tui.config_schema import (
+    BUILTIN_THEMES,
+    MAX_QUEUES,
     PROFILE_KEYS,
     QUEUE_KEYS,
     SECTION_KEYS,
@@ -38,6 +41,7 @@ from oncall_tui.config_schema import (
     UiConfig,
     describe,
     join_key,
+    looks_like_token,
 )
 
 MIN_POLL_SECONDS = 5.0
@@ -78,7 +82,9 @@ def _read_layer(table: Mapping[str, Any], prefix: str, allowed: frozenset[str], 
                 continue
             entries: Entries = {}
             for sub, sub_value in value.items():
-                if key != "keymap" and sub not in SECTION_KEYS[key]:
+                if key == "keymap":
+                    _keymap_entries(entries, where, sub, sub_value, problems)
+                elif sub not in SECTION_KEYS[key]:
                     _unknown_key(problems, where, sub, SECTION_KEYS[key])
                 else:
                     entries[sub] = (sub_value, join_key(where, sub))
@@ -88,6 +94,15 @@ def _read_layer(table: Mapping[str, Any], prefix: str, allowed: frozenset[str], 
                 problems.append(Problem(where, f"expected an array of tables ([[queues]]), got {describe(value)}"))
                 layer.invalid.add(key)
                 continue
+            if len(value) > MAX_QUEUES:
+                problems.append(
+                    Problem(
+                        where,
+                        f"expected at most {MAX_QUEUES} [[queues]] tables, got {len(value)}; every queue costs a "
+                        "count request to Jira each counts_interval_seconds, so keep the ones a shift watches",
+                    )
+                )
+                value = value[:MAX_QUEUES]  # and check only those: 20,001 broken queues are not 20,001 messages
             queues = []
             for i, item in enumerate(value):
                 if not isinstance(item, dict):
@@ -99,6 +114,22 @@ def _read_layer(table: Mapping[str, Any], prefix: str, allowed: frozenset[str], 
                 queues.append(item)
             layer.queues = (queues, where)
     return layer
+
+
+def _keymap_entries(entries: Entries, where: str, sub: str, value: Any, problems: list[Problem]) -> None:
+    # Unquoted, `incident.take = "x"` is a dotted key in TOML: it arrives as a table {"incident": {"take": "x"}}.
+    # Both spellings mean the binding id "incident.take"; one level only, ids have one dot.
+    found = (
+        [(f"{sub}.{leaf}", leaf_value, join_key(join_key(where, sub), leaf)) for leaf, leaf_value in value.items()]
+        if isinstance(value, dict)
+        else [(sub, value, join_key(where, sub))]
+    )
+    for binding_id, binding_value, path in found:
+        if binding_id in entries:
+            problems.append(
+                Problem(path, f"expected each binding id once, got it twice (also {entries[binding_id][1]})")
+            )
+        entries[binding_id] = (binding_value, path)
 
 
 @dataclass
@@ -348,7 +379,14 @@ def _build_jira(f: _Fields, m: _Merged) -> JiraConfig | None:
         )
     token_env = f.text("token_env", what="the name of an environment variable")
     if token_env is not None and not _ENV_NAME.fullmatch(token_env):
-        f.expected("token_env", "the name of an environment variable")
+        if looks_like_token(token_env):
+            f.fail(
+                "token_env",
+                "expected the name of an environment variable, got what looks like a token (not shown); "
+                "token_env names the variable that holds the token",
+            )
+        else:
+            f.expected("token_env", "the name of an environment variable")
         token_env = None
     token_file = f.file_path("token_file", m.base_dir)
     token_cmd = f.text("token_cmd", what="a command line")
@@ -356,7 +394,8 @@ def _build_jira(f: _Fields, m: _Merged) -> JiraConfig | None:
         try:
             shlex.split(token_cmd)
         except ValueError as exc:
-            f.fail("token_cmd", f"expected a command line, got {describe(token_cmd)} ({exc})")
+            # Not quoted: the command's arguments may be secret.
+            f.fail("token_cmd", f"expected a command line, got one that does not split into words ({exc})")
             token_cmd = None
     token = f.text("token", what="a non-empty string", secret=True)
     token_key = f.path(given[0]) if given else f.path("token_env")
@@ -402,35 +441,44 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _shown_url(value: str) -> str:
+    """A URL as an error message may quote it: a query (`?os_authToken=...`) or fragment could hold a secret."""
+    base, query, _ = value.partition("?")
+    base, fragment, _ = base.partition("#")
+    return base + ("?…" if query else "") + ("#…" if fragment else "")
+
+
 def _check_url(f: _Fields) -> str | None:
     value = f.get("url")
     want = 'an https:// URL such as "https://example.atlassian.net"'
     if not isinstance(value, str):
         f.expected("url", want)
         return None
+    credentials = "expected a URL without user name or password; credentials go in email and token_*"
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname or ""
         _ = parts.port  # raises ValueError on a bad port
     except ValueError:
-        f.expected("url", want)
+        # Never echo user info: it may hold a password.
+        f.fail("url", credentials if "@" in value else f"expected {want}, got {describe(_shown_url(value))}")
         return None
     if parts.username is not None or parts.password is not None:
-        # Never echo it: the user info part may hold a password.
-        f.fail("url", "expected a URL without user name or password; credentials go in email and token_*")
+        f.fail("url", credentials)
         return None
+    shown = describe(_shown_url(value))
     if parts.scheme not in ("https", "http") or not host:
-        f.expected("url", "an https:// URL")
+        f.fail("url", f"expected an https:// URL, got {shown}")
         return None
     if parts.scheme == "http" and not _is_loopback(host):
         f.fail(
             "url",
-            f"expected an https:// URL, got {describe(value)}; plain http is allowed only for "
+            f"expected an https:// URL, got {shown}; plain http is allowed only for "
             "loopback hosts (localhost, 127.0.0.1, ::1), use https://",
         )
         return None
     if parts.query or parts.fragment:
-        f.expected("url", "a base URL without ?query or #fragment")
+        f.fail("url", f"expected a base URL without ?query or #fragment, got {shown}")
         return None
     return value.strip().rstrip("/")
 
@@ -495,23 +543,74 @@ def _build_ui(f: _Fields, env: Mapping[str, str]) -> UiConfig:
             )
             time_zone = "local"
     return UiConfig(
-        theme=f.text("theme", "textual-dark", what="a theme name"),
+        theme=_theme(f),
         language=cast(Language, f.choice("language", ("en", "de"), language_from_env(env))),
         time_zone=time_zone,
         mouse=f.flag("mouse", True),
         bell=f.flag("bell", True),
         ascii=f.flag("ascii", False),
+        confirm_take=f.flag("confirm_take", True),
     )
 
 
+def _theme(f: _Fields) -> str:
+    theme: str = f.text("theme", "textual-dark", what="a theme name")
+    if theme in BUILTIN_THEMES:
+        return theme
+    close = {t.lower(): t for t in BUILTIN_THEMES}.get(theme.lower()) or next(
+        iter(difflib.get_close_matches(theme, BUILTIN_THEMES, n=1)), None
+    )
+    hint = f' (did you mean "{close}"?)' if close else ""
+    f.fail("theme", f"expected one of Textual's themes ({', '.join(BUILTIN_THEMES)}), got {describe(theme)}{hint}")
+    return "textual-dark"
+
+
+_KEY_WANTED = 'a key such as "ctrl+k" or "f2" (comma-separated for several)'
+
+
 def _build_keymap(f: _Fields) -> dict[str, str]:
-    keymap: dict[str, str] = {}
+    keymap: dict[str, tuple[str, ...]] = {}
     for binding_id in f.entries:
-        keys = f.text(binding_id, what='a key such as "ctrl+k" or "f2" (comma-separated for several)')
-        if keys is None:
+        if binding_id not in keys.BY_ID:
+            close = keys.suggest_id(binding_id)
+            hint = f'did you mean "{close}"?' if close else f"expected one of: {', '.join(sorted(keys.BY_ID))}"
+            f.fail(binding_id, f"unknown binding id; {hint}")
             continue
-        if any(not part.strip() or any(c.isspace() for c in part.strip()) for part in keys.split(",")):
-            f.expected(binding_id, 'a key such as "ctrl+k" or "f2" (comma-separated for several)')
+        value = f.text(binding_id, what=_KEY_WANTED)
+        if value is None:
             continue
-        keymap[binding_id] = ",".join(part.strip() for part in keys.split(","))
-    return keymap
+        if any(not part.strip() or any(c.isspace() for c in part.strip()) for part in value.split(",")):
+            f.expected(binding_id, _KEY_WANTED)
+            continue
+        try:
+            keymap[binding_id] = keys.normalize_keys(value)
+        except keys.KeyNameError as exc:
+            f.fail(binding_id, f"expected {_KEY_WANTED}, got {describe(value)}: {exc}")
+    _check_key_clashes(f, keymap)
+    return {binding_id: ",".join(found) for binding_id, found in keymap.items()}
+
+
+def _check_key_clashes(f: _Fields, keymap: Mapping[str, tuple[str, ...]]) -> None:
+    """One key, one action per scope, counting the defaults of bindings the keymap leaves alone: Textual would
+    otherwise let the screen's binding win silently (`"incident.take" = "q"` made q assign incidents)."""
+    for scope in keys.Scope:
+        where = f"{'on' if scope is keys.Scope.MAIN else 'in'} the {scope}"
+        owner: dict[str, str] = {}
+        for spec in (b for b in keys.BINDINGS if b.scope is scope):
+            rebound = spec.id in keymap
+            for key in keymap.get(spec.id, spec.keys):
+                reason = keys.reserved_reason(scope, key) if rebound and key not in spec.keys else None
+                if reason is not None:
+                    f.fail(spec.id, f"expected a key that is free {where}, got {describe(key)}, which {reason}")
+                    continue
+                other = owner.setdefault(key, spec.id)
+                if other == spec.id:
+                    continue
+                # Reported where the user wrote the clashing key; named after the binding it clashes with.
+                here, there = (spec.id, other) if rebound else (other, spec.id)
+                how = f"at {f.path(there)}" if there in keymap else "its default"
+                f.fail(
+                    here,
+                    f"expected a key that no other action {where} uses, got {describe(key)}, "
+                    f"which is also the key of {there} ({how})",
+                )

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
+from oncall_tui import keys as registry
 from oncall_tui.display import short_priority
 from oncall_tui.domain.people import Person
 from oncall_tui.i18n import Translator, translator
@@ -58,8 +59,8 @@ class OncallApp(App[None]):
     # classes on every screen, dialogs included.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("q", "quit_safely", "quit", id="app.quit"),
-        Binding("question_mark", "help", "help", id="app.help"),
+        Binding(b.key, b.action, b.text, show=b.show, id=b.id, priority=b.priority)
+        for b in registry.bindings(registry.Scope.MAIN, app_level=True)
     ]
 
     now: reactive[datetime] = reactive(utc_now, always_update=True)

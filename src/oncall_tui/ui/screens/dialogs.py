@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from oncall_tui import keys as registry
 from oncall_tui.display import GLYPHS, sla_word
 from oncall_tui.domain.incident import FieldChoice, TransitionOption
 from oncall_tui.domain.people import Person
@@ -33,6 +34,13 @@ from oncall_tui.sync.actions import Outcome
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.words import outcome_words
 from oncall_tui.ui.workers import notify_worker_error
+
+
+def _bindings(scope: registry.Scope) -> list[Binding]:
+    """A dialog's bindings, from the registry (`oncall_tui.keys`) that [keymap] validation also reads."""
+    return [
+        Binding(b.key, b.action, b.text, show=b.show, id=b.id, priority=b.priority) for b in registry.bindings(scope)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +87,7 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
     closes, on failure the text is editable again with the reason shown. esc while sending closes the dialog and
     lets the send finish (its result is shown as a notice)."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="comment.send"),
-        Binding("ctrl+t", "toggle_public", "Public/internal", id="comment.toggle"),
-        Binding("escape", "cancel", "Cancel (keeps draft)", id="comment.cancel"),
-    ]
+    BINDINGS = _bindings(registry.Scope.COMMENT)
 
     def __init__(
         self,
@@ -195,7 +199,7 @@ class ConfirmDialog(ModalScreen[bool]):
     """A one-key question ("OPS-39 is K. Nowak's. Take it? m/esc"): the given keys (and y, enter) say yes,
     esc and n say no; anything else is ignored."""
 
-    BINDINGS = [Binding("escape,n", "answer(False)", "No", id="confirm.no")]
+    BINDINGS = _bindings(registry.Scope.CONFIRM)
 
     def __init__(self, question: str, yes_keys: Sequence[str], *, tr: Translator = ENGLISH) -> None:
         super().__init__()
@@ -221,7 +225,7 @@ class PickDialog(ModalScreen[str | None]):
     """A titled list to pick one option by id (transition, priority, resolution)."""
 
     # q closes the list instead of reaching the app's quit binding mid-decision.
-    BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="pick.cancel")]
+    BINDINGS = _bindings(registry.Scope.PICK)
 
     def __init__(self, title: str, options: Sequence[tuple[str, str]] = (), *, tr: Translator = ENGLISH) -> None:
         super().__init__()
@@ -276,10 +280,7 @@ def resolution_choices(option: TransitionOption) -> list[FieldChoice]:
 class AssignDialog(ModalScreen[Person | None]):
     """Search-as-you-type over the issue's assignable users."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="assign.cancel"),
-        Binding("down", "focus_list", "Results", show=False, id="assign.down"),
-    ]
+    BINDINGS = _bindings(registry.Scope.ASSIGN)
 
     def __init__(self, key: str, search: Callable[[str], Awaitable[list[Person]]], *, tr: Translator = ENGLISH) -> None:
         super().__init__()
@@ -405,7 +406,7 @@ SLA_LEGEND = (
 
 
 class HelpDialog(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    BINDINGS = _bindings(registry.Scope.HELP)
 
     def __init__(self, lines: Sequence[tuple[str, str]], *, tr: Translator = ENGLISH) -> None:
         super().__init__()

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker
 
 from oncall_tui import display as fmt
+from oncall_tui import keys as registry
 from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize_line
@@ -56,20 +57,9 @@ SELECTION_GRACE_SECONDS = 1.5
 # `r` while a poll has been running this long says so (the new poll follows when the running one ends).
 POLL_BUSY_SECONDS = 3.0
 
-# (binding id, key, action, description, shown in footer)
+# (binding id, key, action, description, shown in footer): the incident and queue actions of the registry.
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
-    ("incident.assign", "a", "assign", "assign", True),
-    ("incident.take", "m", "take", "take", True),
-    ("incident.comment", "c", "comment", "comment", True),
-    ("incident.escalate", "e", "escalate", "escalate", False),
-    ("incident.transition", "t", "transition", "transition", True),
-    ("incident.priority", "p", "priority", "prio", True),
-    ("queue.filter", "slash", "filter", "filter", True),
-    ("queue.sort", "s", "cycle_sort", "sort", False),
-    ("queue.refresh", "r", "refresh", "refresh", False),
-    ("incident.copy_key", "y", "copy_key", "copy key", False),
-    ("incident.copy_url", "Y", "copy_url", "copy URL", False),
-    ("incident.open", "o", "open_url", "open", False),
+    (b.id, b.key, b.action, b.description, b.show) for b in registry.bindings(registry.Scope.MAIN) if b.command
 ]
 
 
@@ -84,12 +74,8 @@ def _describe_queue_switch(tr: Translator) -> Callable[[Binding], str | None]:
 
 class MainScreen(Screen[None]):
     BINDINGS = [
-        *(Binding(key, action, desc, show=show, id=bid) for bid, key, action, desc, show in MAIN_BINDINGS),
-        *(
-            Binding(str(n), f"switch_queue({n - 1})", f"queue {n}", show=False, id=f"queue.switch_{n}")
-            for n in range(1, 10)
-        ),
-        Binding("escape", "clear_filter", "clear filter", show=False, id="queue.clear_filter"),
+        Binding(b.key, b.action, b.text, show=b.show, id=b.id, priority=b.priority)
+        for b in registry.bindings(registry.Scope.MAIN)
     ]
 
     def __init__(self, first_queue: str, *, tr: Translator = ENGLISH) -> None:

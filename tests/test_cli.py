@@ -79,6 +79,18 @@ def test_bad_port_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert "expected a port number" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("speed", ["nan", "inf", "-1", "1e7"])
+def test_a_speed_the_simulator_cannot_run_is_a_usage_error(speed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from oncall_tui import cli
+    from oncall_tui.sim.clock import MAX_SPEED
+
+    assert cli._MAX_SPEED == MAX_SPEED
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sim", "--speed", speed])
+    assert exit_info.value.code == 2
+    assert "expected a number from 0 to 1e+06" in capsys.readouterr().err
+
+
 def test_unknown_scenario_names_the_valid_ones(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sim", "--scenario", "nope"]) == 2
     err = capsys.readouterr().err

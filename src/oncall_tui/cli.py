@@ -21,13 +21,17 @@ EXIT_NOT_YET = 5
 PROG = "oncall-tui"
 
 
+# The simulator's own ceiling for --speed (oncall_tui.sim.clock.MAX_SPEED; not imported, so --help stays fast).
+_MAX_SPEED = 1e6
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    if not 0 <= value <= _MAX_SPEED:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {_MAX_SPEED:g}, got {text!r}")
     return value
 
 

@@ -174,6 +174,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "Queue: {name}": {"de": "Queue: {name}"},
     "Switch to queue {number}": {"de": "Zu Queue {number} wechseln"},
     "Keys": {"de": "Tasten"},
+    # Where a binding applies (the key help's sections; oncall_tui.keys.Scope).
+    "main screen": {"de": "Hauptansicht"},
+    "comment dialog": {"de": "Kommentar"},
+    "pick dialog": {"de": "Auswahlliste"},
+    "assign dialog": {"de": "Zuweisen"},
+    "help dialog": {"de": "Hilfe"},
+    "confirmation": {"de": "Rückfrage"},
     "Every binding has an id; override keys in the config's [keymap] table.": {
         "de": "Jede Tastenbelegung hat eine ID; Tasten lassen sich in der Tabelle [keymap] der Konfiguration ändern."
     },

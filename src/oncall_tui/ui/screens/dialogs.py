@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
@@ -24,7 +26,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from oncall_tui import keys as registry
-from oncall_tui.display import GLYPHS, sla_word
+from oncall_tui.display import glyph, sla_word
 from oncall_tui.domain.incident import FieldChoice, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaState
@@ -405,10 +407,17 @@ SLA_LEGEND = (
 )
 
 
+class HelpLine(NamedTuple):
+    keys: str
+    what: str
+    id: str  # the binding id [keymap] takes ("" for keys that cannot be rebound)
+    scope: str  # where it applies, in the UI language
+
+
 class HelpDialog(ModalScreen[None]):
     BINDINGS = _bindings(registry.Scope.HELP)
 
-    def __init__(self, lines: Sequence[tuple[str, str]], *, tr: Translator = ENGLISH) -> None:
+    def __init__(self, lines: Sequence[HelpLine], *, tr: Translator = ENGLISH) -> None:
         super().__init__()
         self.tr = tr
         localize_bindings(self, tr)
@@ -417,11 +426,18 @@ class HelpDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         tr = self.tr
         text = Text()
-        text.append(f"{tr('Keys')}\n\n", style=Style(bold=True))
-        for keys, what in self._lines:
-            text.append(f"{keys:>12}  ", style=Style(bold=True))
-            text.append(f"{what}\n")
-        legend = "  ".join(f"{GLYPHS[state]} {sla_word(state, tr)}" for state in SLA_LEGEND)
+        text.append(f"{tr('Keys')}\n", style=Style(bold=True))
+        width = max((cell_len(line.what) for line in self._lines), default=0)
+        scope = None
+        for line in self._lines:
+            if line.scope != scope:
+                scope = line.scope
+                text.append(f"\n{scope}\n", style=Style(underline=True))
+            text.append(f"{line.keys:>12}  ", style=Style(bold=True))
+            text.append(f"{line.what}{' ' * (width - cell_len(line.what))}  ")
+            text.append(f"{line.id}\n", style=Style(dim=True))
+        ascii_only = bool(getattr(self.app, "ascii_only", False))
+        legend = "  ".join(f"{glyph(state, ascii_only=ascii_only)} {sla_word(state, tr)}" for state in SLA_LEGEND)
         text.append(
             f"\nSLA: {legend}\n"
             + tr("Every binding has an id; override keys in the config's [keymap] table.")

@@ -35,6 +35,7 @@ from oncall_tui.ui.screens.dialogs import (
     CommentDraft,
     ConfirmDialog,
     HelpDialog,
+    HelpLine,
     PickDialog,
     resolution_choices,
     transition_label,
@@ -625,15 +626,22 @@ class MainScreen(Screen[None]):
             self.app.copy_to_clipboard(incident.url)
             self.notify(self.tr("{url}\n(copied to your clipboard)", url=incident.url), timeout=8, markup=False)
 
-    def help_lines(self) -> list[tuple[str, str]]:
+    def help_lines(self) -> list[HelpLine]:
+        """Every binding from the registry, with the keys the [keymap] gives it and its id (what [keymap] takes),
+        grouped by where it applies."""
         tr = self.tr
-        lines = [(self.oncall.key_for(bid, key), tr(desc)) for bid, key, _, desc, _ in MAIN_BINDINGS]
-        lines += [
-            ("1-9", tr("switch queue")),
-            (self.oncall.key_for("app.help", "question_mark"), tr("help")),
-            (self.oncall.key_for("app.quit", "q"), tr("quit")),
-            ("ctrl+p", tr("command palette")),
-        ]
+        lines: list[HelpLine] = []
+        switches: list[str] = []
+        for row in registry.binding_rows(self.oncall.user_keymap):
+            if row.id.startswith("queue.switch_"):
+                switches.append(row.keys)
+                continue
+            lines.append(HelpLine(row.keys, tr(row.description, **row.params), row.id, tr(row.scope.value)))
+        main = tr(registry.Scope.MAIN.value)
+        at = next(i for i, line in enumerate(lines) if line.id == "queue.clear_filter")
+        shown = "1-9" if switches == [str(n) for n in range(1, 10)] else ",".join(switches)
+        lines.insert(at, HelpLine(shown, tr("switch queue"), "queue.switch_1 … queue.switch_9", main))
+        lines.append(HelpLine("ctrl+p", tr("command palette"), "", main))
         return lines
 
     def show_help(self) -> None:

@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.timer import Timer
 from textual.worker import Worker
 
@@ -27,6 +28,7 @@ from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.ascii_filter import AsciiFilter
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.notices import Notices
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
@@ -50,6 +52,13 @@ def styles_dir() -> Path:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """Whole-cell thumbs only: no partial-block glyphs (ui.ascii, or a terminal that is not UTF-8)."""
+
+    VERTICAL_BARS = [" "] * 8
+    HORIZONTAL_BARS = [" "] * 8
 
 
 class OncallApp(App[None]):
@@ -177,11 +186,21 @@ class OncallApp(App[None]):
     def on_mount(self) -> None:
         # Read the clock again: whoever built the app may have swapped `clock` since __init__ (tests, replays).
         self.now = self.clock()
+        if self.ascii_only:
+            # Scrollbar thumbs drawn as reversed blanks, not eighth-blocks a non-UTF-8 terminal cannot show.
+            # Textual keeps the renderer on the class: put it back when this app ends.
+            ScrollBar.renderer = AsciiScrollBarRender
+            # And whatever typographic character still reaches the screen becomes ASCII of the same width.
+            self._filters.append(AsciiFilter())
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         self.session.store.subscribe(self._ring_for_new_urgent)
         if self._tick_enabled:
             self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        if ScrollBar.renderer is AsciiScrollBarRender:
+            ScrollBar.renderer = ScrollBarRender
 
     def main_ready(self) -> None:
         """The main screen is mounted and listens to the store: only now may data arrive.

@@ -94,6 +94,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "retry in {seconds} s": {"de": "neuer Versuch in {seconds} s"},
     "data {age} old": {"de": "Daten {age} alt"},
     "Jira answers again.": {"de": "Jira antwortet wieder."},
+    "Polling again in {seconds} s by itself; r tries now.": {
+        "de": "Neue Abfrage von selbst in {seconds} s; r versucht es sofort."
+    },
     "updated {seconds} s ago": {"de": "aktualisiert vor {seconds} s"},
     "updated {minutes} min ago": {"de": "aktualisiert vor {minutes} Min."},
     "{minutes}m": {"de": "{minutes} Min."},

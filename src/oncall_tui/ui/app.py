@@ -268,8 +268,8 @@ class OncallApp(App[None]):
             if connecting:
                 self.refresh_counts_now()
         except JiraError as exc:
-            self._failed(exc)
             delay = self._retry_delay(exc)
+            self._failed(exc, delay)
         finally:
             self._polling = False
             again, self._again = self._again, None
@@ -292,9 +292,10 @@ class OncallApp(App[None]):
         try:
             await self.session.poll(queue, self.clock(), full=full)
         except JiraError as exc:
-            self._failed(exc)
+            delay = self._retry_delay(exc)
+            self._failed(exc, delay)
             self.main.queue_polled(queue)
-            return self._retry_delay(exc)
+            return delay
         self._last_ok_at = self.monotonic()
         if self.poll_error is not None:
             self.poll_error = None
@@ -350,11 +351,15 @@ class OncallApp(App[None]):
                 timeout=15,
             )
 
-    def _failed(self, exc: JiraError) -> None:
+    def _failed(self, exc: JiraError, delay: float) -> None:
         previous, self.poll_error = self.poll_error, exc
-        # One notification per distinct problem, not one per poll.
+        # One notification per distinct problem, not one per poll; it says that the app tries again by itself
+        # (the header keeps counting down to that try).
         if previous is None or error_words(previous, self.tr) != error_words(exc, self.tr):
-            self.notices.show("poll", error_words(exc, self.tr), title="Jira", severity="error", timeout=15)
+            retry = self.tr("Polling again in {seconds} s by itself; r tries now.", seconds=round(delay))
+            self.notices.show(
+                "poll", f"{error_words(exc, self.tr)}\n{retry}", title="Jira", severity="error", timeout=15
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_error(self, event)

@@ -1,0 +1,131 @@
+"""Pilot: notices and the header say what is true. No "New P2" for our own change; one notice per action,
+replaced in place; a failed poll shows in the header at once, named for what it was, with the next try; `r`
+overrides a rate limit's wait; a link in a notice is never cut mid-word."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from textual.widgets import Static
+from textual.widgets._toast import Toast
+
+from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.dialogs import PickDialog
+from tests.tui_harness import choose, notes, quiet_tui, select_row, started, switch_to, table, wait_for
+
+SIZE = (120, 40)
+
+
+def status_line(app: OncallApp) -> str:
+    return app.main.query_one("#status", Static).content.plain  # type: ignore[union-attr]
+
+
+async def test_raising_a_priority_ourselves_rings_no_bell_but_a_colleagues_new_p2_does() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        bells: list[int] = []
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            app.refresh_counts_now()  # the watched P1/P2 queue's first poll: the baseline
+            await wait_for(pilot, lambda: "P1/P2" in app._known and not app._counting)
+            await switch_to(pilot, app, 5, "All open")
+            key = next(
+                k
+                for k in tui.session.store.keys("All open")
+                if (inc := tui.session.store.get(k)) is not None and inc.priority == "Medium"
+            )
+            await select_row(pilot, app, key)
+            await pilot.press("p")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+            await choose(pilot, app, "High")
+            await wait_for(pilot, lambda: tui.issue(key)["priority"] == "High")
+            app.refresh_counts_now()
+            await wait_for(pilot, lambda: key in tui.session.store.keys("P1/P2") and not app._counting)
+            assert not any(n.startswith(": New") for n in notes(app)), notes(app)
+            assert bells == []
+            # A P2 that someone else raised is news.
+            created = tui.control("POST", "/incidents", json={"summary": "Checkout 502s", "priority": "High"}).json()
+            app.refresh_counts_now()
+            await wait_for(pilot, lambda: any("New P2" in n for n in notes(app)))
+            assert bells == [1] and any(created["key"] in n for n in notes(app) if "New P2" in n)
+
+
+async def test_one_notice_per_action_replaced_in_place() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await switch_to(pilot, app, 2, "Unassigned")
+            key = table(app).selected_key
+            assert key is not None
+            tui.deny("ASSIGN_ISSUES")
+            await pilot.press("m")
+            await wait_for(pilot, lambda: any(f"Take {key} failed" in n.message for n in app._notifications))
+            tui.deny()
+            app.main._selection_moved_at = 0.0
+            await pilot.press("m")
+            await wait_for(pilot, lambda: any(f"Take {key}: done" in n.message for n in app._notifications))
+            about = [n.message for n in app._notifications if f"Take {key}" in n.message]
+            assert about == [f"Take {key}: done"], about
+
+
+@pytest.mark.parametrize(
+    ("fault", "label"),
+    [
+        ("rate=1,retry-after=30", "rate-limited"),
+        ("status=500", "Jira error (HTTP 500)"),
+        ("html=1", "login page instead of Jira"),
+        ("status=403", "access denied"),
+        ("status=404", "not found (HTTP 404)"),
+    ],
+)
+async def test_a_failed_poll_shows_in_the_header_at_once_named_for_what_it_was(fault: str, label: str) -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=(160, 48)) as pilot:
+            await started(pilot, tui)
+            await wait_for(pilot, lambda: "● live" in status_line(app))
+            tui.faults(f"{fault},paths=/rest/api/3/search")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: label in status_line(app))
+            line = status_line(app)
+            assert "live" not in line, line
+            assert re.search(r"(next try|retry) in \d+ s", line), line
+            assert "data " in line and " old" in line, "the age of what is shown stays visible"
+            poll_notes = [n for n in notes(app) if n.startswith("Jira:")]
+            assert len(poll_notes) == 1 and "by itself" in poll_notes[0], poll_notes
+            assert "try again in" not in poll_notes[0]
+
+
+async def test_r_overrides_a_rate_limits_wait() -> None:
+    with quiet_tui(poll_seconds=5.0) as tui:
+        app = tui.app
+        async with app.run_test(size=(160, 48)) as pilot:
+            await started(pilot, tui)
+            await wait_for(pilot, lambda: not app._polling)
+            tui.faults("rate=1,retry-after=100")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "rate-limited" in status_line(app) and not app._polling)
+            assert re.search(r"next try in (9\d|100) s", status_line(app)), status_line(app)
+            tui.faults("")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "● live" in status_line(app))
+            await wait_for(pilot, lambda: not app._polling)
+            assert app.next_poll_in == 5.0
+
+
+async def test_a_link_in_a_notice_stays_on_one_line_at_80_columns() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=(80, 24)) as pilot:
+            await started(pilot, tui)
+            tui.faults("status=401")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
+            await pilot.pause()
+            toast = app.screen.query(Toast).last()
+            shown = [toast.render_line(y).text for y in range(toast.size.height)]
+            url = "https://id.atlassian.com/manage-profile/security/api-tokens"
+            assert any(url in line for line in shown), shown

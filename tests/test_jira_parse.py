@@ -514,7 +514,8 @@ def test_enhanced_search_paging() -> None:
     issues, token, is_last = parse_search_page(
         {"issues": [{"key": "A-1"}, 3], "nextPageToken": "CAEaAggD", "isLast": False}
     )
-    assert (len(issues), token, is_last) == (1, "CAEaAggD", False)
+    # Items that are not issues are handed on, so the search can count what it leaves out.
+    assert (issues, token, is_last) == ([{"key": "A-1"}, 3], "CAEaAggD", False)
     # No token means no way to go on, whatever isLast claims.
     assert parse_search_page({"issues": [], "isLast": False}) == ([], None, True)
     with pytest.raises(BadResponse):

@@ -59,7 +59,6 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "Check `deployment` in the config (cloud or datacenter) and update oncall-tui": {
         "de": "`deployment` in der Konfiguration prüfen (cloud oder datacenter) und oncall-tui aktualisieren"
     },
-    "Jira is rate-limiting requests.": {"de": "Jira drosselt die Anfragen (Rate-Limit)."},
     "Jira is rate-limiting requests; try again in {seconds} s.": {
         "de": "Jira drosselt die Anfragen (Rate-Limit); nächster Versuch in {seconds} s."
     },
@@ -79,9 +78,6 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     },
     "Cannot reach Jira.": {"de": "Jira ist nicht erreichbar."},
     "Cannot reach Jira ({url}).": {"de": "Jira ist nicht erreichbar ({url})."},
-    "Cannot reach Jira ({url}): no connection in time.": {
-        "de": "Jira ist nicht erreichbar ({url}): keine Verbindung in der vorgesehenen Zeit."
-    },
     "Cannot reach Jira ({url}): no connection within {seconds} s.": {
         "de": "Jira ist nicht erreichbar ({url}): keine Verbindung innerhalb von {seconds} s."
     },
@@ -132,6 +128,7 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
         '(eine PEM-Datei mit Ihrer CA), oder ca_bundle = "system" für den Zertifikatsspeicher des '
         "Betriebssystems setzen"
     },
+    "The TLS handshake with Jira failed.": {"de": "Der TLS-Handshake mit Jira ist fehlgeschlagen."},
     "The TLS handshake with Jira failed ({url}).": {"de": "Der TLS-Handshake mit Jira ist fehlgeschlagen ({url})."},
     "Check that `url` points at Jira's HTTPS port; a proxy that intercepts TLS needs its CA in ca_bundle": {
         "de": "Prüfen, ob `url` auf Jiras HTTPS-Port zeigt; ein Proxy, der TLS aufbricht, braucht seine CA in ca_bundle"

@@ -1,16 +1,16 @@
 """Reading a response body with limits: a size cap on the decoded bytes and a deadline for the whole answer.
 
 httpx's own decoding inflates each network chunk in one go (a 64 KB gzip chunk can become 64 MB before
-anyone can count it), so the body is read raw and inflated here with zlib's `max_length`: no more than the
-cap plus one byte is ever produced. The deadline is checked between chunks; the response is then closed by
-the caller (closing is not cancelling: no pool slot is lost, see transport.py).
+anyone can count it), so the body is read raw and inflated here with zlib's `max_length`, a step at a
+time: no more than the cap plus one step is ever held. The deadline is checked between chunks; the
+response is then closed by the caller (closing is not cancelling: no pool slot is lost, see transport.py).
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 
@@ -32,32 +32,48 @@ class _TooLarge(Exception):
     pass
 
 
+# Inflated in steps this big, so a bomb never costs more than the cap plus one step of memory.
+_STEP = 256 * 1024
+
+
 class _Inflater:
-    """One content coding (gzip or deflate), inflating at most `room` bytes per call."""
+    """One content coding (gzip or deflate), handing out its output in pieces of at most _STEP bytes."""
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        self._first = True
+        self._started = False
         wbits = zlib.MAX_WBITS | 16 if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self._inflate = zlib.decompressobj(wbits)
 
-    def feed(self, data: bytes, room: int) -> bytes:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            out = self._step(data)
+            if out:
+                yield out
+            data = self._inflate.unconsumed_tail
+            # A full step may leave output pending even when all input is taken: ask again until it runs dry.
+            if not data and len(out) < _STEP:
+                return
+
+    def _step(self, data: bytes) -> bytes:
         try:
-            out = self._inflate.decompress(data, room)
+            out = self._inflate.decompress(data, _STEP)
         except zlib.error:
-            if self.coding == "deflate" and self._first:
+            if self.coding == "deflate" and not self._started:
                 # Many servers send raw deflate without the zlib wrapper the RFC asks for (httpx allows it too).
-                self._first = False
+                self._started = True
                 self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.feed(data, room)
+                return self._inflate.decompress(data, _STEP)
             raise
-        self._first = False
-        if len(out) >= room:
-            raise _TooLarge
+        self._started = True
         return out
 
     def flush(self) -> bytes:
-        return self._inflate.flush()
+        rest = self._inflate.flush()
+        if self._started and not self._inflate.eof:
+            # The stream stopped before its end marker: what arrived is not the whole answer.
+            raise zlib.error("compressed stream ended early")
+        return rest
 
 
 class _Decoder:
@@ -75,29 +91,37 @@ class _Decoder:
         self.cap = cap
         self.size = 0
 
-    def feed(self, data: bytes) -> bytes:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of `data`; raises _TooLarge as soon as the total passes the cap."""
         try:
-            for stage in self._stages:
-                data = stage.feed(data, self.cap - self.size + 1)
+            for piece in self._through(data, 0):
+                self.size += len(piece)
+                if self.size > self.cap:
+                    raise _TooLarge
+                yield piece
         except zlib.error:
             raise _corrupt() from None
-        return self._count(data)
 
-    def flush(self) -> bytes:
-        data = b""
-        try:
-            for stage in self._stages:
-                # What the stage before let go of last, then whatever this stage still holds.
-                data = (stage.feed(data, self.cap - self.size + 1) if data else b"") + stage.flush()
-        except zlib.error:
-            raise _corrupt() from None
-        return self._count(data)
+    def flush(self) -> Iterator[bytes]:
+        for i, stage in enumerate(self._stages):
+            try:
+                rest = stage.flush()
+            except zlib.error:
+                raise _corrupt() from None
+            if rest:
+                for piece in self._through(rest, i + 1):
+                    self.size += len(piece)
+                    if self.size > self.cap:
+                        raise _TooLarge
+                    yield piece
 
-    def _count(self, data: bytes) -> bytes:
-        self.size += len(data)
-        if self.size > self.cap:
-            raise _TooLarge
-        return data
+    def _through(self, data: bytes, stage: int) -> Iterator[bytes]:
+        if stage == len(self._stages):
+            if data:
+                yield data
+            return
+        for piece in self._stages[stage].feed(data):
+            yield from self._through(piece, stage + 1)
 
 
 def _corrupt() -> BadResponse:
@@ -122,14 +146,14 @@ async def read_body(
     chunks: list[bytes] = []
     try:
         async for raw in response.aiter_raw():
-            chunks.append(decoder.feed(raw))
+            chunks.extend(decoder.feed(raw))
             if deadline is not None and clock() - sent_at > deadline:
                 raise DeadlineExceeded(
                     msgid("Jira's answer was still arriving after {seconds} s."),
                     seconds=math.ceil(deadline),
                     hint=msgid("Jira or the network is very slow; it is tried again at the next refresh"),
                 )
-        chunks.append(decoder.flush())
+        chunks.extend(decoder.flush())
     except _TooLarge:
         if truncate:
             return b"".join(chunks)[:cap]

@@ -306,13 +306,13 @@ def _tls_error(text: str, url: str | None, detail: str) -> TlsError:
         if shown is None:
             return TlsError(detail=detail)
         return TlsError(CERTIFICATE_UNTRUSTED, params={"url": shown}, detail=detail)
-    where = {"url": shown or "?"}
+    hint = msgid("Check that `url` points at Jira's HTTPS port; a proxy that intercepts TLS needs its CA in ca_bundle")
+    if shown is None:
+        return TlsError(msgid("The TLS handshake with Jira failed."), hint=hint, detail=detail)
     return TlsError(
         msgid("The TLS handshake with Jira failed ({url})."),
-        params=where,
-        hint=msgid(
-            "Check that `url` points at Jira's HTTPS port; a proxy that intercepts TLS needs its CA in ca_bundle"
-        ),
+        params={"url": shown},
+        hint=hint,
         detail=detail,
     )
 
@@ -346,15 +346,14 @@ def error_from_transport(
         return DeadlineExceeded(
             msgid("No connection to Jira became free within {seconds} s."), seconds=pool_timeout, detail=detail
         )
-    if isinstance(exc, httpx.ConnectTimeout):
-        params: dict[str, object] = {"url": shown or "?"}
-        if connect_timeout is None:
-            text = msgid("Cannot reach Jira ({url}): no connection in time.")
-            return NetworkError(text, params=params, detail=detail)
-        params["seconds"] = max(0, math.ceil(connect_timeout))
+    if isinstance(exc, httpx.ConnectTimeout) and shown is not None and connect_timeout is not None:
         return NetworkError(
-            msgid("Cannot reach Jira ({url}): no connection within {seconds} s."), params=params, detail=detail
+            msgid("Cannot reach Jira ({url}): no connection within {seconds} s."),
+            params={"url": shown, "seconds": max(0, math.ceil(connect_timeout))},
+            detail=detail,
         )
+    if isinstance(exc, httpx.ConnectTimeout):
+        return _unreachable(shown, detail)
     if any(isinstance(e, TimeoutError) for e in chain) or any(n.endswith("Timeout") for n in names):
         return DeadlineExceeded(seconds=timeout, detail=detail)
     lost = isinstance(exc, _LOST) or (not isinstance(exc, httpx.HTTPError) and isinstance(exc, _LOST_OS))
@@ -366,6 +365,10 @@ def error_from_transport(
         if shown is None:
             return DnsError(detail=detail)
         return DnsError(msgid("Cannot resolve Jira's host name ({url})."), params={"url": shown}, detail=detail)
+    return _unreachable(shown, detail)
+
+
+def _unreachable(shown: str | None, detail: str) -> NetworkError:
     if shown is None:
         return NetworkError(detail=detail or None)
     return NetworkError(msgid("Cannot reach Jira ({url})."), params={"url": shown}, detail=detail or None)

@@ -200,7 +200,7 @@ def _wait_seconds(seconds: float) -> int:
 
 
 class RateLimited(JiraError):
-    default_message = msgid("Jira is rate-limiting requests.")
+    default_message = msgid("Jira is rate-limiting requests; slow down.")
     retryable = True
 
     def __init__(
@@ -215,12 +215,9 @@ class RateLimited(JiraError):
         detail: str | None = None,
     ) -> None:
         self.reason = reason
-        if message is None:
-            if retry_after is not None:
-                message = msgid("Jira is rate-limiting requests; try again in {seconds} s.")
-                params = {"seconds": _wait_seconds(retry_after)}
-            else:
-                message = msgid("Jira is rate-limiting requests; slow down.")
+        if message is None and retry_after is not None:
+            message = msgid("Jira is rate-limiting requests; try again in {seconds} s.")
+            params = {"seconds": _wait_seconds(retry_after)}
         super().__init__(message, hint=hint, params=params, status=status, detail=detail, retry_after=retry_after)
 
 

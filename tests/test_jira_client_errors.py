@@ -17,6 +17,7 @@ from oncall_tui.config_schema import JiraConfig
 from oncall_tui.jira.client import JiraClient
 from oncall_tui.jira.errors import (
     AuthError,
+    ConnectionLost,
     DnsError,
     HtmlInsteadOfJson,
     InvalidJql,
@@ -27,6 +28,7 @@ from oncall_tui.jira.errors import (
     ProxyError,
     RateLimited,
     ServerError,
+    ServiceUnavailable,
     TlsError,
 )
 from oncall_tui.jira.transport import RetryPolicy
@@ -160,7 +162,7 @@ async def test_retry_after_beyond_the_cap_is_reported_at_once(sim: SimServer) ->
             await jira.myself()
     assert time.sleeps == [] and len(recorder.requests) == 1
     assert caught.value.retry_after == 120
-    assert "2 min" in caught.value.message
+    assert "try again in 120 s" in caught.value.message
 
 
 async def test_the_deadline_bounds_retries(sim: SimServer) -> None:
@@ -200,13 +202,15 @@ async def test_http_500_is_not_retried_but_502_is(sim: SimServer) -> None:
     assert (on_502.value.status, len(recorder.requests) - sent_500) == (502, 3)
 
 
-async def test_dropped_connections_are_retried_then_network_error(sim: SimServer) -> None:
+async def test_dropped_connections_are_retried_then_connection_lost(sim: SimServer) -> None:
     faults(sim, "drop=1")
     time, recorder = FakeTime(), Recorder()
     async with make_client(sim, time=time, recorder=recorder, retry=RetryPolicy(attempts=3)) as jira:
         with pytest.raises(NetworkError) as caught:
             await jira.myself()
-    assert type(caught.value) is NetworkError
+    # Jira answered, then the connection broke: not "cannot reach Jira", and not offline.
+    assert type(caught.value) is ConnectionLost and not caught.value.unreachable
+    assert caught.value.message == "The connection broke off before Jira's answer was complete."
     assert len(recorder.requests) == 3 and len(time.sleeps) == 2
     assert_no_secret(caught.value)
 
@@ -286,7 +290,7 @@ async def test_a_comment_is_not_retried_after_5xx_or_a_dropped_connection(sim: S
             assert len(recorder.calls("POST", path)) == sent + 1, spec
             seen[caught.value.status] = type(caught.value)
             assert_no_secret(caught.value)
-    assert seen == {504: ServerError, 500: ServerError, 502: ServerError, 503: RateLimited, None: NetworkError}
+    assert seen == {504: ServerError, 500: ServerError, 502: ServerError, 503: ServiceUnavailable, None: ConnectionLost}
     assert time.sleeps == []
     assert len(sim_view(sim, issue.key)["comments"]) == before
 

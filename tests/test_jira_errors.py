@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from oncall_tui.jira.errors import (
+    MAX_RETRY_AFTER,
     ApiGone,
     AuthError,
     BadRequest,
@@ -24,6 +25,7 @@ from oncall_tui.jira.errors import (
     ProxyError,
     RateLimited,
     ServerError,
+    ServiceUnavailable,
     TlsError,
     error_from_response,
     error_from_transport,
@@ -153,12 +155,31 @@ def test_429_with_retry_after_seconds_says_for_how_long() -> None:
 
 
 def test_retry_after_http_date_and_reset_header() -> None:
-    assert parse_retry_after({"retry-after": "Wed, 15 Oct 2025 10:02:00 GMT"}, now=NOW) == 120
-    assert parse_retry_after({"X-RateLimit-Reset": "2025-10-15T10:05Z"}, now=NOW) == 300
-    assert parse_retry_after({"Retry-After": "soon"}, now=NOW) is None
+    assert parse_retry_after({"retry-after": "Wed, 15 Oct 2025 10:01:30 GMT"}, now=NOW) == 90
+    assert parse_retry_after({"X-RateLimit-Reset": "2025-10-15T10:01Z"}, now=NOW) == 60
     assert parse_retry_after({}, now=NOW) is None
     assert parse_retry_after({"Retry-After": "-5"}, now=NOW) == 0
-    assert parse_retry_after({"Retry-After": "1e300"}, now=NOW) == 24 * 3600
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "99999999999"},
+        {"Retry-After": "1e300"},
+        {"Retry-After": "inf"},
+        {"Retry-After": "nan"},
+        {"Retry-After": "soon"},
+        {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        {"X-RateLimit-Reset": "2125-10-15T10:05Z"},
+        {"X-RateLimit-Reset": "whenever"},
+    ],
+)
+def test_enormous_or_garbage_retry_after_becomes_the_cap(headers: dict[str, str]) -> None:
+    assert parse_retry_after(headers, now=NOW) == MAX_RETRY_AFTER == 120
+    limited = error_from_response(429, headers, b"", auth_mode="basic")
+    assert isinstance(limited, RateLimited) and limited.retry_after == 120
+    assert limited.message == "Jira is rate-limiting requests; try again in 120 s."
+    assert limited.message_params == {"seconds": 120}
 
 
 def test_429_without_retry_after_still_rate_limited() -> None:
@@ -168,13 +189,19 @@ def test_429_without_retry_after_still_rate_limited() -> None:
     assert "slow down" in err.message
 
 
-def test_long_waits_are_shown_in_minutes() -> None:
+def test_long_waits_are_capped_and_said_in_seconds() -> None:
     err = error_from_response(429, {"Retry-After": "600"}, b"", auth_mode="basic")
-    assert "10 min" in err.message
+    assert err.retry_after == 120 and "try again in 120 s" in err.message
 
 
-def test_503_with_retry_after_is_rate_limiting_and_plain_5xx_is_server_error() -> None:
-    assert isinstance(error_from_response(503, {"Retry-After": "3"}, b"", auth_mode="basic"), RateLimited)
+def test_503_with_retry_after_is_unavailability_not_rate_limiting_and_plain_5xx_is_server_error() -> None:
+    unavailable = error_from_response(503, {"Retry-After": "3"}, b"", auth_mode="basic")
+    assert isinstance(unavailable, ServiceUnavailable) and isinstance(unavailable, ServerError)
+    assert not isinstance(unavailable, RateLimited)
+    assert unavailable.retry_after == 3 and unavailable.status == 503
+    assert unavailable.message == "Jira is temporarily unavailable (HTTP 503); try again in 3 s."
+    huge = error_from_response(503, {"Retry-After": "99999999999"}, b"", auth_mode="basic")
+    assert isinstance(huge, ServiceUnavailable) and huge.retry_after == 120
     nginx = b"<html><head><title>502 Bad Gateway</title></head></html>"
     err = error_from_response(502, {"Content-Type": "text/html"}, nginx, auth_mode="basic")
     assert isinstance(err, ServerError)

@@ -11,6 +11,10 @@ from oncall_tui.domain import SlaState, StatusCategory
 from oncall_tui.jira.adf import adf_to_text, text_to_adf
 from oncall_tui.jira.errors import BadResponse
 from oncall_tui.jira.parse import (
+    BODY_LIMIT,
+    CUT_MARK,
+    LINE_LIMIT,
+    LIST_LIMIT,
     Deployment,
     parse_approximate_count,
     parse_comment,
@@ -514,7 +518,8 @@ def test_enhanced_search_paging() -> None:
     issues, token, is_last = parse_search_page(
         {"issues": [{"key": "A-1"}, 3], "nextPageToken": "CAEaAggD", "isLast": False}
     )
-    assert (len(issues), token, is_last) == (1, "CAEaAggD", False)
+    # Items that are not issues are handed on, so the search can count what it leaves out.
+    assert (issues, token, is_last) == ([{"key": "A-1"}, 3], "CAEaAggD", False)
     # No token means no way to go on, whatever isLast claims.
     assert parse_search_page({"issues": [], "isLast": False}) == ([], None, True)
     with pytest.raises(BadResponse):
@@ -637,3 +642,59 @@ def test_parse_datetime(raw: Any, expected: datetime | None) -> None:
     assert parsed == expected
     if parsed is not None:
         assert parsed.tzinfo is not None
+
+
+# Long text is cut at parse time (item 20) ------------------------------------------------------------------
+
+
+def test_every_one_line_field_is_cut_and_named() -> None:
+    long = "x" * (LINE_LIMIT * 10)
+    parsed = issue(
+        {
+            "key": "OPS-1",
+            "fields": {
+                "summary": long,
+                "status": {"name": long},
+                "priority": {"name": long},
+                "issuetype": {"name": long},
+                "assignee": {"accountId": "a1", "displayName": long},
+                "labels": [long, "ok"],
+                "components": [{"name": long}],
+            },
+        }
+    )
+    for text in (parsed.summary, parsed.status, parsed.priority, parsed.issue_type, parsed.labels[0]):
+        assert len(text) == LINE_LIMIT and text.endswith(CUT_MARK)
+    assert parsed.assignee is not None and len(parsed.assignee.display_name) == LINE_LIMIT
+    assert parsed.labels[1] == "ok" and len(parsed.components[0]) == LINE_LIMIT
+    assert set(parsed.cut_fields) == {"summary", "status", "priority", "issue_type", "labels", "components"}
+
+
+def test_text_that_fits_is_not_marked() -> None:
+    exact = "y" * LINE_LIMIT
+    parsed = issue({"key": "OPS-1", "fields": {"summary": exact, "description": "z" * BODY_LIMIT}})
+    assert parsed.summary == exact and len(parsed.description_text) == BODY_LIMIT
+    assert parsed.cut_fields == () and not parsed.was_cut
+
+
+def test_a_hostile_string_is_cut_before_it_is_sanitised() -> None:
+    # Escape sequences are removed from what is kept, and a string of a million of them costs nothing.
+    hostile = "\x1b[31m" * 1_000_000
+    parsed = issue({"key": "OPS-1", "fields": {"summary": "Red " + hostile, "description": hostile}})
+    assert parsed.summary.startswith("Red") and "\x1b" not in parsed.summary and parsed.summary.endswith(CUT_MARK)
+    assert "\x1b" not in parsed.description_text and {"summary", "description"} <= set(parsed.cut_fields)
+
+
+def test_too_many_labels_and_components_are_cut_to_the_list_limit() -> None:
+    many = [f"label-{i}" for i in range(LIST_LIMIT * 3)]
+    parsed = issue({"key": "OPS-1", "fields": {"labels": many, "components": [{"name": n} for n in many]}})
+    assert parsed.labels == tuple(many[:LIST_LIMIT]) and parsed.components == tuple(many[:LIST_LIMIT])
+    assert set(parsed.cut_fields) == {"labels", "components"}
+
+
+def test_long_comment_bodies_are_cut_and_flagged() -> None:
+    comment = parse_comment({"id": "1", "body": "w" * (BODY_LIMIT * 2)})
+    assert len(comment.body_text) == BODY_LIMIT and comment.body_text.endswith(CUT_MARK) and comment.cut
+    adf = parse_comment({"id": "2", "body": text_to_adf("v" * (BODY_LIMIT + 5))})
+    assert len(adf.body_text) == BODY_LIMIT and adf.cut
+    assert not parse_comment({"id": "3", "body": "short"}).cut

@@ -62,6 +62,8 @@ class Comment:
     updated: datetime | None = None
     # True: customer-visible, False: internal note, None: not a JSM project or Jira did not say.
     public: bool | None = None
+    # The body was longer than the client keeps and was cut; the text then ends in "…".
+    cut: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +86,21 @@ class Incident:
     comments: tuple[Comment, ...] = ()
     slas: tuple[SlaClock, ...] = ()
     url: str = ""
+    # Fields whose text (or list) was longer than the client keeps and was cut, e.g. ("summary",): the
+    # text then ends in "…". Names are the attribute names above, so the UI can say which in words.
+    cut_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept lists from callers but store tuples, so incidents stay hashable and truly immutable.
-        for name in ("components", "labels", "comments", "slas"):
+        for name in ("components", "labels", "comments", "slas", "cut_fields"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
+
+    @property
+    def was_cut(self) -> bool:
+        """Whether any text of this incident, its comments included, was cut for length."""
+        return bool(self.cut_fields) or any(comment.cut for comment in self.comments)
 
     @property
     def is_done(self) -> bool:

@@ -6,6 +6,8 @@ Placeholders must match the English text exactly (tests/test_i18n.py checks).
 
 from __future__ import annotations
 
+from oncall_tui.i18n.catalog_errors import ERROR_MESSAGES
+
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- results of actions (sync/actions.py) -----------------------------------------------------------
     "{description}: {error}": {"de": "{description}: {error}"},
@@ -264,3 +266,5 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Filter: Wörter aus Key, Zusammenfassung, Status, Zuständig, Service, Label"
     },
 }
+
+MESSAGES.update(ERROR_MESSAGES)  # the jira layer's messages (catalog_errors.py)

@@ -24,7 +24,8 @@ from oncall_tui.domain.incident import Comment, FieldChoice, Incident, Transitio
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaClock
 from oncall_tui.jira.adf import text_to_adf
-from oncall_tui.jira.errors import AuthError, BadRequest, BadResponse, JiraError, PermissionDenied
+from oncall_tui.jira.errors import AuthError, BadRequest, BadResponse, JiraError, PermissionDenied, msgid
+from oncall_tui.jira.paging import MAX_SEARCH_ISSUES, SearchResult, cloud_pages, dc_pages
 from oncall_tui.jira.parse import (
     Deployment,
     ServerInfo,
@@ -36,7 +37,6 @@ from oncall_tui.jira.parse import (
     parse_issue,
     parse_myself,
     parse_paged_values,
-    parse_search_page,
     parse_server_info,
     parse_sla_value,
     parse_transitions,
@@ -52,6 +52,7 @@ from oncall_tui.jira.transport import (
     bearer_auth_header,
     build_ssl_context,
 )
+from oncall_tui.jira.urls import display_url
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -61,6 +62,7 @@ __all__ = [
     "JiraClient",
     "JiraError",
     "ProjectInfo",
+    "SearchResult",
 ]
 
 log = logging.getLogger("oncall_tui.jira")
@@ -83,9 +85,10 @@ LIST_FIELDS: tuple[str, ...] = (
 )
 DETAIL_FIELDS: tuple[str, ...] = (*LIST_FIELDS, "description", "comment")
 _JSM_PUBLIC_PROPERTY = "sd.public.comment"
+_EMPTY_COMMENT = msgid("A comment needs some text.")
 _SERVICEDESK = "/rest/servicedeskapi"
-# A paging loop that has not ended by then is being fed garbage (a token that never runs out).
-_MAX_PAGES = 10_000
+# A comment or SLA paging loop that has not ended by then is being fed garbage.
+_MAX_PAGES = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,11 @@ class JiraClient:
 
     `sleep`, `rng` and `clock` are injectable so tests never wait; `http_transport` swaps the network for
     an httpx transport (and then ignores proxy variables, as httpx does).
+
+    Time limits all come from the config's `timeout_seconds` (T): Jira may stay silent for T (httpx's
+    read and write timeouts), connecting and waiting for a pooled connection may take min(T, 10 s), and
+    one attempt, from sending to the last byte of the answer, at most 2 T (`attempt_deadline`), so a
+    server trickling its answer holds a call for 2 T plus one silent read at most.
     """
 
     def __init__(
@@ -127,11 +135,14 @@ class JiraClient:
         pool_timeout: float | None = None,
         limits: httpx.Limits | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        attempt_deadline: float | None = None,
+        max_search_issues: int = MAX_SEARCH_ISSUES,
     ) -> None:
         self.config = config
         self._token = token if isinstance(token, Secret) else Secret(token)
         self._now = now or (lambda: datetime.now(UTC))
         self.page_size = max(1, page_size)
+        self.max_search_issues = max(1, max_search_issues)
         read = float(config.timeout_seconds)
         timeout = httpx.Timeout(
             read,
@@ -145,7 +156,7 @@ class JiraClient:
             client_key=config.client_key,
         )
         if not config.verify_tls:
-            log.warning("TLS certificate verification is off for %s", config.url)
+            log.warning("TLS certificate verification is off for %s", display_url(config.url))
         self._http = Transport(
             config.url,
             ssl_context=context,
@@ -158,7 +169,10 @@ class JiraClient:
             limits=limits,
             http_transport=http_transport,
             tls_hint=_tls_hint(config),
+            attempt_deadline=attempt_deadline if attempt_deadline is not None else 2 * read,
         )
+        # Browse links are built from this: never with the config URL's userinfo or query string.
+        self._browse_base = display_url(config.url)
         self._flavour: Flavour | None = None
         if config.deployment in ("cloud", "datacenter"):
             self._set_flavour(config.deployment)
@@ -207,7 +221,7 @@ class JiraClient:
         if flavour == "cloud":
             if not self.config.email:
                 raise AuthError(
-                    "Jira Cloud needs `email` in the [jira] section: it logs in with e-mail + API token.",
+                    msgid("Jira Cloud needs `email` in the [jira] section: it logs in with e-mail + API token."),
                     auth_mode="basic",
                     status=None,
                 )
@@ -280,7 +294,7 @@ class JiraClient:
     async def priorities(self) -> list[FieldChoice]:
         data = await self._call("GET", await self._api("priority"))
         if not isinstance(data, list):
-            raise BadResponse("Jira sent a priority list that is not a list.")
+            raise BadResponse(msgid("Jira sent a priority list that is not a list."))
         out = []
         for item in data:
             if isinstance(item, dict) and isinstance(item.get("name"), str):
@@ -301,7 +315,7 @@ class JiraClient:
         data = await self._call("GET", await self._api("mypermissions"), params=params)
         found = data.get("permissions") if isinstance(data, dict) else None
         if not isinstance(found, dict):
-            raise BadResponse("Jira sent a permission answer without permissions.")
+            raise BadResponse(msgid("Jira sent a permission answer without permissions."))
         result: dict[str, bool] = {}
         for key in keys:
             entry = found.get(key)
@@ -312,7 +326,7 @@ class JiraClient:
         """A project with its lead and its components' leads (escalation targets)."""
         data = await self._call("GET", await self._api(f"project/{_seg(key)}"))
         if not isinstance(data, dict) or not isinstance(data.get("key"), str):
-            raise BadResponse("Jira sent a project without a key.")
+            raise BadResponse(msgid("Jira sent a project without a key."))
         components = []
         for comp in data.get("components") or []:
             if isinstance(comp, dict) and isinstance(comp.get("name"), str):
@@ -341,21 +355,31 @@ class JiraClient:
         fields: Sequence[str] | None = None,
         page_size: int | None = None,
         limit: int | None = None,
-    ) -> AsyncIterator[list[Incident]]:
-        """Yield incidents page by page until the end (or `limit` issues). Raises InvalidJql for bad JQL."""
+    ) -> AsyncIterator[SearchResult[Incident]]:
+        """Yield incidents page by page until the end (or `limit` issues). Raises InvalidJql for bad JQL.
+
+        An issue that cannot be read (no key, not an object) is left out of its page, and counted in the
+        page's `skipped`; the rest of the page is good. Stops with BadResponse when paging does not end
+        (see paging.py).
+        """
         wanted, sla = await self._fields_for(fields)
         size = max(1, page_size or self.page_size)
         seen = 0
-        pages = (self._cloud_pages if await self.detect() == "cloud" else self._dc_pages)(jql, wanted, size)
-        async for raw_issues in pages:
+        async for raw_issues in self._pages(jql, wanted, size):
             fetched_at = self._now()
-            base = self.config.url
-            incidents = [parse_issue(i, sla_field_ids=sla, base_url=base, fetched_at=fetched_at) for i in raw_issues]
-            if limit is not None and seen + len(incidents) >= limit:
-                yield incidents[: limit - seen]
+            page: SearchResult[Incident] = SearchResult()
+            for raw in raw_issues:
+                try:
+                    page.append(parse_issue(raw, sla_field_ids=sla, base_url=self._browse_base, fetched_at=fetched_at))
+                except BadResponse:
+                    page.skipped += 1
+            if page.skipped:
+                log.warning("Left out %d unreadable issue(s) of a search page", page.skipped)
+            if limit is not None and seen + len(page) >= limit:
+                yield SearchResult(page[: limit - seen], page.skipped)
                 return
-            seen += len(incidents)
-            yield incidents
+            seen += len(page)
+            yield page
 
     async def search(
         self,
@@ -364,53 +388,35 @@ class JiraClient:
         fields: Sequence[str] | None = None,
         page_size: int | None = None,
         limit: int | None = None,
-    ) -> list[Incident]:
-        """Every issue matching `jql` (paged to the end), with the list fields and SLAs."""
-        found: list[Incident] = []
+    ) -> SearchResult[Incident]:
+        """Every issue matching `jql` (paged to the end), with the list fields and SLAs; `skipped` counts
+        the issues Jira sent that could not be read."""
+        found: SearchResult[Incident] = SearchResult()
         async for page in self.search_pages(jql, fields=fields, page_size=page_size, limit=limit):
             found.extend(page)
+            found.skipped += page.skipped
         return found
 
-    async def search_keys(self, jql: str, *, page_size: int = 1000) -> list[str]:
+    async def search_keys(self, jql: str, *, page_size: int = 1000) -> SearchResult[str]:
         """Only the keys of the matching issues: no fields, no SLAs, and large pages (Cloud returns up to
         5000 per page when only keys are asked for). The poller uses it to see what changed anywhere."""
-        keys: list[str] = []
-        pages = (self._cloud_pages if await self.detect() == "cloud" else self._dc_pages)(jql, ["key"], page_size)
-        async for raw_issues in pages:
-            keys.extend(
-                issue["key"] for issue in raw_issues if isinstance(issue, dict) and isinstance(issue.get("key"), str)
-            )
+        keys: SearchResult[str] = SearchResult()
+        async for raw_issues in self._pages(jql, ["key"], page_size):
+            for issue in raw_issues:
+                key = issue.get("key") if isinstance(issue, dict) else None
+                if isinstance(key, str) and key:
+                    keys.append(key)
+                else:
+                    keys.skipped += 1
         return keys
 
-    async def _cloud_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[dict[str, Any]]]:
-        token: str | None = None
-        tokens: set[str] = set()
-        for _ in range(_MAX_PAGES):
-            body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
-            if token:
-                body["nextPageToken"] = token
-            data = await self._call("POST", "/rest/api/3/search/jql", body=body, idempotent=True, is_search=True)
-            issues, token, is_last = parse_search_page(data)
-            yield issues
-            if is_last or token is None:
-                return
-            if token in tokens:
-                raise BadResponse("Jira's search paging went round in a circle (a page token came back).")
-            tokens.add(token)
-        raise BadResponse("Jira's search paging did not end.")
+    async def _pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[Any]]:
+        async def call(path: str, body: dict[str, Any]) -> Any:
+            return await self._call("POST", path, body=body, idempotent=True, is_search=True)
 
-    async def _dc_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[dict[str, Any]]]:
-        start = 0
-        for _ in range(_MAX_PAGES):
-            body = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
-            data = await self._call("POST", "/rest/api/2/search", body=body, idempotent=True, is_search=True)
-            issues, start_at, total = parse_dc_search_page(data)
-            yield issues
-            start = start_at + len(issues)
-            # An empty page before `total`: issues vanished between pages; what is left is all there is.
-            if not issues or start >= total:
-                return
-        raise BadResponse("Jira's search paging did not end.")
+        pages = cloud_pages if await self.detect() == "cloud" else dc_pages
+        async for raw_issues in pages(call, jql, fields, size, max_issues=self.max_search_issues):
+            yield raw_issues
 
     async def approximate_count(self, jql: str) -> int:
         """How many issues match (Cloud: approximate-count; Data Center: the search's exact total)."""
@@ -430,7 +436,7 @@ class JiraClient:
         wanted, sla = await self._fields_for(DETAIL_FIELDS)
         path = await self._api(f"issue/{_seg(key)}")
         data = await self._call("GET", path, params={"fields": ",".join(wanted)})
-        incident = parse_issue(data, sla_field_ids=sla, base_url=self.config.url, fetched_at=self._now())
+        incident = parse_issue(data, sla_field_ids=sla, base_url=self._browse_base, fetched_at=self._now())
         fields = data.get("fields") if isinstance(data, dict) else None
         page = fields.get("comment") if isinstance(fields, dict) else None
         total = page.get("total") if isinstance(page, dict) else None
@@ -460,7 +466,8 @@ class JiraClient:
             return {name: person}
         ident = person.account_id if self._flavour == "cloud" else person.username
         if not ident:
-            raise BadRequest(f"{person.display_name} has no {'account id' if name == 'accountId' else 'username'}.")
+            text = msgid("{name} has no account id.") if name == "accountId" else msgid("{name} has no username.")
+            raise BadRequest(text, params={"name": person.display_name})
         return {name: ident}
 
     async def assign(self, key: str, assignee: Person | str | None) -> None:
@@ -482,7 +489,7 @@ class JiraClient:
         """Comment on an issue; `internal` makes it a JSM internal note. Never retried after it may have
         reached Jira, so a comment is not posted twice."""
         if not isinstance(text, str) or not text.strip():
-            raise BadRequest("A comment needs some text.")
+            raise BadRequest(_EMPTY_COMMENT)
         if via_servicedesk:
             path = f"{_SERVICEDESK}/request/{_seg(key)}/comment"
             data = await self._call("POST", path, body={"body": text, "public": not internal})
@@ -499,8 +506,9 @@ class JiraClient:
             return text
         try:
             return text_to_adf(text)
-        except ValueError as exc:
-            raise BadRequest(f"Cannot send that comment: {exc}.") from None
+        except ValueError:
+            # text_to_adf only refuses text with nothing left to say once control characters are gone.
+            raise BadRequest(_EMPTY_COMMENT) from None
 
     async def transitions(self, key: str) -> list[TransitionOption]:
         """The transitions available now, with their screen fields (required resolution and such)."""
@@ -549,7 +557,7 @@ class JiraClient:
         """The JSON value of an issue entity property; NotFound when it is not set."""
         data = await self._call("GET", await self._api(f"issue/{_seg(key)}/properties/{_seg(name)}"))
         if not isinstance(data, dict) or "value" not in data:
-            raise BadResponse("Jira sent an entity property without a value.")
+            raise BadResponse(msgid("Jira sent an entity property without a value."))
         return data["value"]
 
     async def set_property(self, key: str, name: str, value: Any) -> None:
@@ -582,7 +590,7 @@ class JiraClient:
 def _seg(value: str) -> str:
     """One URL path segment: a hostile key must not climb out of its path."""
     if not isinstance(value, str) or not value:
-        raise BadRequest("An issue key, project key or property name is missing.")
+        raise BadRequest(msgid("An issue key, project key or property name is missing."))
     return quote(value, safe="")
 
 
@@ -592,13 +600,19 @@ def _choice_ref(choice: FieldChoice | str) -> dict[str, str]:
     return {"name": choice}
 
 
-def _tls_hint(config: JiraConfig) -> str:
+def _tls_hint(config: JiraConfig) -> tuple[str, dict[str, object]]:
     if str(config.ca_bundle) == "system":
         return (
-            "The OS trust store does not accept Jira's certificate. If your company uses its own CA, set "
-            'ca_bundle = "/path/to/company-ca.pem" in the [jira] section of the config'
+            msgid(
+                "The OS trust store does not accept Jira's certificate. If your company uses its own CA, set "
+                'ca_bundle = "/path/to/company-ca.pem" in the [jira] section of the config'
+            ),
+            {},
         )
     return (
-        f"The CA bundle {config.ca_bundle} does not vouch for Jira's certificate: check ca_bundle in the "
-        '[jira] section (a PEM file with your CA), or set ca_bundle = "system" for the OS trust store'
+        msgid(
+            "The CA bundle {path} does not vouch for Jira's certificate: check ca_bundle in the "
+            '[jira] section (a PEM file with your CA), or set ca_bundle = "system" for the OS trust store'
+        ),
+        {"path": str(config.ca_bundle)},
     )

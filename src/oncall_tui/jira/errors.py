@@ -1,30 +1,28 @@
 """Errors from talking to Jira, each with a short message a tired engineer can act on.
 
-`message` says what went wrong, `hint` (optional) what to do about it, `detail` carries Jira's own words.
-Nothing here ever contains a credential: messages are built from fixed text and from Jira's response,
-with anything that looks like an Authorization value masked.
+Every error carries its text as a message id (an English `str.format` template, marked with `msgid` so a
+test can find every one of them) and language-neutral parameters; `message` and `hint` are the English
+rendering, so plain-text callers need nothing else, and the UI translates `message_id` / `hint_id` through
+`oncall_tui.i18n`. `detail` carries Jira's own words and is never translated.
+
+Nothing here may contain a credential: messages are built from fixed text and from Jira's response, and the
+Transport scrubs the token's value from every error it raises (see `redact.py`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
-import socket
-import ssl
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
-
-from oncall_tui.domain.text import sanitize_line
 
 __all__ = [
     "AUTH_MODE_LABELS",
+    "MAX_RETRY_AFTER",
     "ApiGone",
     "AuthError",
     "BadRequest",
     "BadResponse",
+    "ConnectionLost",
     "DeadlineExceeded",
     "DnsError",
     "HtmlInsteadOfJson",
@@ -33,55 +31,95 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "PermissionDenied",
+    "PlainHttpServer",
     "ProxyError",
     "RateLimited",
     "ServerError",
+    "ServiceUnavailable",
     "TlsError",
-    "error_from_response",
-    "error_from_transport",
-    "parse_retry_after",
+    "msgid",
 ]
+
+
+def msgid(template: str) -> str:
+    """Marks `template` as a message id of the jira layer (gettext's N_): returned as it is, and found by
+    tests/test_jira_messages.py, which checks that every marked id has German."""
+    return template
+
 
 AUTH_MODE_LABELS = {
     "basic": "basic (e-mail + API token)",
     "bearer": "bearer (personal access token)",
 }
-_AUTH_HINTS = {
-    "basic": "Check `email` and the API token in the config; tokens are made at "
-    "https://id.atlassian.com/manage-profile/security/api-tokens",
-    "bearer": "Check the personal access token (Jira: Profile > Personal Access Tokens); "
-    "it may have expired or been revoked",
+# The labels above are English fragments; a message carries a whole sentence per mode instead.
+_AUTH_MESSAGES = {
+    "basic": msgid("Jira did not accept the credentials (auth: basic (e-mail + API token))."),
+    "bearer": msgid("Jira did not accept the credentials (auth: bearer (personal access token))."),
 }
-_CAPTCHA_HINT = "Jira now wants a CAPTCHA after failed log-ins: log in once in a browser, then retry"
-# Longest wait we believe; beyond that the header is more likely garbage than policy.
-MAX_RETRY_AFTER = 24 * 3600.0
-_MAX_DETAIL = 400
+_AUTH_HINTS = {
+    "basic": msgid(
+        "Check `email` and the API token in the config; tokens are made at "
+        "https://id.atlassian.com/manage-profile/security/api-tokens"
+    ),
+    "bearer": msgid(
+        "Check the personal access token (Jira: Profile > Personal Access Tokens); it may have expired or been revoked"
+    ),
+}
+# Longest wait we believe. Jira Cloud's own limits reset within a minute or two; anything longer is more
+# likely a misconfigured proxy or garbage than policy, and believing it would stop polling for hours after
+# Jira is healthy again. A garbage value is taken as this cap, never as "no wait".
+MAX_RETRY_AFTER = 120.0
+
+Params = Mapping[str, object]
 
 
 class JiraError(Exception):
-    """Root of every error the Jira client raises."""
+    """Root of every error the Jira client raises.
 
-    default_message: ClassVar[str] = "The request to Jira failed."
+    `message` (positional) and `hint` are message ids: English templates, filled from `params` and
+    `hint_params`. A caller outside the jira layer may pass plain text without parameters.
+    """
+
+    default_message: ClassVar[str] = msgid("The request to Jira failed.")
     default_hint: ClassVar[str | None] = None
     # Whether trying the same request again later can succeed without the user changing anything.
     retryable: ClassVar[bool] = False
+    # True only when Jira could not be reached at all (DNS, refused, connect timeout, proxy, TLS): the
+    # one case in which the UI says "offline". A broken answer, a 5xx or a login page is not offline.
+    default_unreachable: ClassVar[bool] = False
 
     def __init__(
         self,
         message: str | None = None,
         *,
         hint: str | None = None,
+        params: Params | None = None,
+        hint_params: Params | None = None,
         status: int | None = None,
         detail: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
-        self.message = message or self.default_message
-        self.hint = hint if hint is not None else self.default_hint
+        self.message_id: str = message or self.default_message
+        self.message_params: dict[str, object] = dict(params or {})
+        self.hint_id: str | None = hint if hint is not None else self.default_hint
+        self.hint_params: dict[str, object] = dict(hint_params or {})
         self.status = status
         self.detail = detail
+        # Seconds Jira (or a gateway) asked us to wait, capped at MAX_RETRY_AFTER; None when it did not say.
+        self.retry_after = retry_after
+        self.unreachable: bool = self.default_unreachable
         # False when the request provably never reached Jira (the connection was never made), so a write
         # cannot have happened; None when unknown.
         self.sent: bool | None = None
         super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return _render(self.message_id, self.message_params)
+
+    @property
+    def hint(self) -> str | None:
+        return _render(self.hint_id, self.hint_params) if self.hint_id is not None else None
 
     def __str__(self) -> str:
         return self.message
@@ -89,11 +127,29 @@ class JiraError(Exception):
     @property
     def full_text(self) -> str:
         """Message and hint, for a notification or the `doctor` output."""
-        return f"{self.message}\n{self.hint}" if self.hint else self.message
+        hint = self.hint
+        return f"{self.message}\n{hint}" if hint else self.message
+
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass every text this error carries (ids, parameters, detail, extra attributes) through `clean`.
+
+        Generic over attributes, so a subclass's own fields (a rate-limit reason, say) cannot be missed.
+        """
+        for name, value in list(vars(self).items()):
+            if isinstance(value, str):
+                setattr(self, name, clean(value))
+            elif isinstance(value, dict):
+                setattr(self, name, {k: clean(v) if isinstance(v, str) else v for k, v in value.items()})
+        self.args = (self.message,)
+
+
+def _render(template: str, params: Mapping[str, object]) -> str:
+    # As the Translator does: only a message with parameters is formatted, so plain text with a brace stays.
+    return template.format(**params) if params else template
 
 
 class AuthError(JiraError):
-    default_message = "Jira did not accept the credentials."
+    default_message = msgid("Jira did not accept the credentials.")
 
     def __init__(
         self,
@@ -101,44 +157,50 @@ class AuthError(JiraError):
         *,
         auth_mode: str = "basic",
         hint: str | None = None,
+        params: Params | None = None,
         status: int | None = 401,
         detail: str | None = None,
     ) -> None:
         self.auth_mode = auth_mode
-        label = AUTH_MODE_LABELS.get(auth_mode, auth_mode)
         super().__init__(
-            message or f"Jira did not accept the credentials (auth: {label}).",
+            message or _AUTH_MESSAGES.get(auth_mode, self.default_message),
             hint=hint if hint is not None else _AUTH_HINTS.get(auth_mode),
+            params=params,
             status=status,
             detail=detail,
         )
 
 
 class PermissionDenied(JiraError):
-    default_message = "Jira says you may not do that."
-    default_hint = "Ask a Jira admin for the project permission (e.g. 'Service Desk Agent')"
+    default_message = msgid("Jira says you may not do that.")
+    default_hint = msgid("Ask a Jira admin for the project permission (e.g. 'Service Desk Agent')")
 
 
 class NotFound(JiraError):
-    default_message = "Jira could not find it, or you may not see it."
+    default_message = msgid("Jira could not find it, or you may not see it.")
 
 
 class InvalidJql(JiraError):
-    default_message = "Jira rejected the JQL query."
-    default_hint = "Fix the queue's `jql` in the config; try it in Jira's issue search first"
+    default_message = msgid("Jira rejected the JQL query.")
+    default_hint = msgid("Fix the queue's `jql` in the config; try it in Jira's issue search first")
 
 
 class BadRequest(JiraError):
-    default_message = "Jira refused the request."
+    default_message = msgid("Jira refused the request.")
 
 
 class ApiGone(JiraError):
-    default_message = "This Jira no longer offers that API."
-    default_hint = "Check `deployment` in the config (cloud or datacenter) and update oncall-tui"
+    default_message = msgid("This Jira no longer offers that API.")
+    default_hint = msgid("Check `deployment` in the config (cloud or datacenter) and update oncall-tui")
+
+
+def _wait_seconds(seconds: float) -> int:
+    # Whole seconds, rounded up: "try again in 0 s" after a 0.4 s Retry-After would be a lie.
+    return max(0, math.ceil(seconds)) if math.isfinite(seconds) else int(MAX_RETRY_AFTER)
 
 
 class RateLimited(JiraError):
-    default_message = "Jira is rate-limiting requests."
+    default_message = msgid("Jira is rate-limiting requests; slow down.")
     retryable = True
 
     def __init__(
@@ -148,20 +210,20 @@ class RateLimited(JiraError):
         retry_after: float | None = None,
         reason: str | None = None,
         hint: str | None = None,
+        params: Params | None = None,
         status: int | None = 429,
         detail: str | None = None,
     ) -> None:
-        self.retry_after = retry_after
         self.reason = reason
-        if message is None:
-            wait = f"try again in {_format_seconds(retry_after)}" if retry_after is not None else "slow down"
-            message = f"Jira is rate-limiting requests; {wait}."
-        super().__init__(message, hint=hint, status=status, detail=detail)
+        if message is None and retry_after is not None:
+            message = msgid("Jira is rate-limiting requests; try again in {seconds} s.")
+            params = {"seconds": _wait_seconds(retry_after)}
+        super().__init__(message, hint=hint, params=params, status=status, detail=detail, retry_after=retry_after)
 
 
 class ServerError(JiraError):
-    default_message = "Jira had an internal problem."
-    default_hint = "Usually temporary; check Jira's status page if it persists"
+    default_message = msgid("Jira had an internal problem.")
+    default_hint = msgid("Usually temporary; check Jira's status page if it persists")
     retryable = True
 
     def __init__(
@@ -170,50 +232,93 @@ class ServerError(JiraError):
         *,
         status: int | None = None,
         hint: str | None = None,
+        params: Params | None = None,
         detail: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         if message is None and status is not None:
-            message = f"Jira answered HTTP {status}: a problem on Jira's side or in a proxy before it."
-        super().__init__(message, hint=hint, status=status, detail=detail)
+            message = msgid("Jira answered HTTP {status}: a problem on Jira's side or in a proxy before it.")
+            params = {"status": status}
+        super().__init__(message, hint=hint, params=params, status=status, detail=detail, retry_after=retry_after)
+
+
+class ServiceUnavailable(ServerError):
+    """A 503 that says when to come back (Retry-After): Jira or its gateway is overloaded or in
+    maintenance. Not rate limiting: nothing the client did caused it."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: float | None = None,
+        status: int | None = 503,
+        hint: str | None = None,
+        params: Params | None = None,
+        detail: str | None = None,
+    ) -> None:
+        if message is None:
+            if retry_after is not None:
+                message = msgid("Jira is temporarily unavailable (HTTP 503); try again in {seconds} s.")
+                params = {"seconds": _wait_seconds(retry_after)}
+            else:
+                message = msgid("Jira is temporarily unavailable (HTTP 503).")
+        super().__init__(message, status=status, hint=hint, params=params, detail=detail, retry_after=retry_after)
 
 
 class NetworkError(JiraError):
-    default_message = "Cannot reach Jira."
-    default_hint = "Check the network or VPN, and `url` in the config"
+    default_message = msgid("Cannot reach Jira.")
+    default_hint = msgid("Check the network or VPN, and `url` in the config")
     retryable = True
+    default_unreachable = True
+
+
+class ConnectionLost(NetworkError):
+    """The connection broke after the request went out (a stale keep-alive, a proxy or NAT cutting it,
+    an answer cut short): Jira was reachable, and a write may have landed."""
+
+    default_message = msgid("The connection broke off before Jira's answer was complete.")
+    default_hint = msgid("Usually a flaky network, VPN or proxy; reads are retried, writes are checked first")
+    default_unreachable = False
 
 
 class DnsError(NetworkError):
-    default_message = "Cannot resolve Jira's host name."
-    default_hint = "Check `url` in the config, and DNS or VPN (internal names often need the VPN)"
+    default_message = msgid("Cannot resolve Jira's host name.")
+    default_hint = msgid("Check `url` in the config, and DNS or VPN (internal names often need the VPN)")
 
 
 class ProxyError(NetworkError):
-    default_message = "The proxy refused or broke the connection to Jira."
-    default_hint = "Check HTTPS_PROXY / NO_PROXY (and proxy credentials)"
+    default_message = msgid("The proxy refused or broke the connection to Jira.")
+    default_hint = msgid("Check HTTPS_PROXY / NO_PROXY (and proxy credentials)")
 
 
 class TlsError(NetworkError):
-    default_message = "Jira's TLS certificate could not be verified."
-    default_hint = (
+    default_message = msgid("Jira's TLS certificate could not be verified.")
+    default_hint = msgid(
         'If your company uses its own CA, set ca_bundle = "system" in the [jira] section of the config '
         '(uses the OS trust store), or ca_bundle = "/path/to/ca.pem"'
     )
     retryable = False
 
 
+class PlainHttpServer(TlsError):
+    """An https:// URL pointing at a server that answers in plain HTTP (a TLS "wrong version number")."""
+
+    default_message = msgid("The server speaks plain HTTP, not HTTPS.")
+    default_hint = msgid("Use an http:// URL if plain HTTP is intended, or check the port in `url`")
+
+
 class HtmlInsteadOfJson(JiraError):
-    default_message = "An HTML page answered instead of Jira — probably an SSO or proxy login page."
-    default_hint = "Check that `url` is Jira's base URL, and whether the proxy or SSO lets API calls through"
+    default_message = msgid("An HTML page answered instead of Jira — probably an SSO or proxy login page.")
+    default_hint = msgid("Check that `url` is Jira's base URL, and whether the proxy or SSO lets API calls through")
 
 
 class BadResponse(JiraError):
-    default_message = "Jira sent a response oncall-tui cannot read."
+    default_message = msgid("Jira sent a response oncall-tui cannot read.")
 
 
 class DeadlineExceeded(JiraError):
-    default_message = "Jira did not answer in time."
-    default_hint = "Jira or the network is slow; it will be retried"
+    default_message = msgid("Jira did not answer in time.")
+    default_hint = msgid("Jira or the network is slow; it will be retried")
     retryable = True
 
     def __init__(
@@ -222,232 +327,24 @@ class DeadlineExceeded(JiraError):
         *,
         seconds: float | None = None,
         hint: str | None = None,
+        params: Params | None = None,
         detail: str | None = None,
     ) -> None:
         self.seconds = seconds
-        if message is None and seconds is not None:
-            message = f"Jira did not answer within {_format_seconds(seconds)}."
-        super().__init__(message, hint=hint, detail=detail)
+        if seconds is not None and params is None:
+            message = message or msgid("Jira did not answer within {seconds} s.")
+            params = {"seconds": _wait_seconds(seconds)}
+        super().__init__(message, hint=hint, params=params, detail=detail)
 
 
-def _format_seconds(seconds: float) -> str:
-    seconds = max(0, math.ceil(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{math.ceil(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+# Mapping responses and transport failures lives in classify.py (it imports this module); the names stay
+# importable from here, as they always were.
+_CLASSIFY = frozenset({"error_from_response", "error_from_transport", "parse_retry_after"})
 
 
-# Mapping a response -------------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    if name in _CLASSIFY:
+        from oncall_tui.jira import classify
 
-# Credential-shaped values only: long, with a digit, after an auth scheme or a "token=" style label.
-# "Basic authentication failed" must stay readable.
-_REDACT = re.compile(
-    r"(?i)\b(basic|bearer)(\s+)(?=[^\s]*\d)[A-Za-z0-9._~+/=-]{16,}"
-    r"|\b(token|password|api[_-]?key)(\s*[:=]\s*)[^\s,;]{6,}"
-)
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() == name and isinstance(value, str):
-            return value
-    return None
-
-
-def _mask(match: re.Match[str]) -> str:
-    label, gap = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-    return f"{label}{gap}***"
-
-
-def _clean(text: str, limit: int = 300) -> str:
-    text = _REDACT.sub(_mask, sanitize_line(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _jira_messages(data: Any) -> list[str]:
-    """Jira's own explanation, from any of the error shapes its APIs use."""
-    messages: list[str] = []
-    if isinstance(data, dict):
-        error_messages = data.get("errorMessages")
-        if isinstance(error_messages, list):
-            messages.extend(m for m in error_messages if isinstance(m, str))
-        errors = data.get("errors")
-        if isinstance(errors, dict):
-            messages.extend(f"{k}: {v}" for k, v in errors.items() if isinstance(k, str) and isinstance(v, str))
-        for key in ("errorMessage", "message", "error_description", "error"):
-            value = data.get(key)
-            if isinstance(value, str):
-                messages.append(value)
-    elif isinstance(data, list):
-        messages.extend(m for m in data if isinstance(m, str))
-    cleaned = [_clean(m) for m in messages]
-    return [m for m in dict.fromkeys(cleaned) if m]
-
-
-def _decode_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8", errors="replace"))
-    except (ValueError, RecursionError):
-        return None
-
-
-def _looks_like_html(content_type: str, body: bytes) -> bool:
-    if "html" in content_type:
-        return True
-    head = body[:256].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
-
-
-def _html_title(body: bytes) -> str | None:
-    match = _TITLE.search(body[:20000])
-    if not match:
-        return None
-    title = _clean(match.group(1).decode("utf-8", errors="replace"), limit=80)
-    return title or None
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date), else from `X-RateLimit-Reset`."""
-    now = now or datetime.now(UTC)
-    value = _header(headers, "retry-after")
-    if value:
-        try:
-            seconds = float(value.strip())
-        except ValueError:
-            seconds = None
-            try:
-                when = parsedate_to_datetime(value.strip())
-            except (TypeError, ValueError, IndexError, OverflowError):
-                when = None
-            if when is not None:
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=UTC)
-                seconds = (when - now).total_seconds()
-        if seconds is not None and math.isfinite(seconds):
-            return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-    reset = _header(headers, "x-ratelimit-reset")
-    if reset:
-        try:
-            when = datetime.fromisoformat(reset.strip().replace("z", "Z"))
-        except ValueError:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return min(max((when - now).total_seconds(), 0.0), MAX_RETRY_AFTER)
-    return None
-
-
-def error_from_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    auth_mode: str,
-    is_search: bool = False,
-    now: datetime | None = None,
-) -> JiraError:
-    """The error to raise for a response that is not the JSON success the caller expected.
-
-    `is_search` marks JQL searches, where a 400 means the query itself is wrong.
-    """
-    if not isinstance(body, bytes | bytearray):
-        body = b""
-    content_type = (_header(headers, "content-type") or "").lower()
-    html = _looks_like_html(content_type, bytes(body))
-    messages = [] if html else _jira_messages(_decode_json(bytes(body)))
-    if not messages and not html and body.strip() and "json" not in content_type:
-        snippet = _clean(bytes(body[:600]).decode("utf-8", errors="replace"), limit=200)
-        messages = [snippet] if snippet else []
-    detail = "; ".join(messages)[:_MAX_DETAIL] or None
-
-    if status == 429 or (status == 503 and _header(headers, "retry-after")):
-        return RateLimited(
-            retry_after=parse_retry_after(headers, now=now),
-            reason=_clean(_header(headers, "ratelimit-reason") or "", limit=60) or None,
-            status=status,
-            detail=detail,
-        )
-    if status >= 500:
-        return ServerError(status=status, detail=detail)
-    if status == 407:
-        return ProxyError("The proxy wants credentials before it lets requests through to Jira.", status=407)
-    if html and status != 404:
-        title = _html_title(bytes(body))
-        hint = HtmlInsteadOfJson.default_hint + (f" (page title: {title!r})" if title else "")
-        return HtmlInsteadOfJson(hint=hint, status=status, detail=title)
-    captcha = "captcha" in (_header(headers, "x-authentication-denied-reason") or "").lower() or (
-        "authentication_denied" in (_header(headers, "x-seraph-loginreason") or "").lower()
-    )
-    if status == 401 or (status == 403 and captcha):
-        return AuthError(auth_mode=auth_mode, hint=_CAPTCHA_HINT if captcha else None, status=status, detail=detail)
-    if status == 403:
-        return PermissionDenied(_with_detail("Jira says you may not do that", detail), status=403, detail=detail)
-    if status == 404:
-        hint = "Check `url` in the config (a Data Center Jira may live under a path such as /jira)" if html else None
-        return NotFound(_with_detail("Jira could not find it", detail), hint=hint, status=404, detail=detail)
-    if status == 410:
-        return ApiGone(_with_detail("This Jira no longer offers that API", detail), status=410, detail=detail)
-    if status == 400 and (is_search or (detail is not None and "jql" in detail.lower())):
-        return InvalidJql(_with_detail("Jira rejected the JQL query", detail), status=400, detail=detail)
-    if 400 <= status < 500:
-        return BadRequest(_with_detail("Jira refused the request", detail), status=status, detail=detail)
-    if 300 <= status < 400:
-        location = _clean(_header(headers, "location") or "", limit=120)
-        return HtmlInsteadOfJson(
-            f"Jira redirected the request{f' to {location}' if location else ''} instead of answering — "
-            "probably an SSO or proxy login.",
-            status=status,
-            detail=location or None,
-        )
-    return BadResponse(
-        _with_detail(f"Jira answered HTTP {status} without the expected JSON", detail),
-        status=status,
-        detail=detail,
-    )
-
-
-def _with_detail(prefix: str, detail: str | None) -> str:
-    return f"{prefix}: {detail}" if detail else f"{prefix}."
-
-
-# Mapping a transport failure ----------------------------------------------------------------------------
-
-_DNS_WORDS = (
-    "name or service not known",
-    "nodename nor servname",
-    "getaddrinfo failed",
-    "temporary failure in name resolution",
-    "no address associated",
-    "name resolution",
-)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen and len(seen) < 16:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def error_from_transport(exc: BaseException, *, url: str | None = None, timeout: float | None = None) -> JiraError:
-    """Classify an exception raised while sending a request (httpx or plain socket/ssl errors)."""
-    if isinstance(exc, JiraError):
-        return exc
-    chain = _chain(exc)
-    names = {type(e).__name__ for e in chain}
-    text = " ".join(str(e) for e in chain).lower()
-    where = f" ({_clean(url, limit=120)})" if url else ""
-    if any(isinstance(e, ssl.SSLError | ssl.CertificateError) for e in chain) or "certificate_verify_failed" in text:
-        return TlsError(f"Jira's TLS certificate could not be verified{where}.", detail=_clean(text, 200))
-    if "ProxyError" in names:
-        return ProxyError(detail=_clean(text, 200))
-    if any(isinstance(e, TimeoutError) for e in chain) or any(n.endswith("Timeout") for n in names):
-        return DeadlineExceeded(seconds=timeout, detail=_clean(text, 200))
-    if any(isinstance(e, socket.gaierror) for e in chain) or any(w in text for w in _DNS_WORDS):
-        return DnsError(f"Cannot resolve Jira's host name{where}.", detail=_clean(text, 200))
-    return NetworkError(f"Cannot reach Jira{where}.", detail=_clean(text, 200) or None)
+        return getattr(classify, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

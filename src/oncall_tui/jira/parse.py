@@ -3,14 +3,16 @@
 Real responses carry more nulls, unknown fields and odd types than any documentation shows, so every
 field is optional and read defensively. Only input with nothing usable left (an issue without a key, a
 search page without issues) raises, and then only `BadResponse`. Every string that reaches the domain
-is sanitised, so no escape sequence from Jira can reach the terminal.
+is sanitised, so no escape sequence from Jira can reach the terminal, and cut to a length a screen can
+use (LINE_LIMIT for one-line text, BODY_LIMIT for descriptions and comments), so a 20 MB summary never
+reaches the store: the cut text ends in CUT_MARK and the domain object says which fields were cut.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -29,9 +31,13 @@ from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaClock
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.jira.adf import adf_to_text
-from oncall_tui.jira.errors import BadResponse
+from oncall_tui.jira.errors import BadResponse, msgid
 
 __all__ = [
+    "BODY_LIMIT",
+    "CUT_MARK",
+    "LINE_LIMIT",
+    "LIST_LIMIT",
     "SLA_FIELD_SCHEMA",
     "Deployment",
     "ServerInfo",
@@ -60,6 +66,17 @@ _MAX_MS = 100 * 365 * 24 * 3600 * 1000
 _MAX_INT = 10**15
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JSM_PUBLIC_PROPERTY = "sd.public.comment"
+# One-line text (summary, status, names, labels, components): far more than any table cell or header
+# shows, far less than a hostile 20 MB summary that would cost the TUI seconds per key press.
+LINE_LIMIT = 1_000
+# Descriptions and comment bodies: a long incident write-up with logs pasted in still fits.
+BODY_LIMIT = 64 * 1024
+# Labels and components of one issue.
+LIST_LIMIT = 100
+# Ends a cut text, language-neutral; the UI can say "cut" in words from the domain object's flags.
+CUT_MARK = "…"
+# Sanitising is linear but not free: only this much of a hostile string is looked at before cutting.
+_READ_FACTOR = 4
 
 
 # Small readers --------------------------------------------------------------------------------------------
@@ -91,14 +108,41 @@ def _int(value: Any) -> int | None:
 def _id(value: Any) -> str | None:
     """An identifier: Jira sends ids as strings, but sometimes as numbers (attachments, some DC fields)."""
     if isinstance(value, str):
-        cleaned = sanitize_line(value)
+        cleaned = _cut_line(value)[0]
         return cleaned or None
     number = _int(value) if not isinstance(value, str) else None
     return str(number) if number is not None else None
 
 
+def _cut_line(value: Any, limit: int = LINE_LIMIT) -> tuple[str, bool]:
+    """One sanitised line of at most `limit` characters, and whether anything was cut off."""
+    if not isinstance(value, str):
+        return "", False
+    text = sanitize_line(value[: limit * _READ_FACTOR])
+    if len(text) > limit or len(value) > limit * _READ_FACTOR:
+        return text[: limit - len(CUT_MARK)].rstrip() + CUT_MARK, True
+    return text, False
+
+
+def _cut_body(text: str) -> tuple[str, bool]:
+    if len(text) > BODY_LIMIT:
+        return text[: BODY_LIMIT - len(CUT_MARK)] + CUT_MARK, True
+    return text, False
+
+
+def _body(value: Any) -> tuple[str, bool]:
+    """A description or comment body (ADF or v2 text) as sanitised text of at most BODY_LIMIT characters."""
+    cut = False
+    if isinstance(value, str) and len(value) > BODY_LIMIT * _READ_FACTOR:
+        value, cut = value[: BODY_LIMIT * _READ_FACTOR], True
+    text, shortened = _cut_body(adf_to_text(value))
+    if cut and not shortened:
+        text = text + CUT_MARK
+    return text, cut or shortened
+
+
 def _text(value: Any) -> str:
-    return sanitize_line(value) if isinstance(value, str) else ""
+    return _cut_line(value)[0]
 
 
 def _bool(value: Any, default: bool) -> bool:
@@ -188,7 +232,7 @@ def parse_users(obj: Any) -> list[Person]:
     if isinstance(obj, dict):
         obj = [obj]
     if not isinstance(obj, list):
-        raise BadResponse("Jira sent something other than a list of users.")
+        raise BadResponse(msgid("Jira sent something other than a list of users."))
     people = (parse_user(item) for item in obj)
     return [person for person in people if person is not None]
 
@@ -196,7 +240,7 @@ def parse_users(obj: Any) -> list[Person]:
 def parse_myself(obj: Any) -> Person:
     person = parse_user(obj)
     if person is None:
-        raise BadResponse("Jira's answer about the current user names no account id or username.")
+        raise BadResponse(msgid("Jira's answer about the current user names no account id or username."))
     return person
 
 
@@ -265,7 +309,7 @@ def parse_paged_values(obj: Any) -> tuple[list[Any], bool]:
     """`values` and `isLastPage` of a servicedeskapi PagedDTO. A page that does not say is the last."""
     page = _dict(obj)
     if page is None or not isinstance(page.get("values"), list):
-        raise BadResponse("Jira Service Management sent a page without values.")
+        raise BadResponse(msgid("Jira Service Management sent a page without values."))
     return page["values"], _bool(page.get("isLastPage"), True)
 
 
@@ -303,10 +347,12 @@ def parse_comment(obj: Any) -> Comment:
     """A platform (v3 ADF / v2 text) or servicedeskapi comment."""
     comment = _dict(obj)
     if comment is None:
-        raise BadResponse("Jira sent a comment that is not an object.")
+        raise BadResponse(msgid("Jira sent a comment that is not an object."))
+    body, cut = _body(comment.get("body"))
     return Comment(
         id=_id(comment.get("id")) or "",
-        body_text=adf_to_text(comment.get("body")),
+        body_text=body,
+        cut=cut,
         author=parse_user(comment.get("author")),
         created=parse_datetime(comment.get("created")),
         updated=parse_datetime(comment.get("updated")),
@@ -319,7 +365,7 @@ def parse_comments(obj: Any) -> list[Comment]:
     if isinstance(obj, dict):
         obj = obj.get("comments")
     if not isinstance(obj, list):
-        raise BadResponse("Jira sent a comment list without comments.")
+        raise BadResponse(msgid("Jira sent a comment list without comments."))
     return [parse_comment(item) for item in obj if isinstance(item, dict)]
 
 
@@ -347,15 +393,27 @@ def parse_issue(
     _require_aware(fetched_at)
     issue = _dict(obj)
     if issue is None:
-        raise BadResponse("Jira sent an issue that is not an object.")
+        raise BadResponse(msgid("Jira sent an issue that is not an object."))
     key = _text(issue.get("key"))
     if not key:
-        raise BadResponse("Jira sent an issue without a key.")
+        raise BadResponse(msgid("Jira sent an issue without a key."))
     fields = _dict(issue.get("fields")) or {}
     status = _dict(fields.get("status")) or {}
     category = _dict(status.get("statusCategory")) or {}
     priority = _dict(fields.get("priority")) or {}
     issue_type = _dict(fields.get("issuetype")) or {}
+    cut: list[str] = []
+
+    def line(name: str, value: Any) -> str:
+        text, shortened = _cut_line(value)
+        if shortened and name not in cut:
+            cut.append(name)
+        return text
+
+    def names(name: str, raw: list[Any], read: Callable[[Any], Any]) -> tuple[str, ...]:
+        if len(raw) > LIST_LIMIT and name not in cut:
+            cut.append(name)
+        return tuple(text for text in (line(name, read(item)) for item in raw[:LIST_LIMIT]) if text)
 
     comment_field = fields.get("comment")
     raw_comments = _list(comment_field.get("comments")) if isinstance(comment_field, dict) else comment_field
@@ -367,45 +425,50 @@ def parse_issue(
         if clock is not None:
             slas.append(clock)
 
-    components = (_text(c.get("name")) for c in _list(fields.get("components")) if isinstance(c, dict))
-    labels = (_text(label) for label in _list(fields.get("labels")))
+    components = [c for c in _list(fields.get("components")) if isinstance(c, dict)]
+    description, description_cut = _body(fields.get("description"))
+    if description_cut:
+        cut.append("description")
     return Incident(
         key=key,
         id=_id(issue.get("id")) or "",
-        summary=_text(fields.get("summary")),
-        status=_text(status.get("name")),
+        summary=line("summary", fields.get("summary")),
+        status=line("status", status.get("name")),
         status_category=StatusCategory.from_key(category.get("key")),
-        priority=_text(priority.get("name")) or None,
+        priority=line("priority", priority.get("name")) or None,
         priority_id=_id(priority.get("id")),
-        issue_type=_text(issue_type.get("name")) or None,
+        issue_type=line("issue_type", issue_type.get("name")) or None,
         assignee=parse_user(fields.get("assignee")),
         reporter=parse_user(fields.get("reporter")),
-        components=tuple(c for c in components if c),
-        labels=tuple(label for label in labels if label),
+        components=names("components", components, lambda c: c.get("name")),
+        labels=names("labels", _list(fields.get("labels")), lambda label: label),
         created=parse_datetime(fields.get("created")),
         updated=parse_datetime(fields.get("updated")),
-        description_text=adf_to_text(fields.get("description")),
+        description_text=description,
         comments=tuple(comments),
         slas=tuple(slas),
         url=f"{base_url.rstrip('/')}/browse/{quote(key, safe='-_.~')}",
+        cut_fields=tuple(cut),
     )
 
 
-def _issue_list(page: dict[str, Any]) -> list[dict[str, Any]]:
+def _issue_list(page: dict[str, Any]) -> list[Any]:
+    # Items that are not even objects are handed on too: the caller counts what it had to leave out.
     issues = page.get("issues")
     if not isinstance(issues, list):
-        raise BadResponse("Jira sent a search result without an issue list.")
-    return [issue for issue in issues if isinstance(issue, dict)]
+        raise BadResponse(msgid("Jira sent a search result without an issue list."))
+    return issues
 
 
-def parse_search_page(obj: Any) -> tuple[list[dict[str, Any]], str | None, bool]:
-    """Enhanced search (`/rest/api/3/search/jql`): raw issues, next page token, is-last.
+def parse_search_page(obj: Any) -> tuple[list[Any], str | None, bool]:
+    """Enhanced search (`/rest/api/3/search/jql`): raw issues (any JSON: parse each with `parse_issue`),
+    next page token, is-last.
 
     A page without a token is treated as the last whatever `isLast` says, so a paging loop always ends.
     """
     page = _dict(obj)
     if page is None:
-        raise BadResponse("Jira sent a search result that is not an object.")
+        raise BadResponse(msgid("Jira sent a search result that is not an object."))
     issues = _issue_list(page)
     token = page.get("nextPageToken")
     token = token if isinstance(token, str) and token else None
@@ -413,14 +476,14 @@ def parse_search_page(obj: Any) -> tuple[list[dict[str, Any]], str | None, bool]
     return issues, token, is_last
 
 
-def parse_dc_search_page(obj: Any) -> tuple[list[dict[str, Any]], int, int]:
+def parse_dc_search_page(obj: Any) -> tuple[list[Any], int, int]:
     """Data Center search (`/rest/api/2/search`): raw issues, startAt, total.
 
     A missing total is taken as "this page is all there is", so the paging loop ends.
     """
     page = _dict(obj)
     if page is None:
-        raise BadResponse("Jira sent a search result that is not an object.")
+        raise BadResponse(msgid("Jira sent a search result that is not an object."))
     issues = _issue_list(page)
     start_at = _int(page.get("startAt"))
     start_at = start_at if start_at is not None and start_at >= 0 else 0
@@ -433,7 +496,7 @@ def parse_approximate_count(obj: Any) -> int:
     page = _dict(obj)
     count = _int(page.get("count")) if page is not None else None
     if count is None or count < 0:
-        raise BadResponse("Jira sent an issue count that is not a number.")
+        raise BadResponse(msgid("Jira sent an issue count that is not a number."))
     return count
 
 
@@ -476,7 +539,7 @@ def parse_transitions(obj: Any) -> list[TransitionOption]:
     """`GET …/transitions[?expand=transitions.fields]`; items without an id are useless and skipped."""
     items = obj.get("transitions") if isinstance(obj, dict) else obj
     if not isinstance(items, list):
-        raise BadResponse("Jira sent a transition list without transitions.")
+        raise BadResponse(msgid("Jira sent a transition list without transitions."))
     options: list[TransitionOption] = []
     for item in items:
         if not isinstance(item, dict):
@@ -510,7 +573,7 @@ def parse_fields(obj: Any) -> dict[str, str]:
     """
     items = obj.get("values") if isinstance(obj, dict) else obj
     if not isinstance(items, list):
-        raise BadResponse("Jira sent a field list that is not a list.")
+        raise BadResponse(msgid("Jira sent a field list that is not a list."))
     found: dict[str, str] = {}
     for item in items:
         if not isinstance(item, dict):
@@ -570,7 +633,7 @@ def parse_server_info(obj: Any) -> ServerInfo:
     """`GET /rest/api/{2,3}/serverInfo`, used to tell Cloud from Server / Data Center."""
     info = _dict(obj)
     if info is None:
-        raise BadResponse("Jira sent server information that is not an object.")
+        raise BadResponse(msgid("Jira sent server information that is not an object."))
     version = _text(info.get("version")) or None
     base_url = _text(info.get("baseUrl")) or None
     declared = info.get("deploymentType")

@@ -5,6 +5,12 @@ Jira (connect errors, a full pool, a 429, which Jira rejects before doing anythi
 cannot do harm (idempotent reads and PUTs, after stale keep-alives and 502/503/504). The overall deadline
 of a call bounds the retries and their waits; an in-flight request is never cancelled, because httpx
 leaks pool slots when one is cancelled while connecting (httpx #1461).
+
+Each attempt is bounded too, without cancelling anything: the response is streamed and read by body.py,
+which stops at `attempt_deadline` seconds after sending (a server trickling a byte a second keeps httpx's
+read timeout happy forever) and at `max_body_bytes` decoded bytes (a gzip bomb); the response is then
+closed, which returns nothing broken to the pool. Every error passes `_redact` before it is logged or
+raised, so a token the server echoes back never leaves this module.
 """
 
 from __future__ import annotations
@@ -20,23 +26,18 @@ from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 import httpx
 
 from oncall_tui import __version__
 from oncall_tui.config_schema import Secret
-from oncall_tui.jira.errors import (
-    BadRequest,
-    BadResponse,
-    JiraError,
-    ProxyError,
-    RateLimited,
-    TlsError,
-    error_from_response,
-    error_from_transport,
-)
+from oncall_tui.jira.body import ACCEPT_ENCODING, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, read_body
+from oncall_tui.jira.classify import CERTIFICATE_UNTRUSTED, error_from_response, error_from_transport
+from oncall_tui.jira.errors import BadRequest, BadResponse, JiraError, ProxyError, TlsError, msgid
+from oncall_tui.jira.redact import Redactor
+from oncall_tui.jira.urls import display_url, hide_url_secrets
 
 __all__ = [
     "AuthMode",
@@ -110,23 +111,6 @@ class _HeaderAuth(httpx.Auth):
         return "_HeaderAuth('***')"
 
 
-def display_url(url: str) -> str:
-    """`url` without user:password@, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return "(invalid URL)"
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = f"{host}:{port}" if port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 def env_proxy_for(url: str) -> str | None:
     """The proxy the environment sets for `url` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY minus NO_PROXY), if any.
 
@@ -182,8 +166,9 @@ def build_ssl_context(
             context = ssl.create_default_context(cafile=str(path))
         except (OSError, ssl.SSLError) as exc:
             raise TlsError(
-                f"Cannot load the CA bundle {path}.",
-                hint='Set ca_bundle in the [jira] section to a PEM file with your CA, or to "system"',
+                msgid("Cannot load the CA bundle {path}."),
+                params={"path": str(path)},
+                hint=msgid('Set ca_bundle in the [jira] section to a PEM file with your CA, or to "system"'),
                 detail=_reason(exc),
             ) from None
     if client_cert is not None:
@@ -192,9 +177,15 @@ def build_ssl_context(
         try:
             context.load_cert_chain(str(cert), str(key) if key else None)
         except (OSError, ssl.SSLError) as exc:
+            text = (
+                msgid("Cannot load the client certificate {cert} with key {key}.")
+                if key
+                else msgid("Cannot load the client certificate {cert}.")
+            )
             raise TlsError(
-                f"Cannot load the client certificate {cert}" + (f" with key {key}." if key else "."),
-                hint="Check client_cert and client_key in the [jira] section (PEM files, key not encrypted)",
+                text,
+                params={"cert": str(cert), "key": str(key)} if key else {"cert": str(cert)},
+                hint=msgid("Check client_cert and client_key in the [jira] section (PEM files, key not encrypted)"),
                 detail=_reason(exc),
             ) from None
     return context
@@ -220,8 +211,13 @@ class Transport:
         clock: Callable[[], float] | None = None,
         limits: httpx.Limits | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
-        tls_hint: str | None = None,
+        tls_hint: str | tuple[str, Mapping[str, object]] | None = None,
+        attempt_deadline: float | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
+        """`attempt_deadline` bounds one attempt from sending to the body's last byte (default: twice the
+        read timeout); `tls_hint` (a message id, or id and parameters) replaces the hint of a certificate
+        the trust settings reject."""
         self.base_url = base_url.rstrip("/")
         self.display_url = display_url(self.base_url)
         self.policy = policy or RetryPolicy()
@@ -233,8 +229,15 @@ class Transport:
         self._clock = clock or time.monotonic
         self._limits = limits or httpx.Limits(max_connections=10, max_keepalive_connections=10, keepalive_expiry=20)
         self._http_transport = http_transport
-        self._tls_hint = tls_hint
+        self._tls_hint: tuple[str, Mapping[str, object]] | None = (
+            (tls_hint, {}) if isinstance(tls_hint, str) else tls_hint
+        )
+        if attempt_deadline is None and timeout.read is not None:
+            attempt_deadline = 2 * timeout.read
+        self.attempt_deadline = attempt_deadline
+        self.max_body_bytes = max_body_bytes
         self._auth: _HeaderAuth | None = None
+        self._redactor = Redactor()
         self.auth_mode: AuthMode = "basic"
         self._client: httpx.AsyncClient | None = None
         self._retired: list[httpx.AsyncClient] = []
@@ -247,6 +250,7 @@ class Transport:
     def set_auth(self, mode: AuthMode, header: Secret) -> None:
         self.auth_mode = mode
         self._auth = _HeaderAuth(header)
+        self._redactor = Redactor(header)
 
     # The client ------------------------------------------------------------------------------------------
 
@@ -261,6 +265,7 @@ class Transport:
             follow_redirects=False,  # a redirect is an SSO login page far more often than a moved Jira
             headers={
                 "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
                 "User-Agent": f"oncall-tui/{__version__}",
                 "X-Atlassian-Token": "no-check",
             },
@@ -316,36 +321,12 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
-            sent_at = self._clock()
-            try:
-                response = await self._send(method, path, params, body, authenticated)
-            except (httpx.RequestError, OSError, ssl.SSLError) as exc:
-                error = self._transport_error(exc)
-                delay = self._transport_delay(exc, error, idempotent, attempt)
-                log.debug("%s %s failed: %s (attempt %d)", method, path, type(exc).__name__, attempt)
-                if isinstance(exc, httpx.PoolTimeout):
-                    self._pool_timeouts += 1
-                    if self._pool_timeouts >= self.policy.pool_timeouts_before_reset:
-                        await self._reset_client()
-            except httpx.InvalidURL:
-                raise BadRequest(f"Not a valid request URL: {self.display_url}{path}") from None
-            else:
-                self._pool_timeouts = 0
-                status = response.status_code
-                log.debug(
-                    "%s %s -> %d in %.0f ms (attempt %d)",
-                    method,
-                    path,
-                    status,
-                    (self._clock() - sent_at) * 1000,
-                    attempt,
-                )
-                if 200 <= status < 300:
-                    return self._decode(response)
-                error = error_from_response(
-                    status, response.headers, response.content, auth_mode=self.auth_mode, is_search=is_search
-                )
-                delay = self._status_delay(status, error, idempotent, attempt)
+            outcome = await self._attempt(method, path, params, body, authenticated, is_search, attempt)
+            if not isinstance(outcome, _Failure):
+                return outcome
+            # The one place every error passes before anyone (a log line, the caller) sees it.
+            error = self._redact(outcome.error)
+            delay = self._delay(outcome, error, idempotent, attempt)
             if delay is None or attempt >= self.policy.attempts:
                 raise error
             if self._clock() - started + delay > self.policy.deadline:
@@ -353,6 +334,67 @@ class Transport:
                 raise error
             log.info("%s %s: %s; retry %d in %.1f s", method, path, error.message, attempt, delay)
             await self._sleep(delay)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        body: Any,
+        authenticated: bool,
+        is_search: bool,
+        attempt: int,
+    ) -> Any:
+        """One try: the decoded answer, or a _Failure saying what went wrong and whether it was sent."""
+        sent_at = self._clock()
+        try:
+            response = await self._send(method, path, params, body, authenticated)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            error = BadRequest(
+                msgid("Not a valid Jira URL: {url}"),
+                params={"url": self.display_url},
+                hint=msgid("Write `url` in the [jira] section as https://host (or http://host for plain HTTP)"),
+            )
+            return _Failure(error)
+        except (httpx.RequestError, OSError, ssl.SSLError) as exc:
+            log.debug("%s %s failed: %s (attempt %d)", method, path, type(exc).__name__, attempt)
+            if isinstance(exc, httpx.PoolTimeout):
+                self._pool_timeouts += 1
+                if self._pool_timeouts >= self.policy.pool_timeouts_before_reset:
+                    await self._reset_client()
+            return _Failure(self._transport_error(exc), exc=exc)
+        self._pool_timeouts = 0
+        status = response.status_code
+        ok = 200 <= status < 300
+        try:
+            content = await read_body(
+                response,
+                cap=self.max_body_bytes if ok else MAX_ERROR_BODY_BYTES,
+                truncate=not ok,
+                clock=self._clock,
+                sent_at=sent_at,
+                deadline=self.attempt_deadline,
+            )
+        except JiraError as error:
+            # Over the size cap, past the deadline, undecodable: not retried here (the next poll asks again).
+            error.status = status
+            return _Failure(error)
+        except (httpx.RequestError, OSError, ssl.SSLError) as exc:
+            # Headers came, then the body broke off: Jira was reachable, and may have done the work.
+            log.debug("%s %s: the answer broke off: %s (attempt %d)", method, path, type(exc).__name__, attempt)
+            return _Failure(self._transport_error(exc), exc=exc)
+        finally:
+            await response.aclose()
+        log.debug(
+            "%s %s -> %d in %.0f ms (attempt %d)", method, path, status, (self._clock() - sent_at) * 1000, attempt
+        )
+        if ok:
+            try:
+                return self._decode(status, response.headers, content)
+            except JiraError as error:
+                return _Failure(error)
+        error = error_from_response(status, response.headers, content, auth_mode=self.auth_mode, is_search=is_search)
+        return _Failure(error, status=status)
 
     async def _send(
         self, method: str, path: str, params: Params | None, body: Any, authenticated: bool
@@ -364,26 +406,30 @@ class Transport:
             kwargs["content"] = json.dumps(body, ensure_ascii=False).encode("utf-8")
             kwargs["headers"] = {"Content-Type": "application/json"}
         auth = self._auth if authenticated and self._auth is not None else None
-        return await self.client.request(method, path, auth=auth, **kwargs)
+        request = self.client.build_request(method, path, **kwargs)
+        # Streamed, so the body is read under the size cap and the deadline (body.py).
+        return await self.client.send(request, auth=auth, stream=True)
 
-    def _decode(self, response: httpx.Response) -> Any:
-        content = response.content
+    def _decode(self, status: int, headers: httpx.Headers, content: bytes) -> Any:
         if not content.strip():
             return None
-        content_type = response.headers.get("content-type", "").lower()
+        content_type = headers.get("content-type", "").lower()
         head = content[:256].lstrip().lower()
         if "html" in content_type or head.startswith((b"<!doctype html", b"<html")):
             # A 200 with a web page: an SSO or proxy login answered in Jira's place.
-            raise error_from_response(
-                response.status_code, response.headers, content, auth_mode=self.auth_mode
-            ) from None
+            raise error_from_response(status, headers, content, auth_mode=self.auth_mode)
         try:
             return json.loads(content)
         except (ValueError, RecursionError):
             raise BadResponse(
-                f"Jira answered HTTP {response.status_code} with something that is not JSON.",
-                status=response.status_code,
+                msgid("Jira answered HTTP {status} with something that is not JSON."),
+                params={"status": status},
+                status=status,
             ) from None
+
+    def _redact(self, error: JiraError) -> JiraError:
+        error.scrub(lambda text: self._redactor(hide_url_secrets(text)))
+        return error
 
     # Retry decisions -------------------------------------------------------------------------------------
 
@@ -394,18 +440,35 @@ class Transport:
         return error
 
     def _classify_transport_error(self, exc: BaseException) -> JiraError:
-        error = error_from_transport(exc, url=self.display_url, timeout=self.timeout.connect)
-        if isinstance(error, TlsError):
-            return TlsError(error.message, hint=self._tls_hint, detail=error.detail)
+        error = error_from_transport(
+            exc,
+            url=self.display_url,
+            timeout=self.timeout.read,
+            connect_timeout=self.timeout.connect,
+            pool_timeout=self.timeout.pool,
+        )
+        if error.message_id == CERTIFICATE_UNTRUSTED and self._tls_hint is not None:
+            error.hint_id, error.hint_params = self._tls_hint[0], dict(self._tls_hint[1])
+            return error
         proxy = env_proxy_for(self.base_url) if self.trust_env and self._http_transport is None else None
-        if proxy and isinstance(exc, _CONNECT_PHASE) and not isinstance(error, ProxyError):
-            shown = display_url(proxy)
-            return ProxyError(
-                f"Cannot connect to Jira through the proxy {shown} (from the HTTPS_PROXY / HTTP_PROXY "
-                "environment variables).",
+        if proxy and isinstance(exc, _CONNECT_PHASE) and not isinstance(error, ProxyError | TlsError):
+            failed = ProxyError(
+                msgid(
+                    "Cannot connect to Jira through the proxy {proxy} (from the HTTPS_PROXY / HTTP_PROXY "
+                    "environment variables)."
+                ),
+                params={"proxy": display_url(proxy)},
                 detail=error.detail,
             )
+            return failed
         return error
+
+    def _delay(self, failure: _Failure, error: JiraError, idempotent: bool, attempt: int) -> float | None:
+        if failure.exc is not None:
+            return self._transport_delay(failure.exc, error, idempotent, attempt)
+        if failure.status is not None:
+            return self._status_delay(failure.status, error, idempotent, attempt)
+        return None
 
     def _transport_delay(self, exc: BaseException, error: JiraError, idempotent: bool, attempt: int) -> float | None:
         if not error.retryable:
@@ -418,7 +481,7 @@ class Transport:
         # A 429 is refused before Jira does anything, so even a POST may be repeated.
         if status != 429 and not (idempotent and status in _RETRY_STATUSES):
             return None
-        announced = error.retry_after if isinstance(error, RateLimited) else None
+        announced = error.retry_after
         if announced is None:
             return self._backoff(attempt)
         if announced > self.policy.retry_after_max:
@@ -429,6 +492,15 @@ class Transport:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A failed attempt: the error, and what the retry decision needs (the exception or the status)."""
+
+    error: JiraError
+    exc: BaseException | None = None
+    status: int | None = None
 
 
 def _param(value: str | int | bool) -> str:

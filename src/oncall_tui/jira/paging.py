@@ -1,0 +1,119 @@
+"""Paging through searches, with limits a hostile or broken server cannot talk us out of.
+
+A search ends when Jira says so, and also when it has gone on too long to be honest: more issues than any
+queue an engineer works (MAX_SEARCH_ISSUES), more pages than that many issues need, a page token that
+comes back, or several empty pages in a row that still promise more. Each stop is an error saying which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from oncall_tui.jira.errors import BadResponse, msgid
+from oncall_tui.jira.parse import parse_dc_search_page, parse_search_page
+
+__all__ = ["MAX_EMPTY_PAGES", "MAX_SEARCH_ISSUES", "SearchResult", "cloud_pages", "dc_pages", "max_pages"]
+
+T = TypeVar("T")
+Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+# Five times the `large` scenario's 10,000 open incidents: no queue a person triages is bigger, and a
+# search that is has to be narrowed, not held in memory and redrawn every 15 s.
+MAX_SEARCH_ISSUES = 50_000
+# Jira may hand out smaller pages than asked for (many fields, big fields); allow pages this much smaller
+# before a search counts as going on for too long.
+_PAGE_SHRINK = 4
+MAX_EMPTY_PAGES = 3
+_NARROW = msgid("Narrow the queue's JQL, or check what answers in Jira's place")
+
+
+class SearchResult(list[T]):
+    """The issues a search found (a plain list to every caller), and how many Jira sent that could not be
+    read and were left out (`skipped`): an issue without a key, or one that is not even an object."""
+
+    # For the UI: what to say about `skipped`, as a message id with its parameters.
+    SKIPPED_MESSAGE = msgid("Left out {skipped} issues Jira sent that oncall-tui cannot read.")
+
+    def __init__(self, items: Iterable[T] = (), skipped: int = 0) -> None:
+        super().__init__(items)
+        self.skipped = skipped
+
+    @property
+    def skipped_params(self) -> dict[str, object]:
+        return {"skipped": self.skipped}
+
+    def __repr__(self) -> str:
+        return f"SearchResult({list.__repr__(self)}, skipped={self.skipped})"
+
+
+def max_pages(page_size: int, max_issues: int = MAX_SEARCH_ISSUES) -> int:
+    """How many pages a search of at most `max_issues` may take at `page_size` issues a page."""
+    return math.ceil(max_issues / max(1, page_size)) * _PAGE_SHRINK
+
+
+def _too_many(max_issues: int) -> BadResponse:
+    return BadResponse(
+        msgid("Jira's search found more than {issues} issues; oncall-tui stopped there."),
+        params={"issues": max_issues},
+        hint=_NARROW,
+    )
+
+
+def _too_long(pages: int) -> BadResponse:
+    return BadResponse(
+        msgid("Jira's search paging did not end after {pages} pages."), params={"pages": pages}, hint=_NARROW
+    )
+
+
+async def cloud_pages(
+    call: Call, jql: str, fields: list[str], size: int, *, max_issues: int = MAX_SEARCH_ISSUES
+) -> AsyncIterator[list[Any]]:
+    """Raw issues page by page from enhanced search (`nextPageToken`)."""
+    token: str | None = None
+    tokens: set[str] = set()
+    seen = empty = 0
+    limit = max_pages(size, max_issues)
+    for _ in range(limit):
+        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
+        if token:
+            body["nextPageToken"] = token
+        issues, token, is_last = parse_search_page(await call("/rest/api/3/search/jql", body))
+        seen += len(issues)
+        if seen > max_issues:
+            raise _too_many(max_issues)
+        yield issues
+        if is_last or token is None:
+            return
+        if token in tokens:
+            raise BadResponse(msgid("Jira's search paging went round in a circle (a page token came back)."))
+        tokens.add(token)
+        empty = 0 if issues else empty + 1
+        if empty >= MAX_EMPTY_PAGES:
+            raise BadResponse(
+                msgid("Jira's search sent {pages} empty pages in a row that still promised more; oncall-tui stopped."),
+                params={"pages": empty},
+            )
+    raise _too_long(limit)
+
+
+async def dc_pages(
+    call: Call, jql: str, fields: list[str], size: int, *, max_issues: int = MAX_SEARCH_ISSUES
+) -> AsyncIterator[list[Any]]:
+    """Raw issues page by page from Data Center's search (`startAt` / `total`)."""
+    start = seen = 0
+    limit = max_pages(size, max_issues)
+    for _ in range(limit):
+        body = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
+        issues, start_at, total = parse_dc_search_page(await call("/rest/api/2/search", body))
+        # Counted as received, not from startAt: a server that ignores startAt sends the same page forever.
+        seen += len(issues)
+        if seen > max_issues:
+            raise _too_many(max_issues)
+        yield issues
+        start = start_at + len(issues)
+        # An empty page before `total`: issues vanished between pages; what is left is all there is.
+        if not issues or start >= total:
+            return
+    raise _too_long(limit)

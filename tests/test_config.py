@@ -275,7 +275,7 @@ def test_bad_inline_token_type_is_described_without_its_value(tmp_path: Path) ->
         ({"jira": {"URL": "X"}}, ['jira.URL: unknown key; did you mean "url"?']),
         (
             {"ui": {"colour": "x"}},
-            ["ui.colour: unknown key; expected one of: ascii, bell, language, mouse, theme, time_zone"],
+            ["ui.colour: unknown key; expected one of: ascii, bell, confirm_take, language, mouse, theme, time_zone"],
         ),
         ({"poll": {"interval": 20}}, ['poll.interval: unknown key; did you mean "interval_seconds"?']),
     ],
@@ -458,7 +458,8 @@ def test_errors_in_unselected_profiles_are_reported(tmp_path: Path) -> None:
     }
     problems = problems_of(write_data(tmp_path, data), "prod")
     assert (
-        problems[0] == "profiles.dr.ui.tz: unknown key; expected one of: ascii, bell, language, mouse, theme, time_zone"
+        problems[0]
+        == "profiles.dr.ui.tz: unknown key; expected one of: ascii, bell, confirm_take, language, mouse, theme, time_zone"
     )
     assert problems[1].startswith('profiles.dr.jira.url: expected an https:// URL, got "http://dr.example.net"')
     assert len(problems) == 2

@@ -172,7 +172,6 @@ def test_live_state_in_german_full_and_compact() -> None:
     english = live_state(NOW - timedelta(seconds=3), NOW, 15.0)
     assert (english.text, english.compact, english.css_class) == ("● live · updated 3 s ago", "● live 3s", "-live")
     unreachable = DnsError()
-    unreachable.sent = False
     german = live_state(NOW - timedelta(minutes=5), NOW, 15.0, unreachable, 12, DE)
     assert (german.text, german.compact) == ("✖ offline · neuer Versuch in 12 s · Daten 5 Min. alt", "✖ offline 12 s")
     stale = live_state(NOW - timedelta(seconds=90), NOW, 15.0, None, None, DE)

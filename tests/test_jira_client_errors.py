@@ -162,7 +162,7 @@ async def test_retry_after_beyond_the_cap_is_reported_at_once(sim: SimServer) ->
             await jira.myself()
     assert time.sleeps == [] and len(recorder.requests) == 1
     assert caught.value.retry_after == 120
-    assert "try again in 120 s" in caught.value.message
+    assert "asks to wait 120 s" in caught.value.message
 
 
 async def test_the_deadline_bounds_retries(sim: SimServer) -> None:

@@ -178,7 +178,7 @@ def test_enormous_or_garbage_retry_after_becomes_the_cap(headers: dict[str, str]
     assert parse_retry_after(headers, now=NOW) == MAX_RETRY_AFTER == 120
     limited = error_from_response(429, headers, b"", auth_mode="basic")
     assert isinstance(limited, RateLimited) and limited.retry_after == 120
-    assert limited.message == "Jira is rate-limiting requests; try again in 120 s."
+    assert limited.message == "Jira is rate-limiting requests and asks to wait 120 s."
     assert limited.message_params == {"seconds": 120}
 
 
@@ -191,7 +191,7 @@ def test_429_without_retry_after_still_rate_limited() -> None:
 
 def test_long_waits_are_capped_and_said_in_seconds() -> None:
     err = error_from_response(429, {"Retry-After": "600"}, b"", auth_mode="basic")
-    assert err.retry_after == 120 and "try again in 120 s" in err.message
+    assert err.retry_after == 120 and "asks to wait 120 s" in err.message
 
 
 def test_503_with_retry_after_is_unavailability_not_rate_limiting_and_plain_5xx_is_server_error() -> None:
@@ -199,7 +199,7 @@ def test_503_with_retry_after_is_unavailability_not_rate_limiting_and_plain_5xx_
     assert isinstance(unavailable, ServiceUnavailable) and isinstance(unavailable, ServerError)
     assert not isinstance(unavailable, RateLimited)
     assert unavailable.retry_after == 3 and unavailable.status == 503
-    assert unavailable.message == "Jira is temporarily unavailable (HTTP 503); try again in 3 s."
+    assert unavailable.message == "Jira is temporarily unavailable (HTTP 503) and asks to wait 3 s."
     huge = error_from_response(503, {"Retry-After": "99999999999"}, b"", auth_mode="basic")
     assert isinstance(huge, ServiceUnavailable) and huge.retry_after == 120
     nginx = b"<html><head><title>502 Bad Gateway</title></head></html>"

@@ -267,8 +267,8 @@ async def test_an_enormous_retry_after_is_capped_and_not_waited_out(sim: SimServ
         with pytest.raises(ServiceUnavailable) as unavailable:
             await jira.myself()
     assert limited.value.retry_after == unavailable.value.retry_after == 120.0
-    assert limited.value.message == "Jira is rate-limiting requests; try again in 120 s."
-    assert unavailable.value.message == "Jira is temporarily unavailable (HTTP 503); try again in 120 s."
+    assert limited.value.message == "Jira is rate-limiting requests and asks to wait 120 s."
+    assert unavailable.value.message == "Jira is temporarily unavailable (HTTP 503) and asks to wait 120 s."
     assert isinstance(unavailable.value, ServerError) and not isinstance(unavailable.value, RateLimited)
     assert time.sleeps == [] and len(recorder.requests) == 2
 

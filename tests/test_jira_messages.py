@@ -472,5 +472,5 @@ def test_a_german_error_reads_german(produced: list[E.JiraError]) -> None:
     )
     limited = E.RateLimited(retry_after=42)
     assert DE(limited.message_id, **limited.message_params) == (
-        "Jira drosselt die Anfragen (Rate-Limit); nächster Versuch in 42 s."
+        "Jira drosselt die Anfragen (Rate-Limit) und bittet, 42 s zu warten."
     )

@@ -39,17 +39,17 @@ async def test_raising_a_priority_ourselves_rings_no_bell_but_a_colleagues_new_p
             await select_row(pilot, app, key)
             await pilot.press("p")
             await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
-            await choose(pilot, app, "High")
-            await wait_for(pilot, lambda: tui.issue(key)["priority"] == "High")
+            await choose(pilot, app, "Highest")
+            await wait_for(pilot, lambda: tui.issue(key)["priority"] == "Highest")
             app.refresh_counts_now()
             await wait_for(pilot, lambda: key in tui.session.store.keys("P1/P2") and not app._counting)
-            assert not any(n.startswith(": New") for n in notes(app)), notes(app)
+            assert not any("New P" in n for n in notes(app)), notes(app)
             assert bells == []
-            # A P2 that someone else raised is news.
-            created = tui.control("POST", "/incidents", json={"summary": "Checkout 502s", "priority": "High"}).json()
+            # A P1 that someone else raised is news.
+            created = tui.control("POST", "/incidents", json={"summary": "Checkout 502s", "priority": "Highest"}).json()
             app.refresh_counts_now()
-            await wait_for(pilot, lambda: any("New P2" in n for n in notes(app)))
-            assert bells == [1] and any(created["key"] in n for n in notes(app) if "New P2" in n)
+            await wait_for(pilot, lambda: any("New P1" in n for n in notes(app)))
+            assert bells == [1] and any(created["key"] in n for n in notes(app) if "New P1" in n)
 
 
 async def test_one_notice_per_action_replaced_in_place() -> None:
@@ -119,7 +119,7 @@ async def test_r_overrides_a_rate_limits_wait() -> None:
 async def test_a_link_in_a_notice_stays_on_one_line_at_80_columns() -> None:
     with quiet_tui() as tui:
         app = tui.app
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await started(pilot, tui)
             tui.faults("status=401")
             await pilot.press("r")

@@ -59,8 +59,8 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "Check `deployment` in the config (cloud or datacenter) and update oncall-tui": {
         "de": "`deployment` in der Konfiguration prüfen (cloud oder datacenter) und oncall-tui aktualisieren"
     },
-    "Jira is rate-limiting requests; try again in {seconds} s.": {
-        "de": "Jira drosselt die Anfragen (Rate-Limit); nächster Versuch in {seconds} s."
+    "Jira is rate-limiting requests and asks to wait {seconds} s.": {
+        "de": "Jira drosselt die Anfragen (Rate-Limit) und bittet, {seconds} s zu warten."
     },
     "Jira is rate-limiting requests; slow down.": {
         "de": "Jira drosselt die Anfragen (Rate-Limit); bitte seltener anfragen."
@@ -73,8 +73,8 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
         "de": "Meist vorübergehend; wenn es anhält, die Statusseite von Jira prüfen"
     },
     "Jira is temporarily unavailable (HTTP 503).": {"de": "Jira ist vorübergehend nicht verfügbar (HTTP 503)."},
-    "Jira is temporarily unavailable (HTTP 503); try again in {seconds} s.": {
-        "de": "Jira ist vorübergehend nicht verfügbar (HTTP 503); nächster Versuch in {seconds} s."
+    "Jira is temporarily unavailable (HTTP 503) and asks to wait {seconds} s.": {
+        "de": "Jira ist vorübergehend nicht verfügbar (HTTP 503) und bittet, {seconds} s zu warten."
     },
     "Cannot reach Jira.": {"de": "Jira ist nicht erreichbar."},
     "Cannot reach Jira ({url}).": {"de": "Jira ist nicht erreichbar ({url})."},

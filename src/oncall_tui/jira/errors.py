@@ -216,7 +216,7 @@ class RateLimited(JiraError):
     ) -> None:
         self.reason = reason
         if message is None and retry_after is not None:
-            message = msgid("Jira is rate-limiting requests; try again in {seconds} s.")
+            message = msgid("Jira is rate-limiting requests and asks to wait {seconds} s.")
             params = {"seconds": _wait_seconds(retry_after)}
         super().__init__(message, hint=hint, params=params, status=status, detail=detail, retry_after=retry_after)
 
@@ -258,7 +258,7 @@ class ServiceUnavailable(ServerError):
     ) -> None:
         if message is None:
             if retry_after is not None:
-                message = msgid("Jira is temporarily unavailable (HTTP 503); try again in {seconds} s.")
+                message = msgid("Jira is temporarily unavailable (HTTP 503) and asks to wait {seconds} s.")
                 params = {"seconds": _wait_seconds(retry_after)}
             else:
                 message = msgid("Jira is temporarily unavailable (HTTP 503).")

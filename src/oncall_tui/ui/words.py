@@ -10,6 +10,7 @@ from __future__ import annotations
 from oncall_tui.i18n import Translator
 from oncall_tui.jira.errors import (
     AuthError,
+    ConnectionLost,
     DeadlineExceeded,
     HtmlInsteadOfJson,
     InvalidJql,
@@ -43,18 +44,11 @@ def action_words(action: Action, tr: Translator) -> str:
 
 
 def error_words(error: JiraError, tr: Translator, *, hint: bool = True) -> str:
-    """The error's message (and what to do about it) in the UI language; Jira's own words stay as sent."""
-    message_id = getattr(error, "message_id", None)
-    if isinstance(message_id, str) and message_id:
-        text = tr(message_id, **getattr(error, "message_params", {}))
-    else:
-        text = tr(error.message)
-    if hint:
-        hint_id = getattr(error, "hint_id", None)
-        if isinstance(hint_id, str) and hint_id:
-            text += "\n" + tr(hint_id, **getattr(error, "hint_params", {}))
-        elif error.hint:
-            text += "\n" + tr(error.hint)
+    """The error's message (and what to do about it) in the UI language; Jira's own words (its parameters:
+    details, URLs, titles) stay as sent."""
+    text = tr(error.message_id, **error.message_params)
+    if hint and error.hint_id:
+        text += "\n" + tr(error.hint_id, **error.hint_params)
     return text
 
 
@@ -93,8 +87,9 @@ def outcome_words(outcome: Outcome, tr: Translator) -> str:
 
 
 def error_label(error: JiraError, tr: Translator) -> str:
-    """A few words for the header: what kind of trouble the last poll met."""
-    if getattr(error, "unreachable", isinstance(error, NetworkError) and error.sent is False):
+    """A few words for the header: what kind of trouble the last poll met. Offline only when Jira could not be
+    reached at all; a broken answer, a 5xx or a login page is Jira (or its proxy) answering badly."""
+    if error.unreachable:
         return tr("offline")
     if isinstance(error, RateLimited):
         return tr("rate-limited")
@@ -108,7 +103,7 @@ def error_label(error: JiraError, tr: Translator) -> str:
         return tr("login page instead of Jira")
     if isinstance(error, DeadlineExceeded):
         return tr("Jira too slow")
-    if type(error).__name__ == "ConnectionLost":
+    if isinstance(error, ConnectionLost):
         return tr("connection lost")
     if isinstance(error, NetworkError):
         return tr("network error")
@@ -122,6 +117,5 @@ def error_label(error: JiraError, tr: Translator) -> str:
 
 
 def retry_after(error: JiraError) -> float | None:
-    """The wait Jira announced with the error (429, or a 503 with Retry-After), if any."""
-    value = getattr(error, "retry_after", None)
-    return float(value) if isinstance(value, int | float) else None
+    """The wait Jira announced with the error (429, or a 503 with Retry-After; the client caps it), if any."""
+    return error.retry_after

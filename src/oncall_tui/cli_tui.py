@@ -2,18 +2,29 @@
 
 The demo uses exactly the production path (config objects, JiraClient over httpx, the sync layer); only the
 server is the simulator, started in a background thread of this process. It writes nothing to disk.
+
+The app runs in one event loop of ours (`_serve`), so that the Jira client is closed in the loop whose
+connections it holds, and so that SIGTERM and SIGHUP (what a closed SSH session sends) end the app through its
+own exit path: the terminal is restored exactly as on `q`. Exit status: the app's return code (0 after `q`,
+1 after a crash); after SIGTERM / SIGHUP the shell's convention for "ended by signal N", 128 + N (143, 129).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
+import signal
 import sys
 from datetime import timedelta
 from typing import Any
 
 EXIT_CONFIG = 3
+# SIGHUP does not exist everywhere Python runs; where it does not, SIGTERM alone is handled.
+EXIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    sig for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig is not None
+)
 
 
 def utf8_terminal() -> bool:
@@ -55,11 +66,100 @@ def _session_and_app(
 
 
 def _run(app: Any, client: Any, mouse: bool) -> int:
+    return asyncio.run(_serve(app, client, mouse=mouse))
+
+
+async def _serve(app: Any, client: Any, *, mouse: bool) -> int:
+    """Run the app and close the client, both in this one loop; return the process exit status.
+
+    This is what Textual's `App.run` does (`asyncio.run` of `run_async`), plus the signal handlers and the
+    client's close, which must happen in the loop whose connections it holds: closed from a second
+    `asyncio.run` it fails with "Event loop is closed".
+    """
+    loop = asyncio.get_running_loop()
+    handled = _handle_exit_signals(loop, app)
     try:
-        app.run(mouse=mouse)
+        await app.run_async(mouse=mouse)
     finally:
-        asyncio.run(client.aclose())
-    return 0
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        await client.aclose()
+    code = app.return_code
+    return int(code) if code is not None else 0
+
+
+# How long a signal that arrives while the app is still mounting its first screen waits for the mount to end.
+STARTUP_GRACE_SECONDS = 3.0
+
+
+def _handle_exit_signals(loop: asyncio.AbstractEventLoop, app: Any) -> list[signal.Signals]:
+    """SIGTERM / SIGHUP end the app as `q` does, from inside its running loop; returns the signals handled."""
+    seen: list[int] = []
+    give_up_waiting = loop.time() + STARTUP_GRACE_SECONDS
+
+    def on_signal(signum: int) -> None:
+        if _terminal_gone():
+            # The SSH session has closed: every write would fail with EIO. Send what the app still writes
+            # while it shuts down (restoring a screen that no longer exists) nowhere, rather than into errors.
+            _detach_from_terminal()
+        if seen:
+            return
+        if _mounting(app) and loop.time() < give_up_waiting:
+            # Exiting now would tear the first screen down under its own on_mount (a crash, exit status 1).
+            loop.call_later(0.05, on_signal, signum)
+            return
+        seen.append(signum)
+        try:
+            before_signal_exit(app, signum)
+        finally:
+            app.exit(return_code=128 + signum)
+
+    handled = []
+    for sig in EXIT_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, on_signal, int(sig))
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # no signal support in this loop or platform: such a process cannot be hung up on either
+        handled.append(sig)
+    return handled
+
+
+def _mounting(app: Any) -> bool:
+    """Whether the app has started but its first screen has not finished mounting."""
+    stack = app.screen_stack
+    return not (stack and stack[0].is_mounted)
+
+
+def before_signal_exit(app: Any, signum: int) -> None:
+    """The one place for work that must be saved when the session ends by SIGTERM / SIGHUP, before the app
+    exits (unsent comment drafts: `app.drafts`). Runs in the app's event loop, once, before `app.exit`.
+
+    The terminal may already be gone (SIGHUP after the SSH connection closed): nothing here may depend on
+    drawing or on the user's answer. Nothing to save yet.
+    """
+
+
+def _terminal_gone(fd: int = 2) -> bool:
+    """Whether the terminal the app draws on (stderr) has been hung up: its ioctls then fail with EIO."""
+    import termios  # POSIX only, as the hang-up itself
+
+    try:
+        termios.tcgetattr(fd)
+    except termios.error as exc:
+        return bool(exc.args) and exc.args[0] == errno.EIO
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def _detach_from_terminal() -> None:
+    """Point stdout and stderr at /dev/null, below Python's file objects, so that their writes succeed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def run_tui(args: argparse.Namespace) -> int:

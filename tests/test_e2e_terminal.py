@@ -1,7 +1,8 @@
 """The process and the terminal, in a real terminal (tmux): what the installed `oncall-tui` leaves behind.
 
 - `q` (and `demo`) ends with exit status 0 and no traceback;
-- SIGTERM and SIGHUP restore the terminal exactly as `q` does, also when the terminal is already gone.
+- SIGTERM and SIGHUP restore the terminal exactly as `q` does, also when the terminal is already gone;
+- the ASCII fallback follows the locale variables, not Python's own encoding.
 """
 
 from __future__ import annotations
@@ -137,3 +138,50 @@ def test_sighup_after_the_terminal_is_gone_ends_cleanly(terminal: Terminal, sim:
     # 129: ended through the app's exit path; a traceback would be 1, death by the signal itself -1.
     assert int(code) == 128 + signal.SIGHUP
     assert not alive(pid)
+
+
+# ---- item 13 (the locale half): is this terminal UTF-8? ------------------------------------------------------
+
+UNICODE_SLA_GLYPHS = set("●⚠✖‖☾✔✗")
+ASCII_SLA_GLYPHS = set(">!X=zx+")
+BOX_DRAWING = {chr(c) for c in range(0x2500, 0x2580)} | {chr(c) for c in range(0x2580, 0x25A0)}
+
+
+def sla_glyphs(header: str, rows: list[str]) -> set[str]:
+    start, end = header.index("SLA"), header.index("Age")
+    return {row[start:end].strip()[:1] for row in rows} - {"", "—", "-"}
+
+
+def side_border(header: str, rows: list[str]) -> set[str]:
+    """The characters drawn in the side pane's border column, on the header line and every row (the
+    scenario's own text is all one column per character: string index is screen column here)."""
+    at = header.index("Summary") + len("Summary")
+    while header[at] == " ":
+        at += 1
+    return {line[at] for line in [header, *rows] if len(line) > at}
+
+
+LOCALES = [
+    # (the locale variables for the TUI, whether they mean ASCII)
+    ({"LANG": "C", "LC_ALL": ""}, True),
+    ({"LANG": "C.UTF-8", "LC_ALL": "POSIX"}, True),  # LC_ALL decides first
+    ({"LANG": "C.UTF-8", "LC_ALL": "", "LC_CTYPE": "de_DE.ISO-8859-1"}, True),  # then LC_CTYPE
+    ({"LANG": "C.UTF-8", "LC_ALL": ""}, False),  # and the same terminal with a UTF-8 locale is not ASCII
+]
+
+
+def test_ascii_fallback_follows_the_locale_variables(terminal: Terminal, sim: Sim) -> None:
+    for locale, ascii_only in LOCALES:
+        terminal.start([str(installed_command()), "--config", str(sim.config), "--no-mouse"], env=locale)
+        header, rows = wait_for_table(terminal)
+        glyphs = sla_glyphs(header, rows)
+        border = side_border(header, rows)
+        terminal.keys("q")
+        assert wait_for_exit(terminal) == 0
+        terminal.kill()  # the next case starts a fresh tmux server
+        if ascii_only:
+            assert glyphs and glyphs <= ASCII_SLA_GLYPHS, f"SLA glyphs under {locale}: {glyphs}"
+            assert border and not border & BOX_DRAWING, f"side pane border under {locale}: {border}"
+        else:
+            assert glyphs and glyphs <= UNICODE_SLA_GLYPHS, f"SLA glyphs under {locale}: {glyphs}"
+            assert border == {"│"}, f"side pane border under {locale}: {border}"

@@ -17,7 +17,9 @@ import errno
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 EXIT_CONFIG = 3
@@ -27,15 +29,59 @@ EXIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
 )
 
 
-def utf8_terminal() -> bool:
-    """Whether the terminal can show the SLA glyphs and box drawing (else the ASCII fallbacks are used)."""
-    encoding = (getattr(sys.__stdout__, "encoding", None) or "").lower().replace("-", "")
-    return encoding in ("utf8", "utf8sig")
+def utf8_terminal(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal can show the SLA glyphs and box drawing (else the ASCII fallbacks are used).
+
+    Decided from the locale variables as the C library does: the first of LC_ALL, LC_CTYPE, LANG that is set
+    and non-empty. Not from Python's stdout encoding: under LANG=C Python runs in UTF-8 mode and reports UTF-8
+    for a terminal that was never said to be one. "C", "POSIX", no locale at all, and any codeset other than
+    UTF-8 (including none, as in "en_US", which is ISO-8859-1 to the C library) mean ASCII. A UTF-8 locale
+    that is not installed on this host still describes the user's terminal, so it counts as UTF-8.
+    """
+    env = startup_environment() if environ is None else environ
+    value = next((env[name] for name in ("LC_ALL", "LC_CTYPE", "LANG") if env.get(name)), "")
+    name, _, codeset = value.partition("@")[0].partition(".")
+    if not codeset and _is_utf8(name):
+        # macOS sets (and ssh forwards) LC_CTYPE=UTF-8, a bare codeset: the terminal it describes is UTF-8.
+        return True
+    return _is_utf8(codeset)
+
+
+def startup_environment() -> Mapping[str, str]:
+    """The environment this process was started with.
+
+    Not `os.environ` where it can be helped: in the C locale Python coerces the locale (PEP 538) and sets
+    LC_CTYPE=C.UTF-8 in `os.environ` itself, which hides the very answer `utf8_terminal` looks for. Linux
+    keeps the original environment in /proc/self/environ; elsewhere `os.environ` is all there is.
+    """
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return os.environ
+    env = {}
+    for item in raw.split(b"\0"):
+        name, sep, value = item.partition(b"=")
+        if sep:
+            env[os.fsdecode(name)] = os.fsdecode(value)
+    return env
+
+
+def _is_utf8(codeset: str) -> bool:
+    return codeset.lower().replace("-", "") == "utf8"
 
 
 def _session_and_app(
-    config: Any, client: Any, *, readonly: bool, mouse: bool, time_zone: str | None, language: str | None = None
+    config: Any,
+    client: Any,
+    *,
+    readonly: bool,
+    mouse: bool,
+    time_zone: str | None,
+    language: str | None = None,
+    utf8: bool | None = None,
 ) -> tuple[Any, Any]:
+    """The session and the app for `config`; `utf8` says whether the terminal is UTF-8 (None: ask the locale,
+    see `utf8_terminal`; tests that must not depend on the locale they run in pass it)."""
     from oncall_tui.domain.sla import AtRiskThresholds
     from oncall_tui.sync.session import QueueSpec, Session
     from oncall_tui.ui.app import OncallApp
@@ -55,7 +101,7 @@ def _session_and_app(
         poll_seconds=config.poll.interval_seconds,
         counts_seconds=config.poll.counts_interval_seconds,
         time_zone=time_zone,
-        ascii_only=config.ui.ascii or not utf8_terminal(),
+        ascii_only=config.ui.ascii or not (utf8_terminal() if utf8 is None else utf8),
         bell=config.ui.bell,
         keymap=config.keymap,
         language=language or config.ui.language,

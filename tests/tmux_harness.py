@@ -150,6 +150,10 @@ class Terminal:
         )
         if found.returncode == 0 and found.stdout.strip():
             Path(found.stdout.strip()).unlink(missing_ok=True)
+        else:
+            # The server is gone already (its only pane ended): its socket is where tmux puts it by default.
+            tmpdir = self.env.get("TMUX_TMPDIR") or "/tmp"
+            (Path(tmpdir) / f"tmux-{os.getuid()}" / self.socket).unlink(missing_ok=True)
 
 
 def children(pid: int) -> list[int]:

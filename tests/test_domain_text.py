@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -90,3 +91,89 @@ def test_bidi_override_characters_are_removed() -> None:
     # U+202E would make "OPS-1 exe.txt" display reversed: a spoofing vector in summaries.
     assert sanitize("invoice\u202eexe.txt") == "invoiceexe.txt"
     assert sanitize("a\u2066b\u2069c") == "abc"
+
+
+# ---- characters terminals measure differently ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("love ❤️ it", "love ❤ it"),  # VS16: two cells for Rich, one for tmux
+        ("text ❤︎ style", "text ❤ style"),  # VS15
+        ("keycap 1️⃣", "keycap 1⃣"),
+        ("family 👨‍👩‍👧", "family 👨👩👧"),  # ZWJ sequence: one glyph for some terminals, three for others
+        ("coder 🧑🏽‍💻", "coder 🧑💻"),  # skin-tone modifier and ZWJ
+        ("ok 👍🏿", "ok 👍"),
+        ("flag 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f!", "flag 🏴!"),  # TAG sequence
+        ("hid\U000e0041\U000e0042den", "hidden"),  # TAG letters: invisible text
+        ("a\u200bb\u200cc\u200dd\u2060e\ufefff\u00adg", "abcdefg"),  # ZWSP ZWNJ ZWJ WJ BOM soft hyphen
+        ("OPS\u200e-\u200f1\u061c", "OPS-1"),  # LRM, RLM, ALM
+        ("\u2061x\u2062y\u2063z\u2064", "xyz"),  # invisible operators (format characters)
+        ("fvs\u180b\u180e", "fvs"),  # Mongolian free variation selector, vowel separator
+        ("vs\U000e0100\U000e01ef", "vs"),  # variation selectors supplement
+        ("blank\u3164\uffa0\u115f\u1160name", "blankname"),  # Hangul fillers
+        ("menu ☰ ⚏ ㉈", "menu \ufffd \ufffd \ufffd"),  # wide since Unicode 16, or ambiguous: disputed widths
+        ("new \U0001fae8 \u0378", "new \ufffd \ufffd"),  # unassigned in this Python's Unicode: width unknown
+        ("lone \ud800 surrogate", "lone \ufffd surrogate"),  # cannot even be encoded for the terminal
+    ],
+)
+def test_sanitize_removes_or_replaces_what_terminals_measure_differently(raw: str, clean: str) -> None:
+    assert sanitize(raw) == clean
+    assert sanitize_line(raw) == clean
+
+
+def test_line_and_paragraph_separators_are_line_breaks() -> None:
+    assert sanitize("one\u2028two\u2029three") == "one\ntwo\nthree"
+    assert sanitize_line("one\u2028two\u2029three") == "one two three"
+
+
+def test_ordinary_text_survives_between_removed_characters_and_is_composed() -> None:
+    # Decomposed accents (as macOS and some mail clients send them) are composed first, and a ZWJ between a
+    # letter and its accent no longer separates them; CJK, Cyrillic, Greek, Hangul and RTL text stay as they are.
+    raw = "Mu\u0308ller\u200d \u00c1gnes e\u200d\u0301 東京❤️障害 Сбой\u200b Ελληνικά 한국어 مشکل\u200f"
+    assert sanitize_line(raw) == "Müller Ágnes é 東京❤障害 Сбой Ελληνικά 한국어 مشکل"
+
+
+def test_a_combining_mark_with_nothing_to_sit_on_is_dropped() -> None:
+    # It would land on whatever the terminal drew in the cell before (the neighbouring column).
+    assert sanitize_line("\u0301\u0308accent first") == "accent first"
+    assert sanitize_line(" \u200b\u0301x") == "x"
+    assert sanitize("\u0301top\n\u0308second") == "top\nsecond"
+
+
+REMOVED_EXAMPLES = [
+    "\ufe0f", "\ufe0e", "\ufe00", "\U000e0100", "\u180b", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
+    "\u00ad", "\u200e", "\u200f", "\u061c", "\u202e", "\u2066", "\U000e0001", "\U000e0041", "\U000e007f",
+    "\u2028", "\u2029", "\U0001f3fb", "\U0001f3ff", "\u3164", "\uffa0", "\u115f", "\ud800", "\u0378", "\u2630",
+]  # fmt: skip
+TRICKY = st.text(
+    alphabet=st.sampled_from([*REMOVED_EXAMPLES, "❤", "👍", "👨", "🇩", "🇪", "e", "\u0301", "\u0308", " ", "\n"])
+    | st.characters(),
+    max_size=40,
+)
+
+
+def never_shown(char: str) -> bool:
+    cp = ord(char)
+    return (
+        unicodedata.category(char) in ("Cf", "Cn", "Cs", "Zl", "Zp")
+        or (unicodedata.category(char) == "Cc" and char not in "\t\n")
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0000 <= cp <= 0xE01EF
+        or 0x180B <= cp <= 0x180F
+        or 0x1F3FB <= cp <= 0x1F3FF
+        or char in "\u115f\u1160\u3164\uffa0"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(TRICKY)
+def test_sanitized_text_never_holds_what_terminals_measure_differently(text: str) -> None:
+    for cleaned in (sanitize(text), sanitize_line(text)):
+        assert not [c for c in cleaned if never_shown(c)], cleaned
+        assert unicodedata.is_normalized("NFC", cleaned)
+        assert sanitize(cleaned) == cleaned
+        for line in cleaned.split("\n"):
+            assert not line or not unicodedata.category(line[0]).startswith("M")
+    assert sanitize_line(sanitize_line(text)) == sanitize_line(text)

@@ -7,25 +7,16 @@ test waits on them in short bounded polls; on a timeout it fails with the captur
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import shutil
-import subprocess
-import sys
-import time
-import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.tmux_harness import Sim, Terminal, installed_command, running_sim, tmux_terminal
 
-T = TypeVar("T")
+pytestmark = pytest.mark.e2e
 
 WIDTH, HEIGHT = 100, 30
 BUDGET = 20.0  # seconds for everything from starting the TUI to the last check
@@ -35,165 +26,16 @@ DETAIL_HEADER = re.compile(r"\b([A-Z][A-Z0-9]+-\d+) · ")
 BORDERS = "█▀▄▊▎▔▁│ "  # Textual's thick and tall borders as tmux shows them
 
 
-def installed_command() -> Path:
-    """The console script installed next to this interpreter (the venv's bin), not the source tree."""
-    path = Path(sys.executable).parent / "oncall-tui"
-    if not path.exists():
-        pytest.fail(f"the installed console script {path} is missing: run `pip install -e .` in this venv")
-    return path
-
-
-def tmux_command() -> str:
-    path = shutil.which("tmux")
-    if path is None:
-        pytest.fail(
-            "tmux is not installed: the end-to-end test drives the TUI in a real terminal. "
-            "Install it (Debian/Ubuntu: `apt-get install tmux`; macOS: `brew install tmux`)."
-        )
-    return path
-
-
-@dataclass
-class Terminal:
-    """One private tmux server (its own socket) with one session running the TUI."""
-
-    tmux: str
-    socket: str
-    env: dict[str, str]
-    deadline: float = 0.0
-
-    def run(self, *args: str) -> str:
-        result = subprocess.run(
-            [self.tmux, "-L", self.socket, "-f", os.devnull, *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=10,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise AssertionError(f"tmux {' '.join(args)} failed: {result.stderr.strip()}")
-        return result.stdout
-
-    def start(self, command: list[str]) -> None:
-        # If the TUI dies, keep its last words on screen for the failure message.
-        shell = f"{shlex.join(command)}; echo '[oncall-tui exited with' $? ']'; sleep 60"
-        self.deadline = time.monotonic() + BUDGET
-        self.run("new-session", "-d", "-s", "e2e", "-x", str(WIDTH), "-y", str(HEIGHT), shell)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "e2e")
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "e2e", *keys)
-
-    def type(self, text: str) -> None:
-        self.run("send-keys", "-t", "e2e", "-l", text)
-
-    def wait(self, what: str, probe: Callable[[], T | None], timeout: float = 10.0) -> T:
-        """Poll `probe` until it returns a value other than None/False; bounded by the test's overall budget."""
-        end = min(time.monotonic() + timeout, self.deadline)
-        while True:
-            value = probe()
-            if value is not None and value is not False:
-                return value
-            if time.monotonic() >= end:
-                raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.screen()}")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        """Stop this test's own tmux server (and the TUI in it) and remove its socket file."""
-        found = subprocess.run(
-            [self.tmux, "-L", self.socket, "display-message", "-p", "#{socket_path}"],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=10,
-            check=False,
-        )
-        subprocess.run(
-            [self.tmux, "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=10, check=False
-        )
-        if found.returncode == 0 and found.stdout.strip():
-            Path(found.stdout.strip()).unlink(missing_ok=True)
-
-
-@dataclass
-class Sim:
-    process: subprocess.Popen[str]
-    url: str
-    auth: tuple[str, str]
-
-    def issue(self, key: str) -> dict[str, Any]:
-        response = httpx.get(f"{self.url}/_sim/issues/{key}", timeout=5)
-        response.raise_for_status()
-        data: dict[str, Any] = response.json()
-        return data
-
-    def myself(self) -> dict[str, Any]:
-        response = httpx.get(f"{self.url}/rest/api/3/myself", auth=self.auth, timeout=5)
-        response.raise_for_status()
-        data: dict[str, Any] = response.json()
-        return data
-
-
-def start_sim(command: Path, config: Path, log: Path) -> Sim:
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(command), "sim", "--scenario", "default", "--config-out", str(config), "--exit-after", "300"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    end = time.monotonic() + 15
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"oncall-tui sim exited with {process.returncode}:\n{log.read_text()}")
-        if config.exists():
-            jira = tomllib.loads(config.read_text())["jira"]
-            sim = Sim(process, jira["url"].rstrip("/"), (jira["email"], jira["token"]))
-            try:
-                sim.myself()
-            except httpx.HTTPError:
-                pass
-            else:
-                return sim
-        if time.monotonic() > end:
-            process.kill()
-            raise AssertionError(f"oncall-tui sim did not answer within 15 s:\n{log.read_text()}")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[Sim]:
-    server = start_sim(installed_command(), tmp_path / "sim.toml", tmp_path / "sim.log")
-    yield server
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=5)
+    with running_sim(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-    }
-    term = Terminal(tmux_command(), f"oncall-e2e-{os.getpid()}-{tmp_path.name}", env)
-    yield term
-    term.kill()
+    with tmux_terminal(tmp_path, width=WIDTH, height=HEIGHT, budget=BUDGET) as term:
+        yield term
 
 
 # ---- reading the screen ------------------------------------------------------------------------------------

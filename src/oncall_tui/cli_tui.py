@@ -2,29 +2,86 @@
 
 The demo uses exactly the production path (config objects, JiraClient over httpx, the sync layer); only the
 server is the simulator, started in a background thread of this process. It writes nothing to disk.
+
+The app runs in one event loop of ours (`_serve`), so that the Jira client is closed in the loop whose
+connections it holds, and so that SIGTERM and SIGHUP (what a closed SSH session sends) end the app through its
+own exit path: the terminal is restored exactly as on `q`. Exit status: the app's return code (0 after `q`,
+1 after a crash); after SIGTERM / SIGHUP the shell's convention for "ended by signal N", 128 + N (143, 129).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
+import signal
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 EXIT_CONFIG = 3
+# SIGHUP does not exist everywhere Python runs; where it does not, SIGTERM alone is handled.
+EXIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    sig for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig is not None
+)
 
 
-def utf8_terminal() -> bool:
-    """Whether the terminal can show the SLA glyphs and box drawing (else the ASCII fallbacks are used)."""
-    encoding = (getattr(sys.__stdout__, "encoding", None) or "").lower().replace("-", "")
-    return encoding in ("utf8", "utf8sig")
+def utf8_terminal(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal can show the SLA glyphs and box drawing (else the ASCII fallbacks are used).
+
+    Decided from the locale variables as the C library does: the first of LC_ALL, LC_CTYPE, LANG that is set
+    and non-empty. Not from Python's stdout encoding: under LANG=C Python runs in UTF-8 mode and reports UTF-8
+    for a terminal that was never said to be one. "C", "POSIX", no locale at all, and any codeset other than
+    UTF-8 (including none, as in "en_US", which is ISO-8859-1 to the C library) mean ASCII. A UTF-8 locale
+    that is not installed on this host still describes the user's terminal, so it counts as UTF-8.
+    """
+    env = startup_environment() if environ is None else environ
+    value = next((env[name] for name in ("LC_ALL", "LC_CTYPE", "LANG") if env.get(name)), "")
+    name, _, codeset = value.partition("@")[0].partition(".")
+    if not codeset and _is_utf8(name):
+        # macOS sets (and ssh forwards) LC_CTYPE=UTF-8, a bare codeset: the terminal it describes is UTF-8.
+        return True
+    return _is_utf8(codeset)
+
+
+def startup_environment() -> Mapping[str, str]:
+    """The environment this process was started with.
+
+    Not `os.environ` where it can be helped: in the C locale Python coerces the locale (PEP 538) and sets
+    LC_CTYPE=C.UTF-8 in `os.environ` itself, which hides the very answer `utf8_terminal` looks for. Linux
+    keeps the original environment in /proc/self/environ; elsewhere `os.environ` is all there is.
+    """
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return os.environ
+    env = {}
+    for item in raw.split(b"\0"):
+        name, sep, value = item.partition(b"=")
+        if sep:
+            env[os.fsdecode(name)] = os.fsdecode(value)
+    return env
+
+
+def _is_utf8(codeset: str) -> bool:
+    return codeset.lower().replace("-", "") == "utf8"
 
 
 def _session_and_app(
-    config: Any, client: Any, *, readonly: bool, mouse: bool, time_zone: str | None, language: str | None = None
+    config: Any,
+    client: Any,
+    *,
+    readonly: bool,
+    mouse: bool,
+    time_zone: str | None,
+    language: str | None = None,
+    utf8: bool | None = None,
 ) -> tuple[Any, Any]:
+    """The session and the app for `config`; `utf8` says whether the terminal is UTF-8 (None: ask the locale,
+    see `utf8_terminal`; tests that must not depend on the locale they run in pass it)."""
     from oncall_tui.domain.sla import AtRiskThresholds
     from oncall_tui.sync.session import QueueSpec, Session
     from oncall_tui.ui.app import OncallApp
@@ -44,7 +101,7 @@ def _session_and_app(
         poll_seconds=config.poll.interval_seconds,
         counts_seconds=config.poll.counts_interval_seconds,
         time_zone=time_zone,
-        ascii_only=config.ui.ascii or not utf8_terminal(),
+        ascii_only=config.ui.ascii or not (utf8_terminal() if utf8 is None else utf8),
         bell=config.ui.bell,
         keymap=config.keymap,
         language=language or config.ui.language,
@@ -56,11 +113,100 @@ def _session_and_app(
 
 
 def _run(app: Any, client: Any, mouse: bool) -> int:
+    return asyncio.run(_serve(app, client, mouse=mouse))
+
+
+async def _serve(app: Any, client: Any, *, mouse: bool) -> int:
+    """Run the app and close the client, both in this one loop; return the process exit status.
+
+    This is what Textual's `App.run` does (`asyncio.run` of `run_async`), plus the signal handlers and the
+    client's close, which must happen in the loop whose connections it holds: closed from a second
+    `asyncio.run` it fails with "Event loop is closed".
+    """
+    loop = asyncio.get_running_loop()
+    handled = _handle_exit_signals(loop, app)
     try:
-        app.run(mouse=mouse)
+        await app.run_async(mouse=mouse)
     finally:
-        asyncio.run(client.aclose())
-    return 0
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        await client.aclose()
+    code = app.return_code
+    return int(code) if code is not None else 0
+
+
+# How long a signal that arrives while the app is still mounting its first screen waits for the mount to end.
+STARTUP_GRACE_SECONDS = 3.0
+
+
+def _handle_exit_signals(loop: asyncio.AbstractEventLoop, app: Any) -> list[signal.Signals]:
+    """SIGTERM / SIGHUP end the app as `q` does, from inside its running loop; returns the signals handled."""
+    seen: list[int] = []
+    give_up_waiting = loop.time() + STARTUP_GRACE_SECONDS
+
+    def on_signal(signum: int) -> None:
+        if _terminal_gone():
+            # The SSH session has closed: every write would fail with EIO. Send what the app still writes
+            # while it shuts down (restoring a screen that no longer exists) nowhere, rather than into errors.
+            _detach_from_terminal()
+        if seen:
+            return
+        if _mounting(app) and loop.time() < give_up_waiting:
+            # Exiting now would tear the first screen down under its own on_mount (a crash, exit status 1).
+            loop.call_later(0.05, on_signal, signum)
+            return
+        seen.append(signum)
+        try:
+            before_signal_exit(app, signum)
+        finally:
+            app.exit(return_code=128 + signum)
+
+    handled = []
+    for sig in EXIT_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, on_signal, int(sig))
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # no signal support in this loop or platform: such a process cannot be hung up on either
+        handled.append(sig)
+    return handled
+
+
+def _mounting(app: Any) -> bool:
+    """Whether the app has started but its first screen has not finished mounting."""
+    stack = app.screen_stack
+    return not (stack and stack[0].is_mounted)
+
+
+def before_signal_exit(app: Any, signum: int) -> None:
+    """The one place for work that must be saved when the session ends by SIGTERM / SIGHUP, before the app
+    exits (unsent comment drafts: `app.drafts`). Runs in the app's event loop, once, before `app.exit`.
+
+    The terminal may already be gone (SIGHUP after the SSH connection closed): nothing here may depend on
+    drawing or on the user's answer. Nothing to save yet.
+    """
+
+
+def _terminal_gone(fd: int = 2) -> bool:
+    """Whether the terminal the app draws on (stderr) has been hung up: its ioctls then fail with EIO."""
+    import termios  # POSIX only, as the hang-up itself
+
+    try:
+        termios.tcgetattr(fd)
+    except termios.error as exc:
+        return bool(exc.args) and exc.args[0] == errno.EIO
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def _detach_from_terminal() -> None:
+    """Point stdout and stderr at /dev/null, below Python's file objects, so that their writes succeed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def run_tui(args: argparse.Namespace) -> int:

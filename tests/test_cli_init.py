@@ -319,3 +319,21 @@ def test_closed_standard_input_is_a_clear_error(
 ) -> None:
     assert init(tmp_path / "config.toml") == 2
     assert "standard input closed" in capsys.readouterr().err
+
+
+def test_a_url_without_scheme_to_a_plain_http_server_says_so_and_offers_http(
+    sim_ro: SimServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: list[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    bare = sim_ro.url.removeprefix("http://")
+    # Without a prompt: the message says what the server speaks, not that a certificate failed.
+    assert init(config, "--non-interactive", "--url", bare, "--email", sim_ro.login().email, "--token-env", "X") == 4
+    err = capsys.readouterr().err
+    assert f"The server at https://{bare} speaks plain HTTP, not HTTPS" in err and "certificate" not in err
+    assert not config.exists()
+    # At the prompt: it offers the http:// URL instead of asking for a company CA.
+    answers += [bare, "y", sim_ro.login().email, "4", TEST_TOKEN, "ops"]
+    assert init(config) == 0
+    out = capsys.readouterr().out
+    assert "speaks plain HTTP" in out and "CA certificate" not in out
+    assert tomllib.loads(config.read_text())["jira"]["url"] == sim_ro.url

@@ -458,8 +458,8 @@ def test_errors_in_unselected_profiles_are_reported(tmp_path: Path) -> None:
     }
     problems = problems_of(write_data(tmp_path, data), "prod")
     assert (
-        problems[0]
-        == "profiles.dr.ui.tz: unknown key; expected one of: ascii, bell, confirm_take, language, mouse, theme, time_zone"
+        problems[0] == "profiles.dr.ui.tz: unknown key; expected one of: "
+        "ascii, bell, confirm_take, language, mouse, theme, time_zone"
     )
     assert problems[1].startswith('profiles.dr.jira.url: expected an https:// URL, got "http://dr.example.net"')
     assert len(problems) == 2

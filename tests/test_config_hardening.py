@@ -19,7 +19,7 @@ from textual.theme import BUILTIN_THEMES as TEXTUAL_THEMES
 from oncall_tui.cli import main
 from oncall_tui.config import ConfigError, JiraConfig, load_config, resolve_token
 from tests.sim_process import PROXY_VARS
-from tests.test_e2e_tmux import Terminal, installed_command, tmux_command
+from tests.tmux_harness import Terminal, installed_command, tmux_command
 
 BASE: dict[str, Any] = {
     "jira": {"url": "https://example.atlassian.net", "email": "anna.schmidt@example.com"},

@@ -143,3 +143,32 @@ async def test_project_leads_that_could_not_be_read_are_asked_for_again() -> Non
             ticks[0] += 61.0
             app.main.show_detail()
             await wait_for(pilot, lambda: "Project lead" in contacts.content.plain)  # type: ignore[union-attr]
+
+
+async def test_issues_jira_sent_that_cannot_be_read_are_left_out_and_counted() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        tui.faults("bad-issue=2")
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            await wait_for(pilot, lambda: "Left out" in message(app))
+            assert message(app) == "Left out 2 issues Jira sent that oncall-tui cannot read."
+            assert table(app).row_count == len(tui.session.store.keys("Mine")) > 0
+            tui.faults("")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: message(app) == "")
+
+
+async def test_a_text_too_long_to_show_is_cut_and_says_so() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        tui.faults("huge-text=100000")
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            body = app.main.query_one("#detail-body", Static)
+            await wait_for(pilot, lambda: "cut here" in body.content.plain)  # type: ignore[union-attr]
+            text = body.content.plain  # type: ignore[union-attr]
+            assert len(text) < 64 * 1024 * 7, "six comments and a description at most 64 KB each"
+            assert "longer than oncall-tui shows; the whole text is in Jira" in text
+            summary = table(app).get_cell(table(app).selected_key, "summary").plain  # type: ignore[arg-type]
+            assert len(summary) <= 1000 and summary.endswith("…")

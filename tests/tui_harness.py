@@ -81,7 +81,9 @@ def build_tui(
         retry=RetryPolicy(attempts=retries),
         now=lambda: FROZEN_START,
     )
-    session, app = _session_and_app(config, client, readonly=readonly, mouse=False, time_zone="Europe/Berlin")
+    session, app = _session_and_app(
+        config, client, readonly=readonly, mouse=False, time_zone="Europe/Berlin", utf8=True
+    )
     app.clock = lambda: FROZEN_START
     app.now = FROZEN_START
     app._tick_enabled = False

@@ -258,7 +258,7 @@ class _Init:
 
         url = self._url()
         ca_bundle = self._ca_bundle(args.ca_bundle)
-        info, ca_bundle = self._detect(url, ca_bundle)
+        info, ca_bundle, url = self._detect(url, ca_bundle)
         deployment = self._deployment(url, info)
         jira: dict[str, Any] = {"url": url, "deployment": deployment}
         if deployment == "cloud":
@@ -314,13 +314,23 @@ class _Init:
             raise InitError(f'--ca-bundle: expected a PEM file or "system", but {path} is not a file')
         return str(path)
 
-    def _detect(self, url: str, ca_bundle: str | None) -> tuple[Any, str | None]:
-        """serverInfo without credentials; on a TLS failure, interactively ask for the company CA."""
-        from oncall_tui.jira.errors import TlsError
+    def _detect(self, url: str, ca_bundle: str | None) -> tuple[Any, str | None, str]:
+        """serverInfo without credentials; returns it with the CA bundle and URL that worked. On a TLS failure,
+        interactively ask for the company CA; against a server that speaks plain HTTP (a URL typed without its
+        scheme gets https://), offer its http:// URL instead: a CA would not help there."""
+        from oncall_tui.jira.errors import PlainHttpServer, TlsError
 
         while True:
             try:
-                return asyncio.run(self._server_info(url, ca_bundle)), ca_bundle
+                return asyncio.run(self._server_info(url, ca_bundle)), ca_bundle, url
+            except PlainHttpServer as exc:
+                plain = exc.hint_params.get("http_url")
+                if not self.ask.interactive or not isinstance(plain, str):
+                    raise
+                self.ask.say(f"{self.ask.bad} {exc.message}")
+                if not self.ask.confirm(f"Use {plain} (plain HTTP: only for a local or test server)?", flag="--url"):
+                    raise
+                url = plain
             except TlsError as exc:
                 if not self.ask.interactive:
                     raise

@@ -139,6 +139,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "public": {"de": "öffentlich"},
     "internal": {"de": "intern"},
     "sending…": {"de": "wird gesendet…"},
+    "cut here: longer than oncall-tui shows; the whole text is in Jira": {
+        "de": "hier gekürzt: länger, als oncall-tui zeigt; der ganze Text steht in Jira"
+    },
     "Description and comments could not be read: {error}": {
         "de": "Beschreibung und Kommentare konnten nicht gelesen werden: {error}"
     },

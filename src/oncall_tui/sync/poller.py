@@ -86,6 +86,9 @@ class QueuePoller:
     full_resync_every: timedelta = timedelta(minutes=10)
     last_full: datetime | None = None
     last_poll: datetime | None = None
+    # Issues Jira sent for this queue that could not be read (no key, not an object) and were left out, as of
+    # the last full search; an incremental search that meets such an issue raises it.
+    skipped: int = 0
 
     def _window_minutes(self, now: datetime) -> int:
         assert self.last_poll is not None
@@ -107,6 +110,7 @@ class QueuePoller:
         if self.needs_full(now):
             incidents = await self.client.search(self.jql)
             diff = self.store.replace_queue(self.queue, incidents)
+            self.skipped = getattr(incidents, "skipped", 0)
             self.last_full = now
         else:
             minutes = self._window_minutes(now)
@@ -116,5 +120,6 @@ class QueuePoller:
             matching = {inc.key for inc in still_matching}
             left = [key for key in changed_anywhere if key in held and key not in matching]
             diff = self.store.merge_queue(self.queue, still_matching, left=left)
+            self.skipped = max(self.skipped, getattr(still_matching, "skipped", 0))
         self.last_poll = now
         return diff

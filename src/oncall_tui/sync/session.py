@@ -40,6 +40,8 @@ class QueueStatus:
     # The last poll or count of this queue failed with this error (None after a success).
     error: JiraError | None = None
     failed_at: datetime | None = None
+    # Issues of the queue that Jira sent in a form that cannot be read, left out of the store.
+    skipped: int = 0
 
     @property
     def jql_refused(self) -> bool:
@@ -120,6 +122,7 @@ class Session:
             raise
         status.loaded, status.error, status.failed_at = True, None, None
         status.count = self.store.count(name)
+        status.skipped = poller.skipped
         return diff
 
     async def refresh_counts(self, now: datetime, *, skip: Sequence[str] = ()) -> None:

@@ -25,6 +25,7 @@ from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import JiraError
+from oncall_tui.jira.paging import SearchResult
 from oncall_tui.sync.actions import Action, ActionKind, Outcome
 from oncall_tui.sync.details import Detail
 from oncall_tui.sync.store import StoreDiff
@@ -252,6 +253,9 @@ class MainScreen(Screen[None]):
                 + retry,
                 style=Style(bold=True),
             )
+        if status.skipped:
+            # Rows are missing that Jira holds: say so above whatever the table shows.
+            return Text(tr(SearchResult.SKIPPED_MESSAGE, skipped=status.skipped), style=Style(bold=True))
         if table.row_count:
             return None
         if table.filter_text:

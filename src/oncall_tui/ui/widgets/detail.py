@@ -109,9 +109,13 @@ def facts_text(incident: Incident, now: datetime, tz: ZoneInfo | None, tr: Trans
 
 def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH) -> Text:
     text = Text()
+    cut_note = "(" + tr("cut here: longer than oncall-tui shows; the whole text is in Jira") + ")\n"
     if incident.description_text:
         text.append(f"{tr('Description')}\n", style=Style(bold=True))
-        text.append(sanitize(incident.description_text).strip() + "\n\n")
+        text.append(sanitize(incident.description_text).strip() + "\n")
+        if "description" in incident.cut_fields:
+            text.append(cut_note, style=Style(dim=True))
+        text.append("\n")
     comments = incident.comments[-LATEST_COMMENTS:]
     if comments:
         text.append(tr("Latest comments ({count})", count=len(incident.comments)) + "\n", style=Style(bold=True))
@@ -128,7 +132,10 @@ def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH) -> Te
             if mark:
                 text.append(f" · {mark}", style=style)
             text.append("\n")
-            text.append(sanitize(comment.body_text).strip() + "\n\n")
+            text.append(sanitize(comment.body_text).strip() + "\n")
+            if comment.cut:
+                text.append(cut_note, style=Style(dim=True))
+            text.append("\n")
     return text
 
 

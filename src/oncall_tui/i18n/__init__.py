@@ -18,16 +18,21 @@ FALLBACK = "en"
 class Translator:
     """`tr("Copied {what}", what=key)`: the message in this language, English where it has none."""
 
-    __slots__ = ("language",)
+    __slots__ = ("language", "missing")
 
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGES else FALLBACK
+        # When a list: every message asked for that has no form in this language is recorded (tests switch
+        # this on to prove that nothing the app composes reaches the screen untranslated).
+        self.missing: list[str] | None = None
 
     def __call__(self, key: str, /, **params: object) -> str:
         entry = MESSAGES.get(key)
         text = key
         if entry is not None:
             text = entry.get(self.language) or entry.get(FALLBACK) or key
+        if self.missing is not None and self.language != FALLBACK and (entry is None or self.language not in entry):
+            self.missing.append(key)
         # Only messages with parameters are formatted: a literal brace in a plain message stays as it is.
         return text.format(**params) if params else text
 

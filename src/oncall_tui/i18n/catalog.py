@@ -178,6 +178,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # Textual's own app bindings, shown in our footer.
     "palette": {"de": "Befehle"},
     "Quit": {"de": "Beenden"},
+    "Focus Next": {"de": "Nächstes Feld"},
+    "Focus Previous": {"de": "Vorheriges Feld"},
+    "Copy selected text": {"de": "Markierten Text kopieren"},
     "Incident action: {action}": {"de": "Incident-Aktion: {action}"},
     "Queue: {name}": {"de": "Queue: {name}"},
     "Switch to queue {number}": {"de": "Zu Queue {number} wechseln"},

@@ -64,9 +64,10 @@ class AsciiScrollBarRender(ScrollBarRender):
 class OncallApp(App[None]):
     CSS_PATH = [styles_dir() / "app.tcss"]
     TITLE = "oncall-tui"
-    # Below 110 columns the detail pane moves under the table (styles: `Screen.-narrow`). Textual sets these
+    # Below 120 columns the detail pane moves under the table (styles: `Screen.-narrow`): beside it, it would
+    # have under 40 columns and wrap every SLA line. Textual sets these
     # classes on every screen, dialogs included.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding(b.key, b.action, b.text, show=b.show, id=b.id, priority=b.priority)
         for b in registry.bindings(registry.Scope.MAIN, app_level=True)

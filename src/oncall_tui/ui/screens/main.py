@@ -644,7 +644,7 @@ class MainScreen(Screen[None]):
         main = tr(registry.Scope.MAIN.value)
         at = next(i for i, line in enumerate(lines) if line.id == "queue.clear_filter")
         shown = "1-9" if switches == [str(n) for n in range(1, 10)] else ",".join(switches)
-        lines.insert(at, HelpLine(shown, tr("switch queue"), "queue.switch_1 … queue.switch_9", main))
+        lines.insert(at, HelpLine(shown, tr("switch queue"), "queue.switch_N", main))
         lines.append(HelpLine("ctrl+p", tr("command palette"), "", main))
         return lines
 

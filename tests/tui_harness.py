@@ -63,12 +63,15 @@ def build_tui(
     keymap: Mapping[str, str] | None = None,
     language: str = "en",
     extra_queues: Iterable[tuple[str, str]] = (),
+    timeout_seconds: float | None = None,
     **app_kwargs: Any,
 ) -> Tui:
     login = server.login()
     config = demo_config(login.url, login.email)
     if keymap is not None:
         config = dataclasses.replace(config, keymap=keymap)
+    if timeout_seconds is not None:
+        config = dataclasses.replace(config, jira=dataclasses.replace(config.jira, timeout_seconds=timeout_seconds))
     extra = tuple(QueueConfig(name, jql) for name, jql in extra_queues)
     if extra:
         config = dataclasses.replace(config, queues=(*config.queues, *extra))

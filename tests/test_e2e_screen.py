@@ -106,3 +106,25 @@ def test_without_colour_breached_is_reversed_and_bold_and_running_is_plain(termi
     assert 7 not in running and 1 not in running, running
     # No colour at all reaches the terminal for these cells' foreground in NO_COLOR mode other than greys.
     assert "\x1b[31m" not in screen and "38;2;185;60;91" not in screen
+
+
+@pytest.mark.parametrize(("locale", "utf8"), [({"LANG": "C", "LC_ALL": ""}, False), ({}, True)])
+@pytest.mark.parametrize("width", [200, 100])
+def test_list_on_a_terminal_follows_the_locale(
+    terminal: Terminal, sim: Sim, locale: dict[str, str], utf8: bool, width: int
+) -> None:
+    terminal.width = width  # at 100 columns the summaries are cut: with "..." where only ASCII shows
+    terminal.start([str(installed_command()), "--config", str(sim.config), "list", "--queue", "All open"], env=locale)
+
+    def finished() -> str | None:
+        screen = terminal.screen()
+        return screen if "[oncall-tui exited with 0 ]" in screen else None
+
+    screen = terminal.wait("list to finish", finished)
+    assert re.search(r"OPS-\d+", screen), screen
+    glyphs = set("●⚠✖‖☾✔✗…—")
+    if utf8:
+        assert glyphs & set(screen), screen
+    else:
+        assert not glyphs & set(screen), screen
+        assert re.search(r"\bX breached\s+-\d+:\d\d", screen), "breached in ASCII"

@@ -93,18 +93,19 @@ def display_width(text: str) -> int:
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _fit(text: str, width: int) -> str:
-    """Cut to `width` display columns, marking the cut with an ellipsis."""
+def _fit(text: str, width: int, *, ascii_only: bool = False) -> str:
+    """Cut to `width` display columns, marking the cut with an ellipsis ("..." where only ASCII shows)."""
     if display_width(text) <= width:
         return text
+    mark = "..." if ascii_only else "…"
     out, used = [], 0
     for c in text:
         w = display_width(c)
-        if used + w > width - 1:
+        if used + w > width - len(mark):
             break
         out.append(c)
         used += w
-    return "".join(out) + "…"
+    return "".join(out) + mark
 
 
 def _pad(text: str, width: int) -> str:
@@ -330,7 +331,7 @@ def render_table(
     title = f"{snapshot.queue.name}: {len(cells)} issue{'' if len(cells) == 1 else 's'} · {snapshot.site}"
     if ascii_only:
         title = title.replace("·", "-")
-    title = sanitize_line(title) if width is None else _fit(sanitize_line(title), width)
+    title = sanitize_line(title) if width is None else _fit(sanitize_line(title), width, ascii_only=ascii_only)
     out = [_style(title, "1", colour) + "\n"]
     if not cells:
         out.append("(no issues)\n")
@@ -338,7 +339,10 @@ def render_table(
     room = None
     if width is not None:
         _shrink(widths, width - 2 * len(widths) - _MIN_SUMMARY)
-        cells = [[_fit(c, widths[i]) if i < len(widths) else c for i, c in enumerate(row)] for row in cells]
+        cells = [
+            [_fit(c, widths[i], ascii_only=ascii_only) if i < len(widths) else c for i, c in enumerate(row)]
+            for row in cells
+        ]
         room = max(_MIN_SUMMARY, width - sum(widths) - 2 * len(widths))
 
     def line(values: list[str], state: SlaState | None, *, head: bool = False) -> str:
@@ -350,7 +354,7 @@ def render_table(
             elif i in (5, 6) and state is not None:
                 text = _style(text, _ANSI[state], colour)
             parts.append(text)
-        summary = values[-1] if room is None else _fit(values[-1], room)
+        summary = values[-1] if room is None else _fit(values[-1], room, ascii_only=ascii_only)
         return "  ".join([*parts, _style(summary, "1", colour) if head else summary]).rstrip() + "\n"
 
     out.append(line(header, None, head=True))
@@ -411,8 +415,13 @@ def run_list(args: argparse.Namespace, **client_kwargs: Any) -> int:
     elif args.plain:
         write_text(stdout, render_plain(snapshot))
     else:
-        ascii_only = config.ui.ascii or not can_encode(stdout, "".join(GLYPHS.values()) + "—…·")
         tty = bool(getattr(stdout, "isatty", None) and stdout.isatty())
+        # A terminal shows what its locale says it can (Python's UTF-8 mode claims UTF-8 under LANG=C, as the TUI
+        # knows); a pipe or file takes what its encoding can carry.
+        from oncall_tui.cli_tui import utf8_terminal
+
+        shows_glyphs = utf8_terminal() if tty else can_encode(stdout, "".join(GLYPHS.values()) + "—…·")
+        ascii_only = config.ui.ascii or not shows_glyphs
         width = os.get_terminal_size(stdout.fileno()).columns if tty and _has_size(stdout) else None
         write_text(stdout, render_table(snapshot, colour=colour_enabled(stdout), ascii_only=ascii_only, width=width))
     return EXIT_OK

@@ -69,3 +69,24 @@ def test_the_rule_checker_sees_imports_absolute_and_relative() -> None:
     source = "import textual.app\nfrom oncall_tui.sim import x\nfrom ..ui import app\nfrom . import store\n"
     found = imported_modules(SRC / "sync" / "probe.py", source)
     assert found == {"textual.app", "oncall_tui.sim", "oncall_tui.ui", "oncall_tui.sync"}
+
+
+def test_every_third_party_package_the_code_imports_is_declared() -> None:
+    """A package imported only because a dependency happens to bring it (rich came with Textual) breaks the day
+    that dependency stops; every one the code imports is in pyproject's dependencies."""
+    import re
+    import sys
+    import tomllib
+
+    pyproject = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {
+        re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
+        for d in pyproject["project"]["dependencies"]
+    }
+    imported = (
+        {module.split(".")[0] for path in modules_of(".") for module in imported_modules(path)}
+        - set(sys.stdlib_module_names)
+        - {"oncall_tui"}
+    )
+    assert imported, "the scanner found no third-party import: it is broken"
+    assert sorted(imported - declared) == []

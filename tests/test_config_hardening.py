@@ -236,3 +236,19 @@ def test_a_token_command_killed_by_a_signal_says_so(tmp_path: Path) -> None:
 def test_the_token_command_is_not_in_the_repr() -> None:
     jira = JiraConfig(url="https://x.example.net", token_cmd="curl -u anna:hunter2 https://vault")
     assert "hunter2" not in repr(jira)
+
+
+def test_a_token_command_is_named_wherever_it_lives_but_a_token_pasted_in_its_place_is_not(tmp_path: Path) -> None:
+    # A venv under a randomly named directory (CI's temporary clone, say) has a path that looks like a token;
+    # it is a real program, so the message names it.
+    odd = tmp_path / "ci.Jvw0Xq7" / "p" / ".venv" / "bin"
+    odd.mkdir(parents=True)
+    program = odd / "vault-helper"
+    program.write_text("#!/bin/sh\nexit 3\n")
+    program.chmod(0o700)
+    message = token_message(tmp_path, token_cmd=shlex.quote(str(program)))
+    assert f"token command {program} failed with exit status 3" in message
+    # What is not a program (a token pasted as the command, or `TOKEN=... cmd`) stays out of the message.
+    for pasted in ("Ab3xYz9QwErTy1234567890", "TOKEN=abc vault-helper"):
+        message = token_message(tmp_path, token_cmd=pasted)
+        assert pasted.split()[0] not in message and "(its first word, not shown)" in message, message

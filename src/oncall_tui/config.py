@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import shlex
+import shutil
 import stat
 import subprocess
 import tomllib
@@ -245,8 +246,11 @@ def _run_token_cmd(command: str, fail: Any) -> str:
     argv[0] = os.path.expanduser(argv[0])
     # Messages name the program, never its arguments (`curl -u anna:password`) nor its output (a password
     # manager may print the secret, or part of it, before failing). `TOKEN=abc cmd` is not run through a
-    # shell, so its first word is not a program either, and may be the secret itself.
-    program = argv[0] if "=" not in argv[0] and not looks_like_token(argv[0]) else "(its first word, not shown)"
+    # shell, so its first word is not a program either, and may be the secret itself. A program that exists is
+    # named whatever its path looks like (a venv under a random temp directory can look token-like).
+    real_program = "=" not in argv[0] and shutil.which(argv[0]) is not None
+    shown = "=" not in argv[0] and (real_program or not looks_like_token(argv[0]))
+    program = argv[0] if shown else "(its first word, not shown)"
     run_it = "run the command in a terminal to see why (its output is not shown here: it may contain the token)"
     try:
         done = subprocess.run(

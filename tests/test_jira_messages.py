@@ -239,6 +239,7 @@ PARSER_GARBAGE: list[tuple[Callable[[Any], Any], Any]] = [
     (P.parse_comments, 1),
     (lambda o: P.parse_issue(o, sla_field_ids=(), base_url="https://j", fetched_at=NOW), 1),
     (lambda o: P.parse_issue(o, sla_field_ids=(), base_url="https://j", fetched_at=NOW), {"fields": {}}),
+    (lambda o: P.parse_issue(o, sla_field_ids=(), base_url="https://j", fetched_at=NOW), {"key": "X" * 2000}),
     (P.parse_search_page, 1),
     (P.parse_search_page, {}),
     (P.parse_dc_search_page, 1),

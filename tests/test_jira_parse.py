@@ -698,3 +698,17 @@ def test_long_comment_bodies_are_cut_and_flagged() -> None:
     adf = parse_comment({"id": "2", "body": text_to_adf("v" * (BODY_LIMIT + 5))})
     assert len(adf.body_text) == BODY_LIMIT and adf.cut
     assert not parse_comment({"id": "3", "body": "short"}).cut
+
+
+def test_a_key_that_is_not_project_dash_number_is_refused() -> None:
+    from datetime import UTC, datetime
+
+    from oncall_tui.jira.errors import BadResponse
+    from oncall_tui.jira.parse import parse_issue
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    for key in ("OPS-1", "ops_2-17", "A1-99"):
+        assert parse_issue({"key": key}, sla_field_ids=(), base_url="https://j", fetched_at=now).key == key
+    for key in ("X" * 2000, "OPS", "-12", "OPS-12 OR 1=1", "OPS-", "1OPS-2"):
+        with pytest.raises(BadResponse):
+            parse_issue({"key": key}, sla_field_ids=(), base_url="https://j", fetched_at=now)

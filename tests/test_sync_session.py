@@ -52,6 +52,10 @@ async def test_a_queue_asked_to_poll_while_it_is_polled_is_not_polled_twice(
     await session.poll("Open", FROZEN_START)
     assert single == searches(sim, mark) == 2, "one incremental poll's two searches, not four"
     assert not session.polling("Open")
+    # A full resync asked for while an incremental poll runs is not swallowed by it: it follows.
+    mark = len(sim.exchanges)
+    await asyncio.gather(session.poll("Open", FROZEN_START), session.poll("Open", FROZEN_START, full=True))
+    assert searches(sim, mark) == 3, "the incremental poll's two searches, then one full search"
 
 
 async def test_queue_status_says_loaded_counted_failed_or_refused(sim: CheckedSimServer, session: Session) -> None:
@@ -84,4 +88,5 @@ async def test_the_detail_cache_reads_again_when_the_copy_is_stale_or_the_read_f
     sim.set_faults(f"status=503,paths=/rest/api/3/issue/{key}")
     failed = await details.read(key, FROZEN_START)
     assert failed.error is not None and failed.incident is read.incident, "the old copy stays, marked"
-    assert details.wanted(listed), "a failed read is retried"
+    assert details.wanted(listed, retry_failed=True), "a failed read is retried (with the next poll, or r)"
+    assert not details.wanted(listed), "but not in a loop of its own whenever the pane is drawn"

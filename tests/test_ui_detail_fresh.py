@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from oncall_tui.ui.app import OncallApp
@@ -23,6 +25,12 @@ def part(app: OncallApp, name: str) -> str:
     return (content.plain if isinstance(content, Text) else str(content)) if widget.display else ""
 
 
+async def poll_once(pilot: Pilot[Any], app: OncallApp) -> None:
+    await wait_for(pilot, lambda: not app._polling)
+    app.poll_now()
+    await wait_for(pilot, lambda: not app._polling)
+
+
 async def test_a_failed_read_is_retried_with_the_next_poll_and_the_pane_says_how_old_it_is() -> None:
     with quiet_tui() as tui:
         app = tui.app
@@ -31,18 +39,25 @@ async def test_a_failed_read_is_retried_with_the_next_poll_and_the_pane_says_how
             await started(pilot, tui)
             key = table(app).selected_key
             assert key is not None
-            await wait_for(pilot, lambda: (d := details.get(key)) is not None and d.incident is not None)
+            await wait_for(pilot, lambda: "Latest comments" in part(app, "body"))
             assert part(app, "note") == ""
-            tui.faults(f"5xx=1,paths=/rest/api/3/issue/{key}")
+            # Reading the issue fails for as long as the fault lasts.
+            tui.faults(f"status=503,paths=/rest/api/3/issue/{key}")
             tui.control("POST", f"/issues/{key}/customer-comment", json={"text": "Still down for us since 09:10"})
-            app.poll_now()  # the poll sees `updated` move; the read it starts fails
+            await poll_once(pilot, app)  # the poll sees `updated` move; the read it starts fails
             await wait_for(pilot, lambda: (d := details.get(key)) is not None and d.error is not None)
             await wait_for(pilot, lambda: "as of 09:30 CET" in part(app, "note"))
             assert "reading them again failed" in part(app, "note")
             assert "Still down for us" not in part(app, "body")
+            # Each poll reads it again (and fails again while the fault lasts).
+            last = details.get(key)
+            await poll_once(pilot, app)
+            await wait_for(pilot, lambda: details.get(key) is not last and not details.reading(key))
+            assert details.get(key).error is not None  # type: ignore[union-attr]
+            assert "reading them again failed" in part(app, "note")
             tui.faults("")
             # The poll after that finds nothing new in the queue, and still reads the incident again.
-            app.poll_now()
+            await poll_once(pilot, app)
             await wait_for(pilot, lambda: "Still down for us since 09:10" in part(app, "body"))
             assert part(app, "note") == ""
 

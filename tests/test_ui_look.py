@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
 
 from oncall_tui.display import short_name
-from oncall_tui.domain.sla import SlaState
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.widgets.palette import sla_styles
 from oncall_tui.ui.widgets.queue_table import QueueTable
 from tests.tui_harness import quiet_tui, started, switch_to, table, wait_for
 
@@ -166,15 +165,28 @@ async def test_sla_colours_are_the_themes_and_follow_a_theme_change() -> None:
             assert app.theme_variables["error"].lower() != "#b93c5b"
 
 
-def test_without_colour_breached_is_reversed_and_at_risk_bold() -> None:
-    styles = sla_styles(monochrome=True)
-    assert styles[SlaState.BREACHED].reverse and styles[SlaState.BREACHED].bold
-    assert styles[SlaState.AT_RISK].bold and not styles[SlaState.AT_RISK].reverse
-    assert all(style.color is None for style in styles.values())
-    # Breached outranks every other state in attributes.
-    weight = {s: (st.reverse or False) * 2 + (st.bold or False) for s, st in styles.items()}
-    assert max(weight, key=weight.__getitem__) is SlaState.BREACHED
-    assert sorted(weight.values())[-2] < weight[SlaState.BREACHED]
+async def test_without_colour_the_table_draws_breached_reversed_and_bold(monkeypatch: pytest.MonkeyPatch) -> None:
+    # NO_COLOR is read by Textual when the app is made; the table's cells then carry attributes, no colour.
+    monkeypatch.setenv("NO_COLOR", "1")
+    with quiet_tui() as tui:
+        app = tui.app
+        assert app.no_color
+        async with app.run_test(size=(120, 40)) as pilot:
+            await all_open(pilot, app, tui)
+            rows = table(app)
+
+            def style_of(glyph: str) -> Any:
+                key = next(
+                    str(r.key.value)
+                    for r in rows.ordered_rows
+                    if rows.get_cell(str(r.key.value), "sla").plain[0] == glyph
+                )
+                return rows.get_cell(key, "sla").style
+
+            breached, at_risk, running = style_of("✖"), style_of("⚠"), style_of("●")
+            assert breached.reverse and breached.bold and breached.color is None
+            assert at_risk.bold and not at_risk.reverse and at_risk.color is None
+            assert not running.bold and not running.reverse
 
 
 async def test_in_ascii_mode_only_jiras_own_text_brings_anything_but_ascii_to_the_screen() -> None:

@@ -11,8 +11,9 @@ from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.screens.dialogs import PickDialog
-from tests.tui_harness import choose, notes, quiet_tui, select_row, started, switch_to, table, wait_for
+from oncall_tui.ui.screens.dialogs import CommentDialog, PickDialog
+from tests.conftest import http_client
+from tests.tui_harness import choose, notes, quiet_tui, select_row, started, switch_to, table, type_text, wait_for
 
 SIZE = (120, 40)
 
@@ -29,7 +30,7 @@ async def test_raising_a_priority_ourselves_rings_no_bell_but_a_colleagues_new_p
         async with app.run_test(size=SIZE) as pilot:
             await started(pilot, tui)
             app.refresh_counts_now()  # the watched P1/P2 queue's first poll: the baseline
-            await wait_for(pilot, lambda: "P1/P2" in app._known and not app._counting)
+            await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app._counting)
             await switch_to(pilot, app, 5, "All open")
             key = next(
                 k
@@ -64,7 +65,6 @@ async def test_one_notice_per_action_replaced_in_place() -> None:
             await pilot.press("m")
             await wait_for(pilot, lambda: any(f"Take {key} failed" in n.message for n in app._notifications))
             tui.deny()
-            app.main._selection_moved_at = 0.0
             await pilot.press("m")
             await wait_for(pilot, lambda: any(f"Take {key}: done" in n.message for n in app._notifications))
             about = [n.message for n in app._notifications if f"Take {key}" in n.message]
@@ -129,3 +129,35 @@ async def test_a_link_in_a_notice_stays_on_one_line_at_80_columns() -> None:
             shown = [toast.render_line(y).text for y in range(toast.size.height)]
             url = "https://id.atlassian.com/manage-profile/security/api-tokens"
             assert any(url in line for line in shown), shown
+
+
+async def test_a_colleague_raising_an_incident_we_wrote_to_still_rings() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        bells: list[int] = []
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            app.refresh_counts_now()
+            await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app._counting)
+            await switch_to(pilot, app, 5, "All open")
+            key = next(
+                k
+                for k in tui.session.store.keys("All open")
+                if (inc := tui.session.store.get(k)) is not None and inc.priority == "Medium"
+            )
+            await select_row(pilot, app, key)
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "Looking into it")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: any(f"to {key}: done" in n.message for n in app._notifications))
+            # A minute later a colleague (not this app) raises it to Highest.
+            tui.control("POST", "/clock", json={"advance": 60})
+            with http_client(tui.server) as jira:
+                jira.put(
+                    f"/rest/api/3/issue/{key}", json={"fields": {"priority": {"name": "Highest"}}}
+                ).raise_for_status()
+            app.refresh_counts_now()
+            await wait_for(pilot, lambda: any(f"New P1: {key}" in n for n in notes(app)))
+            assert bells == [1]

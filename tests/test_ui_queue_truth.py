@@ -84,7 +84,7 @@ async def test_a_queue_whose_jql_jira_refuses_is_marked_and_named() -> None:
             assert table(app).row_count == 0 and "[6 Broken !]" in tabs(app)
             await pilot.press("r")
             await wait_for(pilot, lambda: not app._polling)
-            assert "[6 Broken 0]" not in tabs(app)
+            assert "[6 Broken !]" in tabs(app), "a refresh leaves the refused queue marked, not counted 0"
 
 
 async def test_a_poll_landing_between_a_write_and_its_re_read_leaves_no_ghost_row() -> None:
@@ -168,7 +168,8 @@ async def test_a_text_too_long_to_show_is_cut_and_says_so() -> None:
             body = app.main.query_one("#detail-body", Static)
             await wait_for(pilot, lambda: "cut here" in body.content.plain)  # type: ignore[union-attr]
             text = body.content.plain  # type: ignore[union-attr]
-            assert len(text) < 64 * 1024 * 7, "six comments and a description at most 64 KB each"
+            # The description and the five latest comments shown, each cut at 64 KB (with a line saying so).
+            assert len(text) < 6 * (64 * 1024 + 200), len(text)
             assert "longer than oncall-tui shows; the whole text is in Jira" in text
             summary = table(app).get_cell(table(app).selected_key, "summary").plain  # type: ignore[arg-type]
             assert len(summary) <= 1000 and summary.endswith("…")

@@ -9,10 +9,11 @@ import time
 
 import pytest
 from textual.widgets import Static
-from textual.worker import WorkerState
+from textual.worker import Worker, WorkerState
 
 from oncall_tui.ui.app import OncallApp
-from oncall_tui.ui.screens.dialogs import AssignDialog
+from oncall_tui.ui.screens.dialogs import AssignDialog, CommentDialog
+from oncall_tui.ui.screens.main import MainScreen
 from tests.tui_harness import option_labels, quiet_tui, started, switch_to, type_text, wait_for
 
 SIZE = (160, 48)
@@ -44,15 +45,25 @@ async def test_a_trickling_answer_ends_at_the_deadline_says_so_and_r_tries_again
             assert len(tui.server.exchanges) > requests
 
 
+def observe_workers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, WorkerState]]:
+    """Every state change of the main screen's workers (where sends and searches run), as (group, state)."""
+    seen: list[tuple[str, WorkerState]] = []
+    original = MainScreen.on_worker_state_changed
+
+    def observe(self: MainScreen, event: Worker.StateChanged) -> None:
+        seen.append((event.worker.group, event.state))
+        original(self, event)
+
+    monkeypatch.setattr(MainScreen, "on_worker_state_changed", observe)
+    return seen
+
+
 async def test_typing_faster_than_jira_answers_never_cancels_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
-    states: list[WorkerState] = []
-    original = AssignDialog.on_worker_state_changed
+    seen = observe_workers(monkeypatch)
 
-    def observe(self: AssignDialog, event: object) -> None:
-        states.append(event.state)  # type: ignore[attr-defined]
-        original(self, event)  # type: ignore[arg-type]
+    def searches(state: WorkerState) -> int:
+        return seen.count(("user-search", state))
 
-    monkeypatch.setattr(AssignDialog, "on_worker_state_changed", observe)
     with quiet_tui() as tui:
         app = tui.app
         async with app.run_test(size=SIZE) as pilot:
@@ -63,8 +74,37 @@ async def test_typing_faster_than_jira_answers_never_cancels_a_search(monkeypatc
             await wait_for(pilot, lambda: isinstance(app.screen, AssignDialog))
             # The empty search (on open) is still under way when the search for "zoe" starts.
             await type_text(pilot, "zoe")
-            await wait_for(pilot, lambda: states.count(WorkerState.RUNNING) >= 2)
+            await wait_for(pilot, lambda: searches(WorkerState.RUNNING) >= 2)
             await wait_for(pilot, lambda: "Zoë Müller" in " ".join(option_labels(app)))
-            await wait_for(pilot, lambda: states.count(WorkerState.SUCCESS) >= 2)
-            assert WorkerState.CANCELLED not in states, states
-            assert all("Zo" in label or "zo" in label.lower() for label in option_labels(app)), option_labels(app)
+            assert all("zo" in label.lower() for label in option_labels(app)), option_labels(app)
+            # Closing the dialog while a search is under way does not cancel it either.
+            await type_text(pilot, "x")
+            await wait_for(pilot, lambda: searches(WorkerState.RUNNING) >= 3)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            await wait_for(pilot, lambda: searches(WorkerState.SUCCESS) >= 3)
+            assert searches(WorkerState.CANCELLED) == 0, seen
+
+
+async def test_esc_while_a_comment_is_sent_lets_the_send_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = observe_workers(monkeypatch)
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = app.main.query_one("#queue").selected_key  # type: ignore[attr-defined]
+            assert key is not None
+            before = len(tui.issue(key)["comments"])
+            tui.faults(f"latency=800-800ms,paths=/rest/api/3/issue/{key}/comment")
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "Failover done, watching")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen.sending)  # type: ignore[attr-defined]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            await wait_for(pilot, lambda: len(tui.issue(key)["comments"]) == before + 1)
+            await wait_for(pilot, lambda: any(f"to {key}: done" in n.message for n in app._notifications))
+            assert [c["text"] for c in tui.issue(key)["comments"][before:]] == ["Failover done, watching"]
+            await wait_for(pilot, lambda: key not in app.drafts)
+            assert ("actions", WorkerState.CANCELLED) not in seen

@@ -87,11 +87,15 @@ def _fate(codepoint: int) -> int | str | None:
 
 
 class _Table(dict[int, int | str | None]):
-    """`str.translate` table that decides each code point once, the first time it is seen."""
+    """`str.translate` table that decides each code point once, the first time it is seen.
+
+    Only the Basic Multilingual Plane is remembered (at most 65,536 entries): text from a hostile server could
+    otherwise walk all 1.1 million code points through it and grow it by a hundred megabytes."""
 
     def __missing__(self, codepoint: int) -> int | str | None:
         fate = _fate(codepoint)
-        self[codepoint] = fate
+        if codepoint <= 0xFFFF:
+            self[codepoint] = fate
         return fate
 
 

@@ -213,6 +213,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "○ internal note — agents only": {"de": "○ interne Notiz — nur für Bearbeiter"},
     "The comment is empty.": {"de": "Der Kommentar ist leer."},
     "Sending…": {"de": "Wird gesendet…"},
+    "Sending broke down unexpectedly; your text is kept.": {
+        "de": "Das Senden ist unerwartet abgebrochen; der Text bleibt erhalten."
+    },
     "No": {"de": "Nein"},
     "{key} is {name}'s. Take it? {yes}/esc": {"de": "{key} gehört {name}. Übernehmen? {yes}/esc"},
     "enter choose · esc cancel": {"de": "enter auswählen · esc abbrechen"},
@@ -230,6 +233,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "Priority of {key}": {"de": "Priorität von {key}"},
     # ---- notifications ---------------------------------------------------------------------------------------
     "Error": {"de": "Fehler"},
+    "Something went wrong inside oncall-tui: {error}": {"de": "In oncall-tui ist etwas schiefgegangen: {error}"},
     "New {priority}: {key}": {"de": "Neu: {priority} {key}"},
     "The watched queue {queue} could not be checked: {error}\nNo bell for it until it works again.": {
         "de": "Die beobachtete Queue {queue} konnte nicht geprüft werden: {error}\n"

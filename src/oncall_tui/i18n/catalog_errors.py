@@ -250,6 +250,9 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "Jira sent a comment that is not an object.": {"de": "Jira hat einen Kommentar geschickt, der kein Objekt ist."},
     "Jira sent a comment list without comments.": {"de": "Jira hat eine Kommentarliste ohne Kommentare geschickt."},
     "Jira sent an issue that is not an object.": {"de": "Jira hat einen Vorgang geschickt, der kein Objekt ist."},
+    "Jira sent an issue whose key is not PROJECT-NUMBER.": {
+        "de": "Jira hat einen Vorgang geschickt, dessen Key nicht PROJEKT-NUMMER ist."
+    },
     "Jira sent an issue without a key.": {"de": "Jira hat einen Vorgang ohne Key geschickt."},
     "Jira sent a search result without an issue list.": {
         "de": "Jira hat ein Suchergebnis ohne Vorgangsliste geschickt."

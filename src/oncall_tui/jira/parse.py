@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -378,6 +379,11 @@ def _sla_fields(sla_field_ids: Iterable[str] | Mapping[str, str]) -> list[tuple[
     return [(fid, None) for fid in sla_field_ids]
 
 
+# Jira's project keys: a letter, then letters, digits or underscores (Data Center can allow lower case); the
+# number after the dash. 255 is Jira's own limit on a project key's length.
+_ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}-[0-9]{1,18}")
+
+
 def parse_issue(
     obj: Any,
     *,
@@ -397,6 +403,10 @@ def parse_issue(
     key = _text(issue.get("key"))
     if not key:
         raise BadResponse(msgid("Jira sent an issue without a key."))
+    if not _ISSUE_KEY.fullmatch(key):
+        # A key names the issue everywhere (URLs, the table's key column, which is never cut): one that is not
+        # PROJECT-NUMBER is not Jira's, and a 1,000-character one would take the whole screen.
+        raise BadResponse(msgid("Jira sent an issue whose key is not PROJECT-NUMBER."))
     fields = _dict(issue.get("fields")) or {}
     status = _dict(fields.get("status")) or {}
     category = _dict(status.get("statusCategory")) or {}

@@ -179,13 +179,26 @@ class ActionRunner:
         self.me = me
         self.readonly = readonly
         self._now = now or (lambda: datetime.now(UTC))
-        # Keys this session wrote to lately (key -> when, on our clock): a queue an incident enters because of
-        # our own write is no news to ring about.
-        self.recent_writes: dict[str, datetime] = {}
+        # key -> Jira's `updated` of the issue right after our last write to it (or, when Jira's copy could not
+        # be read, our clock's time of the write plus the skew allowed): a queue the incident enters because of
+        # that write is no news, a later change by someone else is.
+        self._own: dict[str, datetime] = {}
 
-    def wrote_lately(self, key: str, within: timedelta = timedelta(minutes=10)) -> bool:
-        when = self.recent_writes.get(key)
-        return when is not None and self._now() - when <= within
+    def explains(self, key: str, incident: Incident | None) -> bool:
+        """Whether `incident` as it is now is the result of our own last write to it (nothing changed since)."""
+        own = self._own.get(key)
+        if own is None or incident is None or incident.updated is None:
+            return False
+        return incident.updated <= own
+
+    def _wrote(self, key: str, fresh: Incident | None) -> None:
+        if fresh is not None and fresh.updated is not None:
+            self._own[key] = fresh.updated
+        else:
+            self._own[key] = self._now() + CLOCK_SKEW
+        # A shift's worth of writes at most; the oldest go first.
+        while len(self._own) > 500:
+            self._own.pop(next(iter(self._own)))
 
     async def _run(
         self,
@@ -204,7 +217,6 @@ class ActionRunner:
         if self.readonly:
             return Outcome(action, Result.FAILED, ReadOnlyError())
         token = self.store.apply_local(key, change, action.kind.value) if change and self.store.get(key) else None
-        self.recent_writes[key] = self._now()
         try:
             await send()
         except JiraError as exc:
@@ -224,6 +236,7 @@ class ActionRunner:
         except JiraError:
             # The write landed; the re-read failing only means the next poll brings the fresh copy.
             fresh = None
+        self._wrote(key, fresh)
         if token is not None:
             self.store.confirm(token, fresh)
         elif fresh is not None and self.store.get(key) is not None:
@@ -248,6 +261,7 @@ class ActionRunner:
             raise
         landed = verify(fresh)
         if landed:
+            self._wrote(key, fresh)
             if token is not None:
                 self.store.confirm(token, fresh)
             elif self.store.get(key) is not None:

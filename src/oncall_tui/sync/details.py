@@ -52,13 +52,18 @@ class DetailCache:
     def reading(self, key: str) -> bool:
         return key in self._reading
 
-    def wanted(self, listed: Incident) -> bool:
-        """Whether `listed` needs a (new) full read: never read, older than the search's copy, or the last read
-        failed. A read under way is not started twice."""
+    def wanted(self, listed: Incident, *, retry_failed: bool = False) -> bool:
+        """Whether `listed` needs a (new) full read: never read, or older than the search's copy. A copy whose
+        last read failed is read again only when `retry_failed` (with the next poll, or on `r`), never in a loop
+        of its own; a read under way is not started twice."""
         if listed.key in self._reading:
             return False
         entry = self._entries.get(listed.key)
-        return entry is None or entry.error is not None or entry.stale_for(listed)
+        if entry is None:
+            return True
+        if entry.error is not None and not retry_failed:
+            return False
+        return entry.error is not None or entry.stale_for(listed)
 
     async def read(self, key: str, now: datetime) -> Detail:
         """Read `key` in full; a failure is recorded (the old copy stays, marked) and not raised."""

@@ -62,7 +62,7 @@ class Session:
     details: DetailCache = field(init=False)
     status: dict[str, QueueStatus] = field(init=False)
     _pollers: dict[str, QueuePoller] = field(default_factory=dict, init=False)
-    _polls: dict[str, asyncio.Future[StoreDiff]] = field(default_factory=dict, init=False)
+    _polls: dict[str, tuple[asyncio.Future[StoreDiff], bool]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if not self.queues:
@@ -100,14 +100,24 @@ class Session:
 
     async def poll(self, name: str, now: datetime, *, full: bool = False) -> StoreDiff:
         """Poll one queue. A queue already being polled (the active poll and the watched-queue round can ask for
-        the same one) is not polled twice at once: the second caller waits for the first poll's result."""
+        the same one) is not polled twice at once: the second caller shares the first poll's result, or, when
+        it asked for a full resync and the running poll is incremental, gets a full one right after it."""
         running = self._polls.get(name)
         if running is not None:
+            task, running_full = running
             # Shielded: a caller giving up must not cancel the request under it (httpx #1461).
-            return await asyncio.shield(running)
+            diff = await asyncio.shield(task)
+            if not full or running_full:
+                return diff
+            return await self.poll(name, now, full=True)
         task = asyncio.ensure_future(self._poll(name, now, full))
-        self._polls[name] = task
-        task.add_done_callback(lambda done: self._polls.pop(name, None) if self._polls.get(name) is done else None)
+        self._polls[name] = (task, full)
+
+        def forget(done: asyncio.Future[StoreDiff]) -> None:
+            if self._polls.get(name, (None, False))[0] is done:
+                del self._polls[name]
+
+        task.add_done_callback(forget)
         return await asyncio.shield(task)
 
     async def _poll(self, name: str, now: datetime, full: bool) -> StoreDiff:

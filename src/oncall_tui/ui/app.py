@@ -7,7 +7,7 @@ words.py.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
@@ -33,7 +34,7 @@ from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.notices import Notices
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
 from oncall_tui.ui.widgets.status_bar import LiveState, live_state
-from oncall_tui.ui.words import error_words, retry_after
+from oncall_tui.ui.words import error_words
 from oncall_tui.ui.workers import notify_worker_error
 
 # A second q within this many seconds quits even with unsent drafts.
@@ -86,7 +87,6 @@ class OncallApp(App[None]):
         tick: bool = True,
         time_zone: str | None = None,
         ascii_only: bool = False,
-        monochrome: bool = False,
         bell: bool = True,
         keymap: Mapping[str, str] | None = None,
         watched: Iterable[str] = (),
@@ -106,8 +106,6 @@ class OncallApp(App[None]):
         self._tick_enabled = tick
         self._tz_name = time_zone
         self.ascii_only = ascii_only
-        # NO_COLOR: states are told apart by glyph and attributes alone (Textual greys every colour out).
-        self.monochrome = monochrome
         self.bell_enabled = bell
         self.confirm_take = confirm_take
         # Not `_keymap`: that name is Textual's own (the normalised keymap set_keymap() installs).
@@ -115,6 +113,7 @@ class OncallApp(App[None]):
         self.watched = set(watched) | {q.name for q in session.queues if q.watch}
         self.drafts: dict[str, object] = {}
         self.notices = Notices(self)
+        self._ascii_filter = AsciiFilter()
         self._quit_asked_at = float("-inf")
         # project -> (lead, component leads); a failed look-up is remembered only to wait before asking again.
         self.project_leads: dict[str, tuple[Person | None, dict[str, Person]]] = {}
@@ -134,7 +133,6 @@ class OncallApp(App[None]):
         self._counting = False
         self.next_poll_in = poll_seconds
         self.next_poll_at: float | None = None  # monotonic
-        self._known: set[str] = set()  # queues polled at least once: from then on, additions are news
         self.now = clock()
 
     @property
@@ -191,13 +189,18 @@ class OncallApp(App[None]):
             # Scrollbar thumbs drawn as reversed blanks, not eighth-blocks a non-UTF-8 terminal cannot show.
             # Textual keeps the renderer on the class: put it back when this app ends.
             ScrollBar.renderer = AsciiScrollBarRender
-            # And whatever typographic character still reaches the screen becomes ASCII of the same width.
-            self._filters.append(AsciiFilter())
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         self.session.store.subscribe(self._ring_for_new_urgent)
         if self._tick_enabled:
             self.set_interval(1.0, self._tick)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        if self.ascii_only:
+            # Whatever typographic character still reaches the screen becomes ASCII of the same width.
+            return [*filters, self._ascii_filter]
+        return filters
 
     def on_unmount(self) -> None:
         if ScrollBar.renderer is AsciiScrollBarRender:
@@ -285,7 +288,7 @@ class OncallApp(App[None]):
 
     def _retry_delay(self, exc: JiraError) -> float:
         # Polling again before Jira's Retry-After only earns another 429 (the client caps what it believes).
-        return max(self.poll_seconds, retry_after(exc) or 0.0)
+        return max(self.poll_seconds, exc.retry_after or 0.0)
 
     async def _poll(self, *, full: bool = False) -> float:
         """One poll of the active queue; returns the seconds until the next one."""
@@ -301,7 +304,6 @@ class OncallApp(App[None]):
         if self.poll_error is not None:
             self.poll_error = None
             self.notices.show("poll", self.tr("Jira answers again."), timeout=3)
-        self._known.add(queue)
         self.main.queue_polled(queue)
         return self.poll_seconds
 
@@ -327,7 +329,6 @@ class OncallApp(App[None]):
                     except JiraError as exc:
                         self._watch_failed(spec.name, exc)
                         continue
-                    self._known.add(spec.name)
                     self.notices.clear(f"watch:{spec.name}")
             await self.session.refresh_counts(self.clock(), skip=polled)
         except JiraError:
@@ -368,14 +369,19 @@ class OncallApp(App[None]):
     def _ring_for_new_urgent(self, diff: StoreDiff) -> None:
         if diff.queue is None or not diff.added:
             return
-        if diff.queue not in self._known:
-            return  # the first fill of a queue is not news
-        # An incident that entered because of our own write (we raised its priority, we took it) is not news.
-        added = [key for key in diff.added if not self.session.runner.wrote_lately(key)]
+        if not self.session.status[diff.queue].loaded:
+            return  # the first fill of a queue is not news (the poll delivering it has not finished yet)
+        # An incident that entered because of our own write (we raised its priority, we took it) is not news;
+        # one that someone else changed after that is.
+        store = self.session.store
+        runner = self.session.runner
+        added = [key for key in diff.added if not runner.explains(key, store.get(key))]
         if not added:
             return
-        table = self.main.query_one("#queue")
-        table.mark_new(added, self.now)  # type: ignore[attr-defined]
+        if diff.queue == self.main.active_queue:
+            # "New" marks rows of the queue on screen; a watched queue in the background only rings.
+            table = self.main.query_one("#queue")
+            table.mark_new(added, self.now)  # type: ignore[attr-defined]
         if not self.bell_enabled or diff.queue not in self.watched:
             return
         for key in added:
@@ -389,11 +395,15 @@ class OncallApp(App[None]):
                 )
                 break
 
-    def key_for(self, binding_id: str, default: str) -> str:
-        """The key a binding answers to now ([keymap] override or default), spelled for people."""
-        keys = self.user_keymap.get(binding_id, default)
-        shown = {"slash": "/", "question_mark": "?"}
-        return ",".join(shown.get(k.strip(), k.strip()) for k in keys.split(","))
+    def keys_of(self, binding_id: str) -> list[str]:
+        """The keys a binding answers to now ([keymap] override, else the registry's defaults), as Textual
+        names them ("slash", "ctrl+k")."""
+        keys = self.user_keymap.get(binding_id) or registry.BY_ID[binding_id].key
+        return [k.strip() for k in keys.split(",") if k.strip()]
+
+    def key_for(self, binding_id: str) -> str:
+        """The keys a binding answers to now, spelled for people ("/", "ctrl+k")."""
+        return ",".join(registry.display_key(k) for k in self.keys_of(binding_id))
 
     # ---- look-ups the panes and dialogs need ------------------------------------------------------------------
 
@@ -465,9 +475,9 @@ class OncallApp(App[None]):
         yield from super().get_system_commands(screen)
         main = self.main
         tr = self.tr
-        for binding_id, key, action, desc, _ in MAIN_BINDINGS:
+        for binding_id, _, action, desc, _ in MAIN_BINDINGS:
             method = getattr(main, f"action_{action}")
-            shown = self.key_for(binding_id, key)
+            shown = self.key_for(binding_id)
             what = tr(desc)
             # English keeps str.capitalize() ("Copy url"), as before; German nouns keep their capitals.
             title = what.capitalize() if tr.language == "en" else what[:1].upper() + what[1:]

@@ -22,7 +22,9 @@ class Notices:
         title: str = "",
     ) -> None:
         """Show `message` for `topic`, taking down whatever the topic showed before."""
-        self.clear(topic)
+        self.clear(topic, refresh=False)
+        # Topics whose notice has expired are forgotten (one per action and incident would pile up over a shift).
+        self._shown = {t: n for t, n in self._shown.items() if n in self._app._notifications}
         notification = Notification(message, title, severity, timeout, markup=False)
         self._shown[topic] = notification
         # Added at once rather than posted (what App.notify does): a replacement shown right after must find
@@ -30,10 +32,10 @@ class Notices:
         self._app._notifications.add(notification)
         self._app._refresh_notifications()
 
-    def clear(self, topic: str) -> None:
+    def clear(self, topic: str, *, refresh: bool = True) -> None:
         old = self._shown.pop(topic, None)
         if old is not None and old in self._app._notifications:
-            self._app._unnotify(old)
+            self._app._unnotify(old, refresh=refresh)
 
     def showing(self, topic: str) -> bool:
         shown = self._shown.get(topic)

@@ -19,7 +19,6 @@ from oncall_tui.jira.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
-    ServerError,
 )
 from oncall_tui.sync.actions import Action, ActionKind, Outcome, ReadOnlyError, Result
 
@@ -109,13 +108,6 @@ def error_label(error: JiraError, tr: Translator) -> str:
         return tr("network error")
     if isinstance(error, NotFound):
         return tr("not found (HTTP 404)")
-    if isinstance(error, ServerError) and error.status is not None:
-        return tr("Jira error (HTTP {status})", status=error.status)
     if error.status is not None:
         return tr("Jira error (HTTP {status})", status=error.status)
     return tr("Jira error")
-
-
-def retry_after(error: JiraError) -> float | None:
-    """The wait Jira announced with the error (429, or a 503 with Retry-After; the client caps it), if any."""
-    return error.retry_after

@@ -8,14 +8,14 @@ except through the callables they are given: the assignee search as the user typ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -23,7 +23,6 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
-from textual.worker import Worker
 
 from oncall_tui import keys as registry
 from oncall_tui.display import glyph, sla_word
@@ -35,7 +34,6 @@ from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.sync.actions import Outcome
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.words import outcome_words
-from oncall_tui.ui.workers import notify_worker_error
 
 
 def _bindings(scope: registry.Scope) -> list[Binding]:
@@ -79,7 +77,10 @@ class CommentText(TextArea):
         await super()._on_key(event)
 
 
-Sender = Callable[[CommentDraft], Awaitable[Outcome]]
+# Starts sending a draft and later calls back with the outcome (None: the send broke down unexpectedly). The
+# send runs on the main screen, which lives as long as the app: a worker of the dialog's own would be cancelled
+# when the dialog closes (Textual cancels a screen's workers on unmount), and with it the request (httpx #1461).
+Sender = Callable[[CommentDraft, Callable[["Outcome | None"], None]], None]
 
 
 class CommentDialog(ModalScreen[CommentDraft | None]):
@@ -129,7 +130,8 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
         if self.sending:
             label = Text(self.tr("Sending…"), style=Style(bold=True))
         elif self.public:
-            label = Text(self.tr("● PUBLIC reply — the customer sees this"), style=Style(bold=True, color="red"))
+            # The stylesheet gives the line the theme's error colour as background (`#visibility.-public`).
+            label = Text(self.tr("● PUBLIC reply — the customer sees this"), style=Style(bold=True))
         else:
             label = Text(self.tr("○ internal note — agents only"), style=Style(bold=True))
         widget = self.query_one("#visibility", Static)
@@ -168,33 +170,32 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
         self.query_one(TextArea).read_only = True
         self.query_one("#comment-problem", Static).display = False
         self._show_visibility()
-        self._run_send(draft)
+        self._send(draft, lambda outcome: self._sent(draft, outcome))
 
-    @work(group="comment-send", exit_on_error=False)
-    async def _run_send(self, draft: CommentDraft) -> None:
-        # Never cancelled (httpx #1461): esc closes the dialog and the send carries on.
-        try:
-            outcome = await self._send(draft)
-        finally:
-            self.sending = False
+    def _sent(self, draft: CommentDraft, outcome: Outcome | None) -> None:
+        """Jira answered (or the send broke down): close on success, else make the text editable again and say
+        why. Nothing to do when the dialog was closed meanwhile (the outcome is a notice then)."""
+        self.sending = False
         if not self.is_attached:
             return
-        if outcome.ok:
+        if outcome is not None and outcome.ok:
             self.dismiss(draft)
             return
         self.query_one(TextArea).read_only = False
         problem = self.query_one("#comment-problem", Static)
-        problem.update(Text(outcome_words(outcome, self.tr)))
+        if outcome is None:
+            words = self.tr("Sending broke down unexpectedly; your text is kept.")
+        else:
+            words = outcome_words(outcome, self.tr)
+        problem.update(Text(words))
         problem.display = True
         self._show_visibility()
 
     def action_cancel(self) -> None:
+        # While sending: the dialog closes and the send carries on; its result comes as a notice.
         if not self.sending:
             self._on_draft(self._draft())
         self.dismiss(None)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        notify_worker_error(self, event)
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -279,12 +280,17 @@ def resolution_choices(option: TransitionOption) -> list[FieldChoice]:
     return []
 
 
+# Starts a search for the query and later calls back with the people found. It runs on the main screen, so
+# closing the dialog never cancels a request under way (httpx #1461); an answer nobody waits for is dropped.
+UserSearch = Callable[[str, Callable[[list[Person]], None]], None]
+
+
 class AssignDialog(ModalScreen[Person | None]):
     """Search-as-you-type over the issue's assignable users."""
 
     BINDINGS = _bindings(registry.Scope.ASSIGN)
 
-    def __init__(self, key: str, search: Callable[[str], Awaitable[list[Person]]], *, tr: Translator = ENGLISH) -> None:
+    def __init__(self, key: str, search: UserSearch, *, tr: Translator = ENGLISH) -> None:
         super().__init__()
         self.tr = tr
         localize_bindings(self, tr)
@@ -317,7 +323,8 @@ class AssignDialog(ModalScreen[Person | None]):
 
     def _start_search(self, query: str) -> None:
         self._asked += 1
-        self._run_search(query, self._asked)
+        asked = self._asked
+        self._search(query, lambda people: self._show_results(query, asked, people))
 
     def _flush(self) -> bool:
         """Search for what is typed now if the list shows older results; True when the list is current.
@@ -351,12 +358,9 @@ class AssignDialog(ModalScreen[Person | None]):
             if option.id in self._people:
                 self.dismiss(self._people[option.id])
 
-    @work(group="assign-search", exit_on_error=False)
-    async def _run_search(self, query: str, asked: int) -> None:
-        # Not exclusive: that would cancel the search under way, and with it an in-flight httpx request, which
-        # can leak a pool slot (httpx #1461). Typing is debounced instead, and an answer overtaken by a newer
-        # search is dropped when it arrives.
-        people = await self._search(query)
+    def _show_results(self, query: str, asked: int, people: list[Person]) -> None:
+        # Typing is debounced, and an answer overtaken by a newer search (or arriving after the dialog closed)
+        # is dropped: searches are never cancelled.
         if asked != self._asked or not self.is_attached:
             return
         results = self.query_one(OptionList)
@@ -384,9 +388,6 @@ class AssignDialog(ModalScreen[Person | None]):
         person = self._people.get(event.option.id or "")
         if person is not None:
             self.dismiss(person)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        notify_worker_error(self, event)
 
     def action_focus_list(self) -> None:
         self._flush()

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker
 
 from oncall_tui import display as fmt
@@ -43,7 +43,8 @@ from oncall_tui.ui.screens.dialogs import (
 )
 from oncall_tui.ui.widgets.contacts import ContactsPane, contacts_text
 from oncall_tui.ui.widgets.detail import DetailPane
-from oncall_tui.ui.widgets.palette import sla_styles
+from oncall_tui.ui.widgets.lines import ChangeOnly
+from oncall_tui.ui.widgets.palette import sla_styles, warning_style
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
 from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
 from oncall_tui.ui.words import action_words, error_words, outcome_words
@@ -63,6 +64,12 @@ POLL_BUSY_SECONDS = 3.0
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
     (b.id, b.key, b.action, b.description, b.show) for b in registry.bindings(registry.Scope.MAIN) if b.command
 ]
+
+
+class QueueMessage(ChangeOnly):
+    """What the table area says when it has no rows to show (or rows are missing); hidden otherwise."""
+
+    hide_empty = True
 
 
 def _describe_queue_switch(tr: Translator) -> Callable[[Binding], str | None]:
@@ -106,7 +113,7 @@ class MainScreen(Screen[None]):
         yield QueueTabs(id="tabs")
         with Horizontal(id="panes"):
             with Vertical(id="queue-area"):
-                yield Static(id="queue-message")
+                yield QueueMessage(id="queue-message")
                 yield QueueTable(ascii_only=ascii_only, tr=tr, id="queue")
             with Vertical(id="side"):
                 yield DetailPane(ascii_only=ascii_only, tr=tr, id="detail")
@@ -136,7 +143,10 @@ class MainScreen(Screen[None]):
     def _restyle(self) -> None:
         """SLA styles from the theme's colours (or attributes alone under NO_COLOR)."""
         styles = sla_styles(self.app.theme_variables, monochrome=self.app.no_color)
-        self.query_one(DetailPane).styles_by_state = styles
+        detail = self.query_one(DetailPane)
+        detail.styles_by_state = styles
+        detail.warning = warning_style(self.app.theme_variables, monochrome=self.app.no_color)
+        detail._body_for = None  # the internal-comment marks take the new colour
         self.query_one(QueueTable).restyle(styles, self.oncall.now)
         self.show_detail()
 
@@ -153,6 +163,11 @@ class MainScreen(Screen[None]):
                 table.apply((), shown, (), now)
                 if self._detail_key() in shown:
                     self.show_detail()
+            self.refresh_chrome()
+            return
+        if diff.queue == self.active_queue and diff.queue not in self._filled:
+            # The queue's first rows: queue_polled fills the table once, sorted (adding them here as well would
+            # add every row twice, a second of work for 10,000 rows).
             self.refresh_chrome()
             return
         before = table.selected_key
@@ -197,7 +212,7 @@ class MainScreen(Screen[None]):
             self._filled.add(name)
             self.show_queue(name)
         incident = self.selected()
-        if incident is not None and self.oncall.session.details.wanted(incident):
+        if incident is not None and self.oncall.session.details.wanted(incident, retry_failed=True):
             self.oncall.read_detail(incident.key)
         self.refresh_chrome()
 
@@ -221,13 +236,7 @@ class MainScreen(Screen[None]):
     def _show_queue_message(self) -> None:
         """What the table area says when it has no rows to show, or when Jira refuses the queue: never a bare
         empty table (which reads as "nothing to do")."""
-        message = self.query_one("#queue-message", Static)
-        text = self.queue_message()
-        if text is None:
-            message.display = False
-            return
-        message.update(text)
-        message.display = True
+        self.query_one("#queue-message", QueueMessage).show_text(self.queue_message() or Text())
 
     def queue_message(self) -> Text | None:
         app = self.oncall
@@ -321,7 +330,7 @@ class MainScreen(Screen[None]):
             text = tr(
                 "Description and comments as of {time}; reading them again failed: {error}", time=when, error=error
             )
-        style = Style(bold=True, reverse=True) if self.app.no_color else Style(bold=True, color="yellow")
+        style = self.query_one(DetailPane).warning + Style(bold=True)
         return Text(f"{text}\n{tr('Trying again with the next poll (r: now).')}", style=style)
 
     def _want_detail(self, key: str) -> None:
@@ -390,12 +399,12 @@ class MainScreen(Screen[None]):
             return
         # Taking a colleague's incident silently would pull it from under them: one more key, naming them.
         key = incident.key
-        take_keys = self.oncall.key_for("incident.take", "m").split(",")
+        take_keys = self.oncall.keys_of("incident.take")
         question = self.tr(
             "{key} is {name}'s. Take it? {yes}/esc",
             key=key,
             name=sanitize_line(fmt.short_name(owner.display_name)),
-            yes=take_keys[0],
+            yes=registry.display_key(take_keys[0]),
         )
 
         def answered(yes: bool | None) -> None:
@@ -416,23 +425,29 @@ class MainScreen(Screen[None]):
             return
         key = incident.key
 
-        async def search(query: str) -> list[Person]:
-            try:
-                return await self.oncall.session.client.assignable_users(key, query)
-            except JiraError as exc:
-                self.oncall.notices.show(
-                    f"user-search:{key}",
-                    self.tr("User search failed: {error}", error=error_words(exc, self.tr)),
-                    severity="error",
-                    timeout=8,
-                )
-                return []
+        def search(query: str, deliver: Callable[[list[Person]], None]) -> None:
+            self._user_search(key, query, deliver)
 
         def chosen(person: Person | None) -> None:
             if person is not None:
                 self._run_assign(key, person)
 
         self.app.push_screen(AssignDialog(key, search, tr=self.tr), chosen)
+
+    @work(group="user-search", exit_on_error=False)
+    async def _user_search(self, key: str, query: str, deliver: Callable[[list[Person]], None]) -> None:
+        # On this screen, not the dialog's: closing the dialog must not cancel the request (httpx #1461).
+        try:
+            people = await self.oncall.session.client.assignable_users(key, query)
+        except JiraError as exc:
+            self.oncall.notices.show(
+                f"user-search:{key}",
+                self.tr("User search failed: {error}", error=error_words(exc, self.tr)),
+                severity="error",
+                timeout=8,
+            )
+            people = []
+        deliver(people)
 
     @work(group="actions", exit_on_error=False)
     async def _run_assign(self, key: str, person: Person) -> None:
@@ -452,19 +467,25 @@ class MainScreen(Screen[None]):
         def keep(draft: CommentDraft) -> None:
             drafts[key] = draft
 
-        async def send(draft: CommentDraft) -> Outcome:
-            return await self._send_comment(key, draft)
+        def send(draft: CommentDraft, done: Callable[[Outcome | None], None]) -> None:
+            self._send_comment(key, draft, done)
 
         self.app.push_screen(CommentDialog(key, drafts.get(key), keep, send, tr=self.tr))  # type: ignore[arg-type]
 
-    async def _send_comment(self, key: str, draft: CommentDraft) -> Outcome:
-        """Send the draft the dialog read at ctrl+s; a success forgets it, anything else keeps it."""
+    @work(group="actions", exit_on_error=False)
+    async def _send_comment(self, key: str, draft: CommentDraft, done: Callable[[Outcome | None], None]) -> None:
+        """Send the draft the dialog read at ctrl+s; a success forgets it, anything else keeps it.
+
+        A worker of this screen (it lives as long as the app), so closing the dialog does not cancel the send.
+        `done` hears the outcome, or None when the send broke down (a bug below: the worker reports it)."""
         self._sending_comment.add(key)
         self.announce(Action(ActionKind.COMMENT, key, public=draft.public))
+        outcome: Outcome | None = None
         try:
             outcome = await self.oncall.session.runner.comment(key, draft.text, public=draft.public)
         finally:
             self._sending_comment.discard(key)
+            done(outcome)
         if outcome.ok:
             self.oncall.drafts.pop(key, None)
         self.report(outcome)
@@ -473,7 +494,6 @@ class MainScreen(Screen[None]):
             self.oncall.notices.show(
                 f"comment-kept:{key}", self.tr("Your text is kept: press c to retry."), severity="warning", timeout=12
             )
-        return outcome
 
     def action_transition(self) -> None:
         incident = self._need_incident()
@@ -592,17 +612,9 @@ class MainScreen(Screen[None]):
                 ),
                 timeout=5,
             )
+        # The poll's end reads the selected incident again if its last read failed.
         self.oncall.poll_now(full=True)
         self.oncall.refresh_counts_now()
-        incident = self.selected()
-        if incident is not None:
-            detail = self.oncall.session.details.get(incident.key)
-            if (
-                detail is not None
-                and detail.error is not None
-                and not self.oncall.session.details.reading(incident.key)
-            ):
-                self.oncall.read_detail(incident.key)
 
     def action_switch_queue(self, index: int) -> None:
         queues = self.oncall.session.queues

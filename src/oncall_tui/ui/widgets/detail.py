@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.domain.text import sanitize, sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
-from oncall_tui.ui.widgets.palette import SlaStyles, sla_styles
+from oncall_tui.ui.widgets.lines import ChangeOnly
+from oncall_tui.ui.widgets.palette import SlaStyles, sla_styles, warning_style
 
 LATEST_COMMENTS = 5
 
@@ -107,7 +108,7 @@ def facts_text(incident: Incident, now: datetime, tz: ZoneInfo | None, tr: Trans
     return text
 
 
-def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH) -> Text:
+def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH, warning: Style | None = None) -> Text:
     text = Text()
     cut_note = "(" + tr("cut here: longer than oncall-tui shows; the whole text is in Jira") + ")\n"
     if incident.description_text:
@@ -127,7 +128,7 @@ def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH) -> Te
                 if comment.created
                 else (tr("sending…") if comment.id == "pending" else "")
             )
-            style = Style(color="yellow") if comment.public is False else Style()
+            style = (warning or warning_style()) if comment.public is False else Style()
             text.append(f"{sanitize_line(author)} · {posted}", style=Style(bold=True))
             if mark:
                 text.append(f" · {mark}", style=style)
@@ -139,17 +140,10 @@ def body_text(incident: Incident, now: datetime, tr: Translator = ENGLISH) -> Te
     return text
 
 
-class _Part(Static):
-    """A part of the pane that repaints only when its text changed (the pane is re-rendered every second)."""
+class _Part(ChangeOnly):
+    """A part of the pane (re-rendered every second, repainted only when it changed; hidden when empty)."""
 
-    _shown: tuple[str, str] | None = None
-
-    def show_text(self, text: Text) -> None:
-        signature = (text.plain, repr(text.spans))
-        if signature != self._shown:
-            self._shown = signature
-            self.update(text)
-        self.display = bool(text.plain)
+    hide_empty = True
 
 
 class DetailPane(VerticalScroll):
@@ -167,9 +161,13 @@ class DetailPane(VerticalScroll):
         self.tr = tr
         self.thresholds = AtRiskThresholds()
         self.styles_by_state: SlaStyles = sla_styles()
+        self.warning: Style = warning_style()
         self.tz: ZoneInfo | None = None
         self.incident: Incident | None = None
         self.note: Text = Text()
+        self._now: datetime | None = None
+        self._body_for: Incident | None = None
+        self._body_ages: tuple[int, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield _Part(Text(self.tr("Select an incident"), style=Style(dim=True)), id="detail-header")
@@ -193,7 +191,13 @@ class DetailPane(VerticalScroll):
         header.show_text(header_text(incident))
         self.tick(now)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The SLA lines are laid out for the pane's width (where the breach time goes): lay them out again.
+        if self._now is not None:
+            self.tick(self._now)
+
     def tick(self, now: datetime) -> None:
+        self._now = now
         incident = self.incident
         if incident is None:
             return
@@ -206,9 +210,19 @@ class DetailPane(VerticalScroll):
             ascii_only=self.ascii_only,
             tr=tr,
             styles=self.styles_by_state,
-            width=max(self.scrollable_content_region.width, 20),
+            # The width without padding and as if the scrollbar were shown: whether it shows depends on the
+            # pane's content, which depends on this layout; a width that moved with it would make lines flap.
+            width=max(self.size.width - self.styles.gutter.width - 1, 20),
         )
         self.query_one("#detail-slas", _Part).show_text(slas)
         self.query_one("#detail-facts", _Part).show_text(facts_text(incident, now, self.tz, tr))
         self.query_one("#detail-note", _Part).show_text(self.note)
-        self.query_one("#detail-body", _Part).show_text(body_text(incident, now, tr))
+        # The body (description and comments, up to 64 KB each) changes only when a comment's "N min ago" moves
+        # on: built again then, not every second.
+        ages = tuple(
+            int((now - c.created).total_seconds()) // 60 if c.created else -1
+            for c in incident.comments[-LATEST_COMMENTS:]
+        )
+        if incident is not self._body_for or ages != self._body_ages:
+            self._body_for, self._body_ages = incident, ages
+            self.query_one("#detail-body", _Part).show_text(body_text(incident, now, tr, self.warning))

@@ -50,3 +50,10 @@ def sla_styles(variables: Mapping[str, str] | None = None, *, monochrome: bool =
         SlaState.MET: Style(color=success),
         SlaState.FAILED: Style(color=error),
     }
+
+
+def warning_style(variables: Mapping[str, str] | None = None, *, monochrome: bool = False) -> Style:
+    """For words that must be noticed but are not an SLA state: an internal note's mark, a stale copy's note."""
+    if monochrome:
+        return Style(bold=True)
+    return Style(color=_colour(variables or {}, "warning"))

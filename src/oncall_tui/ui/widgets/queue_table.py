@@ -116,6 +116,7 @@ class QueueTable(DataTable[Text]):
         self._cells: dict[str, tuple[str, ...]] = {}  # last plain text per row, to skip no-op updates
         self._new_until: dict[str, datetime] = {}
         self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
+        self._now_shown = datetime.now().astimezone()  # the time the rows were last drawn for
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -179,6 +180,12 @@ class QueueTable(DataTable[Text]):
             self._clear_caches()
             self._require_update_dimensions = True
             self.refresh()
+            if self.ascii_only:
+                # ASCII cells were cut (with "...") to the old widths: cut them again.
+                for key in list(self._cells):
+                    incident = self._lookup(key)
+                    if incident is not None:
+                        self._update(incident, self._now_shown)
 
     # ---- rows ---------------------------------------------------------------------------------------------
 
@@ -216,6 +223,7 @@ class QueueTable(DataTable[Text]):
         return Text(text, style=style or Style(), no_wrap=True, overflow="ellipsis", end="")
 
     def _row(self, incident: Incident, now: datetime) -> list[Text]:
+        self._now_shown = now
         key_style = Style(bold=True, reverse=True) if self._is_new(incident.key, now) else Style(bold=True)
         assignee = sanitize_line(fmt.short_name(incident.assignee.display_name)) if incident.assignee else "—"
         age = fmt.age(incident.updated, now) if self.sort_mode == "updated" else fmt.age(incident.created, now)
@@ -361,13 +369,15 @@ class QueueTable(DataTable[Text]):
         self.refresh(layout=True)
 
     def set_sort(self, mode: str, now: datetime) -> None:
+        ages_change = "updated" in (mode, self.sort_mode)
         self.sort_mode = mode
         self._label_columns()
-        # The age column shows the time since the update while sorted by it: every row's cell changes.
-        for key in list(self._cells):
-            incident = self._lookup(key)
-            if incident is not None:
-                self._update(incident, now)
+        if ages_change:
+            # The age column shows the time since the update while sorted by it: its cells change (only then).
+            for key in list(self._cells):
+                incident = self._lookup(key)
+                if incident is not None:
+                    self._update(incident, now)
         self.resort(now)
 
     def restyle(self, styles: SlaStyles, now: datetime) -> None:
@@ -413,6 +423,9 @@ class QueueTable(DataTable[Text]):
 
     def tick(self, now: datetime) -> None:
         """Touch only visible SLA (and fading "new") cells whose text changed: bytes matter over SSH."""
+        if self._new_until:
+            # Marks that have faded are forgotten (a shift's worth of arrivals would otherwise pile up).
+            self._new_until = {key: until for key, until in self._new_until.items() if until > now}
         for key in self.visible_keys():
             incident = self._lookup(key)
             if incident is not None:

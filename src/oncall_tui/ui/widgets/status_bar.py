@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
 
 from oncall_tui import display as fmt
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import JiraError, RateLimited
 from oncall_tui.sync.session import QueueStatus
+from oncall_tui.ui.widgets.lines import ChangeOnly
 from oncall_tui.ui.words import error_label
 
 
@@ -80,16 +80,13 @@ def live_state(
     return LiveState(" · ".join(full), f"{head} {retry_short}", css)
 
 
-class _Line(Static):
-    """A one-line widget that repaints only when its text changes (it is refreshed every second)."""
+class _Line(ChangeOnly):
+    """A one-line widget (refreshed every second, repainted only when its text changed)."""
 
-    _shown: tuple[str, str] | None = None
+    fixed_height = True
 
     def _show(self, text: Text) -> None:
-        signature = (text.plain, repr(text.spans))
-        if signature != self._shown:
-            self._shown = signature
-            self.update(text)
+        self.show_text(text)
 
 
 class StatusBar(_Line):

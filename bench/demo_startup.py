@@ -70,7 +70,8 @@ def one_run(tmux: Tmux, index: int) -> tuple[float, float, float]:
             if now > TIMEOUT:
                 raise SystemExit(f"run {index}: timed out; screen:\n{tmux.run('capture-pane', '-p', '-t', target)}")
             screen = tmux.run("capture-pane", "-p", "-t", target)
-            if not first_paint and "oncall-tui" in screen:
+            # The header (with the brand while there is room) or the queue tabs: whichever paints first.
+            if not first_paint and ("oncall-tui ·" in screen or "[1 " in screen):
                 first_paint = now
             if not populated and KEY_ROW.search(screen) and DETAIL.search(screen):
                 populated = now

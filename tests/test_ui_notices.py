@@ -5,15 +5,17 @@ overrides a rate limit's wait; a link in a notice is never cut mid-word."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.dialogs import CommentDialog, PickDialog
 from tests.conftest import http_client
-from tests.tui_harness import choose, notes, quiet_tui, select_row, started, switch_to, table, type_text, wait_for
+from tests.tui_harness import Tui, choose, notes, quiet_tui, select_row, started, switch_to, table, type_text, wait_for
 
 SIZE = (120, 40)
 
@@ -22,22 +24,29 @@ def status_line(app: OncallApp) -> str:
     return app.main.query_one("#status", Static).content.plain  # type: ignore[union-attr]
 
 
-async def test_raising_a_priority_ourselves_rings_no_bell_but_a_colleagues_new_p2_does() -> None:
+async def a_medium_incident_selected_with_p1_p2_watched(pilot: Pilot[Any], tui: Tui) -> str:
+    """Started, the watched P1/P2 queue polled once (its baseline: no news), and a P3 of All open selected."""
+    app = tui.app
+    await started(pilot, tui)
+    app.refresh_counts_now()
+    await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app._counting)
+    await switch_to(pilot, app, 5, "All open")
+    key = next(
+        k
+        for k in tui.session.store.keys("All open")
+        if (inc := tui.session.store.get(k)) is not None and inc.priority == "Medium"
+    )
+    await select_row(pilot, app, key)
+    return key
+
+
+async def test_raising_a_priority_ourselves_rings_no_bell_but_a_colleagues_new_p1_does() -> None:
     with quiet_tui() as tui:
         app = tui.app
         bells: list[int] = []
         app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
         async with app.run_test(size=SIZE) as pilot:
-            await started(pilot, tui)
-            app.refresh_counts_now()  # the watched P1/P2 queue's first poll: the baseline
-            await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app._counting)
-            await switch_to(pilot, app, 5, "All open")
-            key = next(
-                k
-                for k in tui.session.store.keys("All open")
-                if (inc := tui.session.store.get(k)) is not None and inc.priority == "Medium"
-            )
-            await select_row(pilot, app, key)
+            key = await a_medium_incident_selected_with_p1_p2_watched(pilot, tui)
             await pilot.press("p")
             await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
             await choose(pilot, app, "Highest")
@@ -137,16 +146,7 @@ async def test_a_colleague_raising_an_incident_we_wrote_to_still_rings() -> None
         bells: list[int] = []
         app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
         async with app.run_test(size=SIZE) as pilot:
-            await started(pilot, tui)
-            app.refresh_counts_now()
-            await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app._counting)
-            await switch_to(pilot, app, 5, "All open")
-            key = next(
-                k
-                for k in tui.session.store.keys("All open")
-                if (inc := tui.session.store.get(k)) is not None and inc.priority == "Medium"
-            )
-            await select_row(pilot, app, key)
+            key = await a_medium_incident_selected_with_p1_p2_watched(pilot, tui)
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
             await type_text(pilot, "Looking into it")

@@ -40,10 +40,6 @@ class SearchResult(list[T]):
         super().__init__(items)
         self.skipped = skipped
 
-    @property
-    def skipped_params(self) -> dict[str, object]:
-        return {"skipped": self.skipped}
-
     def __repr__(self) -> str:
         return f"SearchResult({list.__repr__(self)}, skipped={self.skipped})"
 

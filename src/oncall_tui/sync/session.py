@@ -116,6 +116,10 @@ class Session:
         def forget(done: asyncio.Future[StoreDiff]) -> None:
             if self._polls.get(name, (None, False))[0] is done:
                 del self._polls[name]
+            # Every caller may have stopped waiting (the app quitting cancels its workers; the shielded poll
+            # goes on): its failure is then nobody's to hear, and must not be logged as never retrieved.
+            if not done.cancelled():
+                done.exception()
 
         task.add_done_callback(forget)
         return await asyncio.shield(task)

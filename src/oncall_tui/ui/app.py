@@ -113,6 +113,7 @@ class OncallApp(App[None]):
         self.watched = set(watched) | {q.name for q in session.queues if q.watch}
         self.drafts: dict[str, object] = {}
         self.notices = Notices(self)
+        self._unsubscribe: Callable[[], None] = lambda: None
         self._ascii_filter = AsciiFilter()
         self._quit_asked_at = float("-inf")
         # project -> (lead, component leads); a failed look-up is remembered only to wait before asking again.
@@ -191,7 +192,7 @@ class OncallApp(App[None]):
             ScrollBar.renderer = AsciiScrollBarRender
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
-        self.session.store.subscribe(self._ring_for_new_urgent)
+        self._unsubscribe = self.session.store.subscribe(self._ring_for_new_urgent)
         if self._tick_enabled:
             self.set_interval(1.0, self._tick)
 
@@ -203,6 +204,7 @@ class OncallApp(App[None]):
         return filters
 
     def on_unmount(self) -> None:
+        self._unsubscribe()
         if ScrollBar.renderer is AsciiScrollBarRender:
             ScrollBar.renderer = ScrollBarRender
 

@@ -95,6 +95,7 @@ class MainScreen(Screen[None]):
         self._selection_moved_at = 0.0  # time.monotonic() when a poll moved the cursor off a departed row
         self._sending_comment: set[str] = set()
         self._filled: set[str] = set()  # queues whose table was filled after their first successful poll
+        self._unsubscribe: Callable[[], None] = lambda: None
         self._detail_timer: Timer | None = None
 
     @property
@@ -135,10 +136,15 @@ class MainScreen(Screen[None]):
         self._restyle()
         app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self.query_one("#filter", Input).display = False
-        store.subscribe(self._on_store_diff)
+        # Polls run as tasks of the session and can end after this screen is gone (the app quitting): the
+        # store must not call into a screen that no longer has its widgets.
+        self._unsubscribe = store.subscribe(self._on_store_diff)
         self.refresh_chrome()
         table.focus()
         app.main_ready()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
 
     def _restyle(self) -> None:
         """SLA styles from the theme's colours (or attributes alone under NO_COLOR)."""
@@ -228,8 +234,11 @@ class MainScreen(Screen[None]):
             readonly=session.readonly,
             ascii_only=app.ascii_only,
         )
+        active = self.active_queue
+        # The active queue's count is the store's: the same number as the rows the table shows, at every moment.
+        held = {active: session.store.count(active)} if session.status[active].loaded else {}
         self.query_one(QueueTabs).render_tabs(
-            [q.name for q in session.queues], session.status, self.active_queue, ascii_only=app.ascii_only
+            [q.name for q in session.queues], session.status, active, held=held, ascii_only=app.ascii_only
         )
         self._show_queue_message()
 

@@ -144,17 +144,25 @@ class QueueTabs(_Line):
     """
 
     def render_tabs(
-        self, names: list[str], status: Mapping[str, QueueStatus], active: str, *, ascii_only: bool = False
+        self,
+        names: list[str],
+        status: Mapping[str, QueueStatus],
+        active: str,
+        *,
+        held: Mapping[str, int] | None = None,
+        ascii_only: bool = False,
     ) -> None:
         """One tab per queue with its count: "?" while the count is unknown (never a 0 nobody counted), "!" when
-        Jira refuses the queue's JQL."""
+        Jira refuses the queue's JQL. `held` gives the store's own counts where they are current (the active
+        queue, as its rows change within a poll)."""
         text = Text()
         for i, name in enumerate(names, start=1):
             st = status.get(name)
             if st is not None and st.jql_refused:
                 count, mark = "!", Style(bold=True, reverse=True)
             else:
-                count = "?" if st is None or st.count is None else str(st.count)
+                known = (held or {}).get(name, st.count if st is not None else None)
+                count = "?" if known is None else str(known)
                 mark = None
             style = Style(reverse=True, bold=True) if name == active else Style()
             text.append(f"[{i} {sanitize_line(name)} ", style=style)

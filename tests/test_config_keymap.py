@@ -22,6 +22,7 @@ from oncall_tui import keys
 from oncall_tui.cli import main
 from oncall_tui.config import ConfigError, load_config
 from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from oncall_tui.ui.screens.dialogs import AssignDialog, CommentDialog, ConfirmDialog, HelpDialog, PickDialog
 from oncall_tui.ui.screens.main import MainScreen
 from tests.tui_harness import quiet_tui, started, switch_to, table, wait_for
@@ -68,7 +69,8 @@ def test_unknown_binding_ids_are_refused_with_a_suggestion(tmp_path: Path, line:
 
 def test_an_id_nothing_resembles_lists_the_ids(tmp_path: Path) -> None:
     [problem] = keymap_problems(tmp_path, 'zzzzzzzz = "x"')
-    assert problem.startswith("keymap.zzzzzzzz: unknown binding id; expected one of: app.help, app.quit, ")
+    expected = "keymap.zzzzzzzz: unknown binding id; expected one of: app.commands, app.help, app.quit, "
+    assert problem.startswith(expected)
     assert all(spec.id in problem for spec in keys.BINDINGS)
 
 
@@ -230,6 +232,8 @@ def test_the_screens_bindings_are_the_registry() -> None:
         (keys.Scope.ASSIGN, False): AssignDialog,
         (keys.Scope.HELP, False): HelpDialog,
         (keys.Scope.CONFIRM, False): ConfirmDialog,
+        (keys.Scope.COMMANDS, False): CommandsDialog,
+        (keys.Scope.CONFLICT, False): ConflictDialog,
     }
     for (scope, app_level), owner in owners.items():
         found = [(b.id, b.key, b.action, b.description, b.show, b.priority) for b in textual_bindings(owner)]

@@ -65,7 +65,7 @@ def test_an_incident_in_two_queues_is_shared(store: tuple[IncidentStore, list[St
 def test_optimistic_change_shows_then_rolls_back(store: tuple[IncidentStore, list[StoreDiff]]) -> None:
     s, seen = store
     s.replace_queue("q", [inc("OPS-1")])
-    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA), "take")
+    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA), "cmd-take")
     assert s.get("OPS-1").assignee == ANNA
     assert s.has_pending("OPS-1")
     # A poll landing mid-action keeps the pending change on top.
@@ -81,7 +81,7 @@ def test_optimistic_change_shows_then_rolls_back(store: tuple[IncidentStore, lis
 def test_confirm_takes_jiras_copy(store: tuple[IncidentStore, list[StoreDiff]]) -> None:
     s, _ = store
     s.replace_queue("q", [inc("OPS-1")])
-    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA))
+    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA), "cmd-1")
     s.confirm(token, inc("OPS-1", "from jira", assignee=ANNA))
     assert not s.has_pending("OPS-1")
     assert s.get("OPS-1") == inc("OPS-1", "from jira", assignee=ANNA)
@@ -90,17 +90,23 @@ def test_confirm_takes_jiras_copy(store: tuple[IncidentStore, list[StoreDiff]]) 
 def test_rollback_of_one_change_keeps_the_other(store: tuple[IncidentStore, list[StoreDiff]]) -> None:
     s, _ = store
     s.replace_queue("q", [inc("OPS-1")])
-    t1 = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA))
-    s.apply_local("OPS-1", lambda i: dataclasses.replace(i, summary="local"))
+    t1 = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA), "cmd-1")
+    s.apply_local("OPS-1", lambda i: dataclasses.replace(i, summary="local"), "cmd-2")
+    assert s.pending("OPS-1") == ["cmd-1", "cmd-2"], "keyed by command id, oldest first"
     s.rollback(t1)
     got = s.get("OPS-1")
     assert got.assignee is None and got.summary == "local"
 
 
-def test_local_change_on_unknown_key_is_refused(store: tuple[IncidentStore, list[StoreDiff]]) -> None:
-    s, _ = store
-    with pytest.raises(KeyError):
-        s.apply_local("OPS-404", lambda i: i)
+def test_a_change_to_an_incident_not_held_yet_waits_for_it(store: tuple[IncidentStore, list[StoreDiff]]) -> None:
+    # A command resumed at start-up, before the first poll brought its incident.
+    s, seen = store
+    s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA), "cmd-1")
+    assert s.get("OPS-1") is None and seen == [], "nothing to show, nothing said"
+    s.replace_queue("q", [inc("OPS-1")])
+    assert s.get("OPS-1").assignee == ANNA, "shown as soon as it arrives"
+    s.replace_queue("q", [])
+    assert s.jira_copy("OPS-1") is not None, "kept while a change to it is pending"
 
 
 def test_unsubscribe_stops_notifications(store: tuple[IncidentStore, list[StoreDiff]]) -> None:
@@ -131,7 +137,7 @@ def test_an_older_copy_from_a_slow_search_does_not_undo_a_newer_one() -> None:
 def test_confirm_without_a_fresh_copy_keeps_showing_the_change() -> None:
     s = IncidentStore()
     s.replace_queue("q", [at(0)])
-    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA))
+    token = s.apply_local("OPS-1", lambda i: dataclasses.replace(i, assignee=ANNA), "cmd-1")
     s.confirm(token, None)
     assert not s.has_pending("OPS-1")
     assert s.get("OPS-1").assignee == ANNA

@@ -177,9 +177,32 @@ async def test_comment_draft_survives_permission_denied() -> None:
     await _failed_send_keeps_draft("deny")
 
 
-async def test_comment_draft_survives_server_error() -> None:
-    # The gateway refuses the POST (a 503 on the comment path only); the re-read shows it did not land.
-    await _failed_send_keeps_draft("status=503,paths=/rest/api/3/issue/{key}/comment")
+async def test_a_comment_the_gateway_refused_waits_and_lands_once_when_jira_is_back() -> None:
+    # The gateway answers the POST with 503 (the reads still work): the comment is looked for, not found, and
+    # kept as a command that goes out by itself, once, when the gateway lets it through.
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            key = table(app).selected_key
+            assert key is not None
+            before = len(tui.issue(key)["comments"])
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "status update")
+            tui.faults(f"status=503,paths=/rest/api/3/issue/{key}/comment,methods=POST")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            assert key not in app.drafts, "the text lives in the command now, not in a second copy"
+            pipeline = tui.session.pipeline
+            await wait_for(pilot, lambda: len(pipeline.active()) == 1 and pipeline.active()[0].attempts >= 2)
+            assert pipeline.active()[0].text == "status update"
+            assert len(tui.issue(key)["comments"]) == before, "nothing landed"
+            tui.faults("")
+            pipeline.wake()
+            await wait_for(pilot, lambda: len(tui.issue(key)["comments"]) == before + 1)
+            await wait_for(pilot, lambda: not pipeline.commands)
+            assert [c["text"] for c in tui.issue(key)["comments"][before:]] == ["status update"]
 
 
 async def test_comment_that_may_have_landed_is_not_offered_for_blind_resending() -> None:
@@ -189,17 +212,24 @@ async def test_comment_that_may_have_landed_is_not_offered_for_blind_resending()
             await started(pilot, tui)
             key = table(app).selected_key
             assert key is not None
+            before = len(tui.issue(key)["comments"])
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
             await type_text(pilot, "restarted the consumer")
-            tui.faults("status=503")  # the POST and the re-read both fail: nobody knows whether it landed
+            tui.faults("status=503")  # the POST and the look-up both fail: nobody knows whether it landed
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: any("may have" in n for n in notes(app)))
             message = next(n for n in notes(app) if "may have" in n)
             assert key in message and "press c to retry" not in message
-            assert "may have" in comment_problem(app)
+            assert "checked before anything is sent again" in message
+            assert isinstance(app.screen, MainScreen) or "may have" in comment_problem(app)
+            pipeline = tui.session.pipeline
+            [waiting] = pipeline.active()
+            assert waiting.text == "restarted the consumer", "the text is kept, in the command"
             tui.faults("")
-            assert app.drafts[key].text == "restarted the consumer", "the text is kept"
+            pipeline.wake()
+            await wait_for(pilot, lambda: not pipeline.commands)
+            assert [c["text"] for c in tui.issue(key)["comments"][before:]] == ["restarted the consumer"]
 
 
 async def test_transition_with_resolution_screen() -> None:

@@ -21,6 +21,7 @@ from oncall_tui.config_schema import QueueConfig, Secret
 from oncall_tui.jira.client import JiraClient
 from oncall_tui.jira.transport import RetryPolicy
 from oncall_tui.sim.server import SimServer
+from oncall_tui.sync.pipeline import Backoff
 from oncall_tui.sync.session import Session
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.widgets.queue_table import QueueTable
@@ -87,6 +88,9 @@ def build_tui(
     session, app = _session_and_app(
         config, client, readonly=readonly, mouse=False, time_zone="Europe/Berlin", utf8=True
     )
+    # Commands that wait (Jira unreachable, a lost answer) try again at once: tests never wait for time.
+    session.pipeline.backoff = Backoff(first=0.01, cap=0.05)
+    session.pipeline.still_working_wait = 0.01
     app.clock = lambda: FROZEN_START
     app.now = FROZEN_START
     app._tick_enabled = False

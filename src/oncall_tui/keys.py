@@ -46,6 +46,8 @@ class Scope(StrEnum):
     ASSIGN = "assign dialog"
     HELP = "help dialog"
     CONFIRM = "confirmation"
+    COMMANDS = "command list"
+    CONFLICT = "conflict question"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ BINDINGS: tuple[BindingSpec, ...] = (
     _main("incident.copy_key", "y", "copy_key", "copy key", show=False),
     _main("incident.copy_url", "Y", "copy_url", "copy URL", show=False),
     _main("incident.open", "o", "open_url", "open", show=False),
+    _main("app.commands", "w", "commands", "writes waiting", show=False),
     *(
         BindingSpec(
             f"queue.switch_{n}",
@@ -116,6 +119,16 @@ BINDINGS: tuple[BindingSpec, ...] = (
     BindingSpec("help.close", ("escape", "question_mark", "q"), "close", "Close", Scope.HELP),
     # The one-key question before taking a colleague's incident; yes is the take key itself (and y, enter).
     BindingSpec("confirm.no", ("escape", "n"), "answer(False)", "No", Scope.CONFIRM),
+    # The list of writes not yet in Jira (`w`), and the question when an issue changed under the user.
+    BindingSpec("commands.resend", ("r",), "resend", "Resend", Scope.COMMANDS),
+    BindingSpec("commands.edit", ("e",), "edit", "Edit and resend", Scope.COMMANDS),
+    BindingSpec("commands.drop", ("d",), "drop", "Drop", Scope.COMMANDS),
+    BindingSpec("commands.go_ahead", ("g",), "go_ahead", "Send anyway", Scope.COMMANDS),
+    BindingSpec("commands.copy", ("y",), "copy", "Copy text", Scope.COMMANDS),
+    BindingSpec("commands.close", ("escape", "q", "w"), "close", "Close", Scope.COMMANDS),
+    BindingSpec("conflict.go_ahead", ("y",), "answer('go')", "Send anyway", Scope.CONFLICT),
+    BindingSpec("conflict.drop", ("d",), "answer('drop')", "Drop", Scope.CONFLICT),
+    BindingSpec("conflict.later", ("escape",), "answer('')", "Later", Scope.CONFLICT),
 )
 
 BY_ID: Mapping[str, BindingSpec] = MappingProxyType({b.id: b for b in BINDINGS})
@@ -322,6 +335,8 @@ _RESERVED: Mapping[Scope, Mapping[str, str]] = MappingProxyType(
         Scope.HELP: dict.fromkeys(_SCROLL, "scrolls the help"),
         # The take key(s), y and enter answer yes (ui/screens/dialogs.py ConfirmDialog).
         Scope.CONFIRM: dict.fromkeys(("y", "enter"), "answers yes"),
+        Scope.COMMANDS: dict.fromkeys(("up", "down", "enter"), "moves in the command list"),
+        Scope.CONFLICT: {},
     }
 )
 # Where a text field has the focus, keys that type a character never reach a binding (or, with

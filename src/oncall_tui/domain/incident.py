@@ -64,6 +64,9 @@ class Comment:
     public: bool | None = None
     # The body was longer than the client keeps and was cut; the text then ends in "…".
     cut: bool = False
+    # The id of the oncall-tui command that created this comment (a comment property set at creation), so a
+    # resend after a lost answer can tell whether the first attempt landed; None for every other comment.
+    command_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,64 @@ from __future__ import annotations
 from oncall_tui.i18n.catalog_errors import ERROR_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
-    # ---- results of actions (sync/actions.py) -----------------------------------------------------------
+    # ---- commands and what became of them (sync/pipeline.py) --------------------------------------------
+    "{description}: waiting ({error}); it is sent by itself when Jira answers.": {
+        "de": "{description}: wartet ({error}); wird von selbst gesendet, sobald Jira antwortet."
+    },
+    "{description}: {error} It may have gone through: {key} is checked before anything is sent again.": {
+        "de": "{description}: {error} Es ist vielleicht angekommen: {key} wird geprüft, bevor erneut gesendet wird."
+    },
+    "{description}: dropped": {"de": "{description}: verworfen"},
+    "{description}: Jira could not tell whether it went through: check {key}.": {
+        "de": "{description}: Jira konnte nicht sagen, ob es angekommen ist: bitte {key} prüfen."
+    },
+    "nobody": {"de": "niemand"},
+    "Sending broke down unexpectedly ({error}).": {"de": "Das Senden ist unerwartet abgebrochen ({error})."},
+    "they are sent when oncall-tui starts again": {"de": "sie werden beim nächsten Start von oncall-tui gesendet"},
+    "the outbox cannot be saved: they are lost": {
+        "de": "der Postausgang kann nicht gespeichert werden: sie gehen verloren"
+    },
+    "{count} writes not yet in Jira ({keys}): {kept}.": {
+        "de": "{count} Änderungen noch nicht in Jira ({keys}): {kept}."
+    },
+    "Unsent comment draft on {keys} (c to open it).": {"de": "Ungesendeter Kommentarentwurf zu {keys} (c öffnet ihn)."},
+    "Press q again to quit anyway.": {"de": "Nochmals q drücken, um trotzdem zu beenden."},
+    "Writes cannot be saved to {path} ({detail}): from now on they are not protected against a crash. "
+    "Quitting with writes waiting loses them.": {
+        "de": "Änderungen können nicht in {path} gespeichert werden ({detail}): sie sind ab jetzt nicht gegen "
+        "einen Absturz geschützt. Beenden mit wartenden Änderungen verliert sie."
+    },
+    "Writes not yet in Jira": {"de": "Änderungen, die noch nicht in Jira sind"},
+    "r resend · e edit · d drop · g send anyway · y copy text · esc close": {
+        "de": "r erneut senden · e bearbeiten · d verwerfen · g trotzdem senden · y Text kopieren · esc schließen"
+    },
+    "Nothing waiting: every write is in Jira.": {"de": "Nichts wartet: alle Änderungen sind in Jira."},
+    "{description} anyway?": {"de": "{description} trotzdem?"},
+    "y send anyway · d drop · esc later (w lists it)": {
+        "de": "y trotzdem senden · d verwerfen · esc später (w listet es)"
+    },
+    "writes waiting": {"de": "wartende Änderungen"},
+    "Resend": {"de": "Erneut senden"},
+    "Edit and resend": {"de": "Bearbeiten und senden"},
+    "Drop": {"de": "Verwerfen"},
+    "Send anyway": {"de": "Trotzdem senden"},
+    "Copy text": {"de": "Text kopieren"},
+    "Later": {"de": "Später"},
+    "command list": {"de": "Änderungsliste"},
+    "conflict question": {"de": "Konfliktfrage"},
+    "the assignee": {"de": "die Zuweisung"},
+    "the status": {"de": "der Status"},
+    "the priority": {"de": "die Priorität"},
+    "{key} changed since you acted: {field} is now {now} (you saw: {seen}).": {
+        "de": "{key} hat sich geändert, seit Sie gehandelt haben: {field} ist jetzt {now} (Sie sahen: {seen})."
+    },
+    "command.queued": {"en": "queued", "de": "wartet"},
+    "command.sending": {"en": "sending", "de": "wird gesendet"},
+    "command.confirmed": {"en": "done", "de": "erledigt"},
+    "command.failed": {"en": "failed", "de": "fehlgeschlagen"},
+    "command.uncertain": {"en": "uncertain", "de": "unklar"},
+    "command.conflict": {"en": "conflict", "de": "Konflikt"},
+    "command.dropped": {"en": "dropped", "de": "verworfen"},
     "{description}: {error}": {"de": "{description}: {error}"},
     "{description} failed: {error}": {"de": "{description} fehlgeschlagen: {error}"},
     "{description}: done": {"de": "{description}: erledigt"},
@@ -241,9 +298,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "A poll has been waiting for Jira for {seconds} s; a new one starts when it ends.": {
         "de": "Eine Abfrage wartet seit {seconds} s auf Jira; eine neue beginnt, sobald sie endet."
-    },
-    "Unsent comment draft on {keys} (c to open it). Press q again to quit anyway.": {
-        "de": "Nicht gesendeter Kommentarentwurf zu {keys} (c öffnet ihn). Zum Beenden trotzdem noch einmal q drücken."
     },
     "{key} left this queue; the selection moved.": {
         "de": "{key} ist nicht mehr in dieser Queue; die Auswahl wurde verschoben."

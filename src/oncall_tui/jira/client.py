@@ -27,6 +27,7 @@ from oncall_tui.jira.adf import text_to_adf
 from oncall_tui.jira.errors import AuthError, BadRequest, BadResponse, JiraError, PermissionDenied, msgid
 from oncall_tui.jira.paging import MAX_SEARCH_ISSUES, SearchResult, cloud_pages, dc_pages
 from oncall_tui.jira.parse import (
+    COMMAND_PROPERTY,
     Deployment,
     ServerInfo,
     parse_approximate_count,
@@ -458,6 +459,24 @@ class JiraClient:
                 break
         return out
 
+    async def comment_by_command(self, key: str, command_id: str) -> Comment | None:
+        """The comment created by oncall-tui command `command_id`, or None when the issue has none (read with
+        every comment's properties; newest first, since the comment looked for is a recent one)."""
+        path = await self._api(f"issue/{_seg(key)}/comment")
+        seen = 0
+        for _ in range(_MAX_PAGES):
+            params = {"startAt": seen, "maxResults": 100, "expand": "properties", "orderBy": "-created"}
+            data = await self._call("GET", path, params=params)
+            page = parse_comments(data)
+            for comment in page:
+                if comment.command_id == command_id:
+                    return comment
+            seen += len(page)
+            total = data.get("total") if isinstance(data, dict) else None
+            if not page or not isinstance(total, int) or seen >= total:
+                break
+        return None
+
     # Actions ---------------------------------------------------------------------------------------------
 
     def _user_ref(self, person: Person | str | None) -> dict[str, str | None]:
@@ -484,20 +503,28 @@ class JiraClient:
         return me
 
     async def add_comment(
-        self, key: str, text: str, *, internal: bool = False, via_servicedesk: bool = False
+        self,
+        key: str,
+        text: str,
+        *,
+        internal: bool = False,
+        via_servicedesk: bool = False,
+        command_id: str | None = None,
     ) -> Comment:
         """Comment on an issue; `internal` makes it a JSM internal note. Never retried after it may have
-        reached Jira, so a comment is not posted twice."""
+        reached Jira, so a comment is not posted twice. `command_id` is stored on the comment as a property
+        (Cloud and Data Center accept `properties` on creation): Jira has no idempotency keys, so this is how a
+        resend after a lost answer learns whether the first attempt landed (`comment_by_command`)."""
         if not isinstance(text, str) or not text.strip():
             raise BadRequest(_EMPTY_COMMENT)
         if via_servicedesk:
             path = f"{_SERVICEDESK}/request/{_seg(key)}/comment"
             data = await self._call("POST", path, body={"body": text, "public": not internal})
             return parse_comment(data)
-        body: dict[str, Any] = {
-            "body": self._body(text),
-            "properties": [{"key": _JSM_PUBLIC_PROPERTY, "value": {"internal": internal}}],
-        }
+        properties: list[dict[str, Any]] = [{"key": _JSM_PUBLIC_PROPERTY, "value": {"internal": internal}}]
+        if command_id is not None:
+            properties.append({"key": COMMAND_PROPERTY, "value": {"id": command_id}})
+        body: dict[str, Any] = {"body": self._body(text), "properties": properties}
         data = await self._call("POST", await self._api(f"issue/{_seg(key)}/comment"), body=body)
         return parse_comment(data)
 

@@ -344,6 +344,26 @@ def _comment_public(comment: dict[str, Any]) -> bool | None:
     return None
 
 
+# The comment property oncall-tui sets on the comments it creates: {"id": <command id>}.
+COMMAND_PROPERTY = "oncall-tui.command"
+
+
+def _command_id(comment: dict[str, Any]) -> str | None:
+    for prop in _list(comment.get("properties")):
+        if not isinstance(prop, dict) or prop.get("key") != COMMAND_PROPERTY:
+            continue
+        value = prop.get("value")
+        if isinstance(value, str) and len(value) < 1000:
+            # As with sd.public.comment, some Data Center versions hand the value back as a JSON string.
+            try:
+                value = json.loads(value)
+            except (ValueError, RecursionError):
+                value = None
+        if isinstance(value, dict) and isinstance(value.get("id"), str) and 0 < len(value["id"]) <= 64:
+            return value["id"]
+    return None
+
+
 def parse_comment(obj: Any) -> Comment:
     """A platform (v3 ADF / v2 text) or servicedeskapi comment."""
     comment = _dict(obj)
@@ -358,6 +378,7 @@ def parse_comment(obj: Any) -> Comment:
         created=parse_datetime(comment.get("created")),
         updated=parse_datetime(comment.get("updated")),
         public=_comment_public(comment),
+        command_id=_command_id(comment),
     )
 
 

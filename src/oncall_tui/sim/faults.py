@@ -12,6 +12,7 @@ SPEC is comma-separated `key=value` pairs, e.g. `rate=0.2,retry-after=3,5xx=0.1,
   html=R          answer R of requests with an HTML SSO login page and status 200 (proxies do this)
   status=N        answer every request with status N and a Jira-shaped error body (e.g. 403, 404)
   paths=PREFIX    apply the faults only to paths starting with PREFIX (default: every API path)
+  methods=M|M     apply them only to requests of these methods (POST|PUT: lose a write's answer, not the reads)
   seed=N          seed of the fault dice (deterministic runs)
 
 Hostile servers, for drills of a client's limits (each applies to every request, within `paths`):
@@ -74,6 +75,8 @@ class Faults:
     html: float = 0.0
     status: int | None = None
     paths: str = ""
+    # Only requests of these methods ("POST", "PUT"): a write's answer lost while the reads that check on it work.
+    methods: frozenset[str] = frozenset()
     seed: int | None = None
     trickle: int = 0
     bomb_mb: int = 0
@@ -119,6 +122,7 @@ class Faults:
             "html": self.html,
             "status": self.status,
             "paths": self.paths,
+            "methods": ",".join(sorted(self.methods)),
             "seed": self.seed,
             "trickle": self.trickle,
             "bomb": self.bomb_mb,
@@ -217,6 +221,12 @@ def parse_faults(spec: str | None) -> Faults:
             faults = replace(faults, status=int(value))
         elif key == "paths":
             faults = replace(faults, paths=value)
+        elif key == "methods":
+            methods = frozenset(m.strip().upper() for m in value.split("|") if m.strip())
+            unknown = methods - {"GET", "POST", "PUT", "DELETE"}
+            if not methods or unknown:
+                raise FaultSpecError(f"faults: methods={value!r}: expected methods like POST|PUT")
+            faults = replace(faults, methods=methods)
         elif key == "seed":
             if not value.lstrip("-").isdigit():
                 raise FaultSpecError(f"faults: seed={value}: expected an integer")
@@ -226,7 +236,7 @@ def parse_faults(spec: str | None) -> Faults:
         else:
             raise FaultSpecError(
                 f"faults: unknown key '{key}' (known: rate, retry-after, 5xx, latency, drop, html, status, lose, "
-                "paths, seed, trickle, bomb, echo-auth, huge-text, bad-issue, endless-pages)"
+                "paths, methods, seed, trickle, bomb, echo-auth, huge-text, bad-issue, endless-pages)"
             )
     return faults
 
@@ -264,7 +274,11 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         faults: Faults = self.holder.faults
-        if not faults.active or (faults.paths and not scope["path"].startswith(faults.paths)):
+        if (
+            not faults.active
+            or (faults.paths and not scope["path"].startswith(faults.paths))
+            or (faults.methods and scope["method"] not in faults.methods)
+        ):
             await self.app(scope, receive, send)
             return
         if self._seeded_for is not faults:

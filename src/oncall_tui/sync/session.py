@@ -16,8 +16,10 @@ from typing import Any
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.jira.errors import InvalidJql, JiraError
-from oncall_tui.sync.actions import ActionRunner
 from oncall_tui.sync.details import DetailCache
+from oncall_tui.sync.events import EventBus
+from oncall_tui.sync.outbox import Outbox
+from oncall_tui.sync.pipeline import CommandPipeline
 from oncall_tui.sync.poller import QueuePoller, split_order_by
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
@@ -58,23 +60,42 @@ class Session:
     full_resync_every: timedelta = timedelta(minutes=10)
     store: IncidentStore = field(default_factory=IncidentStore)
     me: Person | None = None
-    runner: ActionRunner = field(init=False)
+    # Where commands and drafts are kept (in memory unless the caller gives a durable one).
+    outbox: Outbox = field(default_factory=Outbox.in_memory)
+    bus: EventBus = field(default_factory=EventBus)
+    pipeline: CommandPipeline = field(init=False)
     details: DetailCache = field(init=False)
     status: dict[str, QueueStatus] = field(init=False)
     _pollers: dict[str, QueuePoller] = field(default_factory=dict, init=False)
     _polls: dict[str, tuple[asyncio.Future[StoreDiff], bool]] = field(default_factory=dict, init=False)
+    _resuming: asyncio.Future[Any] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if not self.queues:
             raise ValueError("a session needs at least one queue")
-        self.runner = ActionRunner(self.client, self.store, self.me, readonly=self.readonly)
+        self.pipeline = CommandPipeline(
+            self.client, self.store, self.outbox, self.bus, site=self.site_url, me=self.me, readonly=self.readonly
+        )
         self.details = DetailCache(self.client)
         self.status = {spec.name: QueueStatus() for spec in self.queues}
 
     async def connect(self) -> Person:
+        """Learn who the user is; then the commands the outbox holds for this site are taken up."""
         self.me = await self.client.myself()
-        self.runner.me = self.me
+        self.pipeline.me = self.me
+        await asyncio.to_thread(self.outbox.remember_me, self.site_url, self.me)
+        self._resuming = asyncio.ensure_future(self.pipeline.resume())
+        self._resuming.add_done_callback(lambda t: t.cancelled() or t.exception())
         return self.me
+
+    def last_known_me(self) -> Person | None:
+        """Who the user was the last time this site answered (before Jira answers now: the header, and the
+        commands made while Jira is unreachable at start-up)."""
+        if self.me is not None:
+            return self.me
+        if self.pipeline.me is None:
+            self.pipeline.me = self.outbox.last_me(self.site_url)
+        return self.pipeline.me
 
     def queue(self, name: str) -> QueueSpec:
         for spec in self.queues:

@@ -8,7 +8,6 @@ failed action rolls back exactly its own change.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -34,10 +33,9 @@ class StoreDiff:
 
 @dataclass(slots=True)
 class _Overlay:
-    token: int
+    token: str  # the command's id
     key: str
     change: Change
-    description: str
 
 
 @dataclass
@@ -46,7 +44,6 @@ class IncidentStore:
     _queues: dict[str, dict[str, None]] = field(default_factory=dict)  # queue -> ordered key set
     _overlays: dict[str, list[_Overlay]] = field(default_factory=dict)
     _listeners: list[Listener] = field(default_factory=list)
-    _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # ---- reading ----------------------------------------------------------------------------------------
 
@@ -58,6 +55,10 @@ class IncidentStore:
         for overlay in self._overlays.get(key, ()):
             base = overlay.change(base)
         return base
+
+    def jira_copy(self, key: str) -> Incident | None:
+        """The incident as Jira said it last, without local changes (what "changed under me" is checked on)."""
+        return self._base.get(key)
 
     def keys(self, queue: str) -> list[str]:
         return list(self._queues.get(queue, {}))
@@ -77,6 +78,10 @@ class IncidentStore:
 
     def has_pending(self, key: str) -> bool:
         return bool(self._overlays.get(key))
+
+    def pending(self, key: str) -> list[str]:
+        """The ids of the commands whose changes are shown on `key` before Jira confirms them, oldest first."""
+        return [overlay.token for overlay in self._overlays.get(key, ())]
 
     # ---- listening --------------------------------------------------------------------------------------
 
@@ -149,16 +154,18 @@ class IncidentStore:
 
     # ---- optimistic local changes -------------------------------------------------------------------------
 
-    def apply_local(self, key: str, change: Change, description: str = "") -> int:
-        """Show `change` now, before Jira confirms it; returns a token for confirm() or rollback()."""
-        if key not in self._base:
-            raise KeyError(key)
-        token = next(self._tokens)
-        self._overlays.setdefault(key, []).append(_Overlay(token, key, change, description))
-        self._emit(StoreDiff(None, updated=(key,)))
+    def apply_local(self, key: str, change: Change, token: str) -> str:
+        """Show `change` now, before Jira confirms it; `token` (the command's id) is for confirm() or rollback().
+        A change to an incident the store does not hold yet (a command resumed at start-up, before the first
+        poll) waits for it and shows as soon as it arrives. Applying the same token again replaces it."""
+        overlays = self._overlays.setdefault(key, [])
+        overlays[:] = [o for o in overlays if o.token != token]
+        overlays.append(_Overlay(token, key, change))
+        if key in self._base:
+            self._emit(StoreDiff(None, updated=(key,)))
         return token
 
-    def confirm(self, token: int, confirmed: Incident | None = None) -> None:
+    def confirm(self, token: str, confirmed: Incident | None = None) -> None:
         """Jira accepted the change: drop the overlay (and take Jira's fresh copy when we have one)."""
         overlay = self._find_overlay(token)
         key = self._drop_overlay(token)
@@ -171,23 +178,24 @@ class IncidentStore:
             # Jira accepted the change but we could not re-read it: keep showing it until a poll brings
             # Jira's copy, instead of flipping back to the state before the action.
             self._base[key] = overlay.change(base)
-        self._emit(StoreDiff(None, updated=(key,)))
+        if key in self._base:
+            self._emit(StoreDiff(None, updated=(key,)))
 
-    def rollback(self, token: int) -> str | None:
+    def rollback(self, token: str) -> str | None:
         """Jira refused the change: the incident shows what Jira says again. Returns the key."""
         key = self._drop_overlay(token)
-        if key is not None:
+        if key is not None and key in self._base:
             self._emit(StoreDiff(None, updated=(key,)))
         return key
 
-    def _find_overlay(self, token: int) -> _Overlay | None:
+    def _find_overlay(self, token: str) -> _Overlay | None:
         for overlays in self._overlays.values():
             for overlay in overlays:
                 if overlay.token == token:
                     return overlay
         return None
 
-    def _drop_overlay(self, token: int) -> str | None:
+    def _drop_overlay(self, token: str) -> str | None:
         for key, overlays in self._overlays.items():
             for overlay in overlays:
                 if overlay.token == token:

@@ -27,6 +27,7 @@ from oncall_tui.display import short_priority
 from oncall_tui.domain.people import Person
 from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import JiraError
+from oncall_tui.sync.drafts import DraftBook
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.ascii_filter import AsciiFilter
@@ -111,7 +112,7 @@ class OncallApp(App[None]):
         # Not `_keymap`: that name is Textual's own (the normalised keymap set_keymap() installs).
         self.user_keymap = dict(keymap or {})
         self.watched = set(watched) | {q.name for q in session.queues if q.watch}
-        self.drafts: dict[str, object] = {}
+        self.drafts = DraftBook(session.outbox, session.site_url)
         self.notices = Notices(self)
         self._unsubscribe: Callable[[], None] = lambda: None
         self._ascii_filter = AsciiFilter()
@@ -204,6 +205,7 @@ class OncallApp(App[None]):
         return filters
 
     def on_unmount(self) -> None:
+        self.drafts.flush()
         self._unsubscribe()
         if ScrollBar.renderer is AsciiScrollBarRender:
             ScrollBar.renderer = ScrollBarRender
@@ -376,8 +378,8 @@ class OncallApp(App[None]):
         # An incident that entered because of our own write (we raised its priority, we took it) is not news;
         # one that someone else changed after that is.
         store = self.session.store
-        runner = self.session.runner
-        added = [key for key in diff.added if not runner.explains(key, store.get(key))]
+        pipeline = self.session.pipeline
+        added = [key for key in diff.added if not pipeline.explains(key, store.get(key))]
         if not added:
             return
         if diff.queue == self.main.active_queue:
@@ -454,20 +456,37 @@ class OncallApp(App[None]):
     # ---- commands -------------------------------------------------------------------------------------------
 
     async def action_quit_safely(self) -> None:
-        """Quit, unless that would throw away typed text: unsent comment drafts ask for a second q."""
-        unsent = sorted(key for key, draft in self.drafts.items() if getattr(draft, "text", "").strip())
+        """Quit, unless writes are still on their way to Jira or typed text would be left: a second q quits.
+
+        Writes waiting are kept in the outbox and taken up at the next start; drafts are saved and offered again.
+        Either way the user hears it before the terminal is gone."""
+        pipeline = self.session.pipeline
+        waiting = sorted({c.key for c in pipeline.active()})
+        unsent = self.drafts.unsent()
         now = self.monotonic()
-        if unsent and now - self._quit_asked_at > QUIT_CONFIRM_SECONDS:
+        if (waiting or unsent) and now - self._quit_asked_at > QUIT_CONFIRM_SECONDS:
             self._quit_asked_at = now
-            self.notify(
-                self.tr(
-                    "Unsent comment draft on {keys} (c to open it). Press q again to quit anyway.",
-                    keys=", ".join(unsent),
-                ),
-                severity="warning",
-                markup=False,
-            )
+            lines = []
+            if waiting:
+                kept = (
+                    self.tr("they are sent when oncall-tui starts again")
+                    if pipeline.protected
+                    else self.tr("the outbox cannot be saved: they are lost")
+                )
+                lines.append(
+                    self.tr(
+                        "{count} writes not yet in Jira ({keys}): {kept}.",
+                        count=len(pipeline.active()),
+                        keys=", ".join(waiting),
+                        kept=kept,
+                    )
+                )
+            if unsent:
+                lines.append(self.tr("Unsent comment draft on {keys} (c to open it).", keys=", ".join(unsent)))
+            lines.append(self.tr("Press q again to quit anyway."))
+            self.notify("\n".join(lines), severity="warning", markup=False, timeout=QUIT_CONFIRM_SECONDS)
             return
+        self.drafts.flush()
         self.exit()
 
     def action_help(self) -> None:

@@ -1,12 +1,13 @@
 """What the app says, in the UI's language: actions and their outcomes, Jira's errors, the connection state.
 
-The layers below hand up data (an `Outcome`, a `JiraError` with a message id and parameters); the sentences
+The layers below hand up data (a `Command` in some state, a `JiraError` with a message id and parameters); the sentences
 are made here and nowhere else. Jira's own words (an error's `detail`, names, transition names) are put in as
 they came. No Textual here: the words are tested without a terminal.
 """
 
 from __future__ import annotations
 
+from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import Translator
 from oncall_tui.jira.errors import (
     AuthError,
@@ -20,24 +21,25 @@ from oncall_tui.jira.errors import (
     PermissionDenied,
     RateLimited,
 )
-from oncall_tui.sync.actions import Action, ActionKind, Outcome, ReadOnlyError, Result
+from oncall_tui.sync.commands import Command, CommandKind, State
+from oncall_tui.sync.pipeline import ReadOnlyError, may_have_landed
 
 
-def action_words(action: Action, tr: Translator) -> str:
+def command_words(command: Command, tr: Translator) -> str:
     """ "Take OPS-1", "Assign OPS-1 to Zoë Müller", "Resolve OPS-1" ..."""
-    key, target = action.key, action.target
-    match action.kind:
-        case ActionKind.TAKE:
+    key, target = command.key, sanitize_line(command.target)
+    match command.kind:
+        case CommandKind.TAKE:
             return tr("Take {key}", key=key)
-        case ActionKind.ASSIGN:
+        case CommandKind.ASSIGN:
             return tr("Assign {key} to {name}", key=key, name=target)
-        case ActionKind.UNASSIGN:
+        case CommandKind.UNASSIGN:
             return tr("Unassign {key}", key=key)
-        case ActionKind.COMMENT:
-            return tr("Add public reply to {key}" if action.public else "Add internal comment to {key}", key=key)
-        case ActionKind.TRANSITION:
+        case CommandKind.COMMENT:
+            return tr("Add public reply to {key}" if command.public else "Add internal comment to {key}", key=key)
+        case CommandKind.TRANSITION:
             return tr("{transition} {key}", transition=target, key=key)
-        case ActionKind.PRIORITY:
+        case CommandKind.PRIORITY:
             return tr("Set priority of {key} to {priority}", key=key, priority=target)
     return key  # pragma: no cover - every kind is handled above
 
@@ -51,38 +53,74 @@ def error_words(error: JiraError, tr: Translator, *, hint: bool = True) -> str:
     return text
 
 
-def outcome_words(outcome: Outcome, tr: Translator) -> str:
-    description = action_words(outcome.action, tr)
-    error = outcome.error
-    key = outcome.key
-    match outcome.result:
-        case Result.DONE:
-            return tr("{description}: done", description=description)
-        case Result.CONFIRMED:
+def state_words(command: Command, tr: Translator) -> str:
+    """What became of the command, as its one notice says it (replaced in place as the command moves on)."""
+    description = command_words(command, tr)
+    error = command.error
+    key = command.key
+    match command.state:
+        case State.QUEUED if error is not None:
+            return tr(
+                "{description}: waiting ({error}); it is sent by itself when Jira answers.",
+                description=description,
+                error=error_label(error, tr),
+            )
+        case State.QUEUED | State.SENDING:
+            return f"{description}…"
+        case State.CONFIRMED if command.after_doubt:
             return tr("{description}: done (confirmed after a connection problem)", description=description)
-        case Result.NOT_DONE:
+        case State.CONFIRMED:
+            return tr("{description}: done", description=description)
+        case State.UNCERTAIN:
             assert error is not None
             return tr(
-                "{description} failed: {error} {key} does not show it: not done.",
+                "{description}: {error} It may have gone through: {key} is checked before anything is sent again.",
                 description=description,
                 error=error_words(error, tr, hint=False),
                 key=key,
             )
-        case Result.UNCERTAIN:
-            assert error is not None
-            text = tr(
-                "{description}: {error} It may have gone through: check {key} before trying again",
-                description=description,
-                error=error_words(error, tr, hint=False),
-                key=key,
-            )
-            if outcome.action.kind is ActionKind.COMMENT:
-                return f"{text}; {tr('your text is kept')}."
-            return f"{text}."
-    assert error is not None
+        case State.CONFLICT:
+            return conflict_words(command, tr)
+        case State.DROPPED:
+            return tr("{description}: dropped", description=description)
+    # FAILED
+    if error is None:
+        return tr(
+            "{description}: Jira could not tell whether it went through: check {key}.",
+            description=description,
+            key=key,
+        )
     if isinstance(error, ReadOnlyError):
         return tr("{description}: {error}", description=description, error=error_words(error, tr, hint=False))
+    if may_have_landed(error):
+        return tr(
+            "{description}: {error} It may have gone through: check {key} before trying again",
+            description=description,
+            error=error_words(error, tr, hint=False),
+            key=key,
+        )
     return tr("{description} failed: {error}", description=description, error=error_words(error, tr))
+
+
+def conflict_words(command: Command, tr: Translator) -> str:
+    """ "OPS-1 changed since you acted: the assignee is now K. Nowak (you saw: nobody)." """
+    clash = command.conflict
+    if clash is None:
+        return command_words(command, tr)
+    nobody = tr("nobody")
+    what = {"assignee": tr("the assignee"), "status": tr("the status"), "priority": tr("the priority")}
+    return tr(
+        "{key} changed since you acted: {field} is now {now} (you saw: {seen}).",
+        key=command.key,
+        field=what.get(clash.field, clash.field),
+        now=sanitize_line(clash.now) if clash.now else nobody,
+        seen=sanitize_line(clash.seen) if clash.seen else nobody,
+    )
+
+
+def state_label(command: Command, tr: Translator) -> str:
+    """One or two words for the command list: queued, sending, failed ..."""
+    return tr(f"command.{command.state.value}")
 
 
 def error_label(error: JiraError, tr: Translator) -> str:

@@ -31,9 +31,9 @@ from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaState
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
-from oncall_tui.sync.actions import Outcome
+from oncall_tui.sync.commands import Command, State
 from oncall_tui.ui.localize import localize_bindings
-from oncall_tui.ui.words import outcome_words
+from oncall_tui.ui.words import state_words
 
 
 def _bindings(scope: registry.Scope) -> list[Binding]:
@@ -80,15 +80,17 @@ class CommentText(TextArea):
 # Starts sending a draft and later calls back with the outcome (None: the send broke down unexpectedly). The
 # send runs on the main screen, which lives as long as the app: a worker of the dialog's own would be cancelled
 # when the dialog closes (Textual cancels a screen's workers on unmount), and with it the request (httpx #1461).
-Sender = Callable[[CommentDraft, Callable[["Outcome | None"], None]], None]
+# The callback hears the command once it settles and answers whether the dialog took the text back.
+Sender = Callable[[CommentDraft, Callable[["Command | None"], bool]], None]
 
 
 class CommentDialog(ModalScreen[CommentDraft | None]):
     """Multi-line comment. Internal by default on JSM; ctrl+t toggles public. The draft is kept on cancel.
 
-    ctrl+s sends the text as it stands and keeps the dialog open, read-only, until Jira answers: on success it
-    closes, on failure the text is editable again with the reason shown. esc while sending closes the dialog and
-    lets the send finish (its result is shown as a notice)."""
+    ctrl+s sends the text as it stands and keeps the dialog open, read-only, until the command settles: once Jira
+    has it, or it is safe in the outbox waiting for Jira (unreachable, or checked on after a lost answer), the
+    dialog closes; when Jira refuses it, the text is editable again with the reason shown. esc while sending
+    closes the dialog and lets the send finish (its result is shown as a notice, a refusal in the command list)."""
 
     BINDINGS = _bindings(registry.Scope.COMMENT)
 
@@ -172,24 +174,28 @@ class CommentDialog(ModalScreen[CommentDraft | None]):
         self._show_visibility()
         self._send(draft, lambda outcome: self._sent(draft, outcome))
 
-    def _sent(self, draft: CommentDraft, outcome: Outcome | None) -> None:
-        """Jira answered (or the send broke down): close on success, else make the text editable again and say
-        why. Nothing to do when the dialog was closed meanwhile (the outcome is a notice then)."""
+    def _sent(self, draft: CommentDraft, command: Command | None) -> bool:
+        """The command settled (or the send broke down): close unless Jira refused it, else make the text
+        editable again and say why. Returns whether the dialog took the text back (then the refused command is
+        not kept in the command list as well: one copy of the text, here). Nothing to do when the dialog was
+        closed meanwhile (the result is a notice then)."""
         self.sending = False
         if not self.is_attached:
-            return
-        if outcome is not None and outcome.ok:
+            return False
+        if command is not None and command.state is not State.FAILED:
             self.dismiss(draft)
-            return
+            return False
         self.query_one(TextArea).read_only = False
         problem = self.query_one("#comment-problem", Static)
-        if outcome is None:
+        if command is None:
             words = self.tr("Sending broke down unexpectedly; your text is kept.")
         else:
-            words = outcome_words(outcome, self.tr)
+            words = state_words(command, self.tr)
         problem.update(Text(words))
         problem.display = True
         self._show_visibility()
+        self._on_draft(draft)
+        return True
 
     def action_cancel(self) -> None:
         # While sending: the dialog closes and the send carries on; its result comes as a notice.

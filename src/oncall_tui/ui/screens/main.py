@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
@@ -26,10 +27,12 @@ from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.jira.paging import SearchResult
-from oncall_tui.sync.actions import Action, ActionKind, Outcome
+from oncall_tui.sync.commands import PENDING_COMMENT_PREFIX, Command, State
 from oncall_tui.sync.details import Detail
+from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.localize import localize_bindings
+from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from oncall_tui.ui.screens.dialogs import (
     AssignDialog,
     CommentDialog,
@@ -47,7 +50,7 @@ from oncall_tui.ui.widgets.lines import ChangeOnly
 from oncall_tui.ui.widgets.palette import sla_styles, warning_style
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
 from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
-from oncall_tui.ui.words import action_words, error_words, outcome_words
+from oncall_tui.ui.words import error_words, state_words
 from oncall_tui.ui.workers import notify_worker_error
 
 if TYPE_CHECKING:
@@ -64,6 +67,14 @@ POLL_BUSY_SECONDS = 3.0
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
     (b.id, b.key, b.action, b.description, b.show) for b in registry.bindings(registry.Scope.MAIN) if b.command
 ]
+
+
+class CommandNews(Message):
+    """A command moved (or the outbox broke): posted from the pipeline's event, handled in this screen's turn."""
+
+    def __init__(self, event: CommandChanged | OutboxTrouble) -> None:
+        super().__init__()
+        self.event = event
 
 
 class QueueMessage(ChangeOnly):
@@ -94,6 +105,9 @@ class MainScreen(Screen[None]):
         self.active_queue = first_queue
         self._selection_moved_at = 0.0  # time.monotonic() when a poll moved the cursor off a departed row
         self._sending_comment: set[str] = set()
+        # command id -> the comment dialog waiting to hear how its send settled.
+        self._comment_waiters: dict[str, Callable[[Command | None], bool]] = {}
+        self._unsubscribe_bus: Callable[[], None] = lambda: None
         self._filled: set[str] = set()  # queues whose table was filled after their first successful poll
         self._unsubscribe: Callable[[], None] = lambda: None
         self._detail_timer: Timer | None = None
@@ -139,12 +153,20 @@ class MainScreen(Screen[None]):
         # Polls run as tasks of the session and can end after this screen is gone (the app quitting): the
         # store must not call into a screen that no longer has its widgets.
         self._unsubscribe = store.subscribe(self._on_store_diff)
+        self._unsubscribe_bus = app.session.bus.subscribe(self._on_bus_event)
         self.refresh_chrome()
         table.focus()
         app.main_ready()
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_bus()
+
+    def _on_bus_event(self, event: object) -> None:
+        # The pipeline publishes from wherever it is (inside an action's key handler, a background task): the
+        # screen reacts in its own turn, through a message, never from inside the pipeline's call.
+        if isinstance(event, CommandChanged | OutboxTrouble):
+            self.post_message(CommandNews(event))
 
     def _restyle(self) -> None:
         """SLA styles from the theme's colours (or attributes alone under NO_COLOR)."""
@@ -306,8 +328,8 @@ class MainScreen(Screen[None]):
             if details.wanted(incident):
                 self._want_detail(incident.key)
             if detail is not None and detail.incident is not None:
-                # Keep comments still being sent (optimistic, id "pending") visible under the read ones.
-                pending = tuple(c for c in incident.comments if c.id == "pending")
+                # Keep comments still being sent (optimistic, not yet in Jira) visible under the read ones.
+                pending = tuple(c for c in incident.comments if c.id.startswith(PENDING_COMMENT_PREFIX))
                 incident = dataclasses.replace(
                     incident,
                     description_text=detail.incident.description_text,
@@ -374,28 +396,102 @@ class MainScreen(Screen[None]):
         # The action workers run on this screen, and worker events do not bubble to the app.
         notify_worker_error(self, event)
 
-    def _topic(self, action: Action) -> str:
-        return f"{action.kind.value}:{action.key}"
+    def _topic(self, command: Command) -> str:
+        return f"{command.kind.value}:{command.key}"
 
-    def report(self, outcome: Outcome) -> None:
-        """The action's one notice, replacing its "…" notice (and any earlier result of the same action)."""
-        if outcome.fresh is not None:
-            # The runner re-read the issue after the write: the detail pane needs no second read.
-            self.oncall.session.details.put(outcome.fresh, self.oncall.clock())
-            if self.query_one(QueueTable).selected_key == outcome.key:
+    @on(CommandNews)
+    def _command_news(self, message: CommandNews) -> None:
+        event = message.event
+        if isinstance(event, OutboxTrouble):
+            problem = event.problem
+            self.oncall.notices.show(
+                "outbox",
+                self.tr(
+                    "Writes cannot be saved to {path} ({detail}): from now on they are not protected against a "
+                    "crash. Quitting with writes waiting loses them.",
+                    path=problem.path,
+                    detail=problem.kind.value,
+                ),
+                severity="error",
+                timeout=30,
+            )
+            return
+        self.command_changed(event.command, event.fresh)
+
+    def command_changed(self, command: Command, fresh: Incident | None) -> None:
+        """Say what became of a command (its one notice, replaced in place) and show its effects."""
+        state = command.state
+        if fresh is not None:
+            # The pipeline re-read the issue after the write: the detail pane needs no second read.
+            self.oncall.session.details.put(fresh, self.oncall.clock())
+            if self.query_one(QueueTable).selected_key == command.key:
                 self.show_detail()
-        self.oncall.notices.show(
-            self._topic(outcome.action),
-            outcome_words(outcome, self.tr),
-            severity="information" if outcome.ok else "error",
-            timeout=4 if outcome.ok else 12,
+        waiter = self._comment_waiters.get(command.id)
+        settled = state in (State.CONFIRMED, State.FAILED, State.UNCERTAIN, State.CONFLICT) or (
+            state is State.QUEUED and command.error is not None
         )
-        if outcome.ok:
+        if waiter is not None and settled:
+            del self._comment_waiters[command.id]
+            self._sending_comment.discard(command.key)
+            if waiter(command) and state is State.FAILED:
+                # The dialog took the text back: one copy of it, there, not also in the command list.
+                self.oncall.session.pipeline.drop(command.id)
+                return
+        if state is State.CONFLICT:
+            self._ask_conflict(command)
+        if state is not State.DROPPED or command.id in self._comment_waiters:
+            error = state in (State.FAILED, State.UNCERTAIN, State.CONFLICT)
+            self.oncall.notices.show(
+                self._topic(command),
+                state_words(command, self.tr),
+                severity="error" if error else "warning" if command.error is not None else "information",
+                timeout=30 if state in (State.QUEUED, State.SENDING) else 4 if state is State.CONFIRMED else 12,
+            )
+        else:
+            self.oncall.notices.show(self._topic(command), state_words(command, self.tr), timeout=4)
+        table = self.query_one(QueueTable)
+        if table.holds(command.key):
+            table.apply((), (command.key,), (), self.oncall.now)
+        if isinstance(self.app.screen, CommandsDialog):
+            self.app.screen.refresh_list()
+        if state is State.CONFIRMED:
             # What the write changed about the queue (a taken incident leaving Unassigned) shows at once.
             self.oncall.poll_now()
+        self.refresh_chrome()
 
-    def announce(self, action: Action) -> None:
-        self.oncall.notices.show(self._topic(action), action_words(action, self.tr) + "…", timeout=30)
+    def _ask_conflict(self, command: Command) -> None:
+        pipeline = self.oncall.session.pipeline
+
+        def answered(answer: str | None) -> None:
+            if answer == "go":
+                pipeline.go_ahead(command.id)
+            elif answer == "drop":
+                pipeline.drop(command.id)
+
+        self.app.push_screen(ConflictDialog(command, tr=self.tr), answered)
+
+    def action_commands(self) -> None:
+        self.app.push_screen(
+            CommandsDialog(
+                self.oncall.session.pipeline, edit=self._edit_failed, copy=self.app.copy_to_clipboard, tr=self.tr
+            )
+        )
+
+    def _edit_failed(self, command: Command) -> None:
+        """A refused comment back in the comment box, its text as it was: sending it resends the same command."""
+        pipeline = self.oncall.session.pipeline
+        key = command.key
+        draft = CommentDraft(command.text, command.public)
+
+        def send(draft: CommentDraft, done: Callable[[Command | None], bool]) -> None:
+            again = pipeline.resend(command.id, text=draft.text, public=draft.public)
+            if again is None:
+                done(None)
+                return
+            self._sending_comment.add(key)
+            self._comment_waiters[again.id] = done
+
+        self.app.push_screen(CommentDialog(key, draft, lambda _d: None, send, tr=self.tr))
 
     def action_take(self) -> None:
         incident = self._need_incident()
@@ -422,11 +518,8 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ConfirmDialog(question, take_keys, tr=self.tr), answered)
 
-    @work(group="actions", exit_on_error=False)
-    async def _run_take(self, key: str) -> None:
-        me = self.oncall.session.me
-        self.announce(Action(ActionKind.TAKE, key, me.display_name if me else ""))
-        self.report(await self.oncall.session.runner.take(key))
+    def _run_take(self, key: str) -> None:
+        self.oncall.session.pipeline.take(key)
 
     def action_assign(self) -> None:
         incident = self._need_incident()
@@ -458,10 +551,8 @@ class MainScreen(Screen[None]):
             people = []
         deliver(people)
 
-    @work(group="actions", exit_on_error=False)
-    async def _run_assign(self, key: str, person: Person) -> None:
-        self.announce(Action(ActionKind.ASSIGN, key, person.display_name))
-        self.report(await self.oncall.session.runner.assign(key, person))
+    def _run_assign(self, key: str, person: Person) -> None:
+        self.oncall.session.pipeline.assign(key, person)
 
     def action_comment(self) -> None:
         incident = self._need_incident()
@@ -474,35 +565,24 @@ class MainScreen(Screen[None]):
         drafts = self.oncall.drafts
 
         def keep(draft: CommentDraft) -> None:
-            drafts[key] = draft
+            drafts.put(key, draft.text, draft.public)
 
-        def send(draft: CommentDraft, done: Callable[[Outcome | None], None]) -> None:
+        def send(draft: CommentDraft, done: Callable[[Command | None], bool]) -> None:
             self._send_comment(key, draft, done)
 
         self.app.push_screen(CommentDialog(key, drafts.get(key), keep, send, tr=self.tr))  # type: ignore[arg-type]
 
-    @work(group="actions", exit_on_error=False)
-    async def _send_comment(self, key: str, draft: CommentDraft, done: Callable[[Outcome | None], None]) -> None:
-        """Send the draft the dialog read at ctrl+s; a success forgets it, anything else keeps it.
-
-        A worker of this screen (it lives as long as the app), so closing the dialog does not cancel the send.
-        `done` hears the outcome, or None when the send broke down (a bug below: the worker reports it)."""
+    def _send_comment(self, key: str, draft: CommentDraft, done: Callable[[Command | None], bool]) -> None:
+        """Send the draft the dialog read at ctrl+s. From the moment the command is recorded its text lives in
+        the outbox, so the draft is dropped; a refusal the dialog takes back becomes the draft again.
+        `done` hears the command once it settles."""
+        command = self.oncall.session.pipeline.comment(key, draft.text, public=draft.public)
+        if command.state is State.FAILED:  # refused before it started (read-only)
+            done(command)
+            return
         self._sending_comment.add(key)
-        self.announce(Action(ActionKind.COMMENT, key, public=draft.public))
-        outcome: Outcome | None = None
-        try:
-            outcome = await self.oncall.session.runner.comment(key, draft.text, public=draft.public)
-        finally:
-            self._sending_comment.discard(key)
-            done(outcome)
-        if outcome.ok:
-            self.oncall.drafts.pop(key, None)
-        self.report(outcome)
-        if not outcome.ok and not outcome.uncertain and not isinstance(self.app.screen, CommentDialog):
-            # (An uncertain outcome already says to check the issue first: no invitation to send it twice.)
-            self.oncall.notices.show(
-                f"comment-kept:{key}", self.tr("Your text is kept: press c to retry."), severity="warning", timeout=12
-            )
+        self._comment_waiters[command.id] = done
+        self.oncall.drafts.drop(key)
 
     def action_transition(self) -> None:
         incident = self._need_incident()
@@ -541,8 +621,7 @@ class MainScreen(Screen[None]):
             if res_id is None:
                 return
             resolution = next(c for c in choices if (c.id or c.name) == res_id)
-        self.announce(Action(ActionKind.TRANSITION, key, chosen.name))
-        self.report(await self.oncall.session.runner.transition(key, chosen, resolution=resolution))
+        self.oncall.session.pipeline.transition(key, chosen, resolution=resolution)
 
     def action_priority(self) -> None:
         incident = self._need_incident()
@@ -566,8 +645,7 @@ class MainScreen(Screen[None]):
         if chosen is None:
             return
         choice = FieldChoice(name=dict(priorities)[chosen], id=chosen)
-        self.announce(Action(ActionKind.PRIORITY, key, choice.name))
-        self.report(await self.oncall.session.runner.set_priority(key, choice))
+        self.oncall.session.pipeline.set_priority(key, choice)
 
     def action_escalate(self) -> None:
         self.notify(

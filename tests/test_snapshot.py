@@ -99,7 +99,8 @@ def test_the_file_is_0600_and_new_directories_0700_whatever_the_umask(tmp_path: 
         modes_before_rename.append(mode(Path(src)))
         os.replace(src, dst)
 
-    old = os.umask(0)
+    # A umask that takes the owner's write bit too: only explicit chmods give 0600 and 0700.
+    old = os.umask(0o277)
     try:
         assert SnapshotCache(directory, SITE, replace=spy).save("Open", JQL, real, TAKEN)
     finally:
@@ -241,6 +242,9 @@ def damage_cases(raw: bytes, real: list[Incident]) -> dict[str, tuple[bytes, Pro
     return {
         "empty": (b"", ProblemKind.DAMAGED),
         "truncated": (raw[: len(raw) // 2], ProblemKind.DAMAGED),
+        # All the JSON is there, but not the checksum that says it is all there.
+        "checksum cut off": (raw[:-4], ProblemKind.DAMAGED),
+        "a flipped bit": (raw[:-10] + bytes([raw[-10] ^ 1]) + raw[-9:], ProblemKind.DAMAGED),
         "header only": (raw.partition(b"\n")[0] + b"\n", ProblemKind.DAMAGED),
         "trailing bytes": (raw + b"xx", ProblemKind.DAMAGED),
         "random bytes": (bytes(range(256)) * 4, ProblemKind.DAMAGED),

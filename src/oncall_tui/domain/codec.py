@@ -122,6 +122,17 @@ def _list(value: object, path: str, item: Callable[[object, str], T]) -> tuple[T
     return tuple(item(v, f"{path}[{i}]") for i, v in enumerate(value))
 
 
+def _guarded(read: Callable[[object, str], T], data: object, path: str) -> T:
+    try:
+        return read(data, path)
+    except CodecError:
+        raise
+    except (ValueError, TypeError, AttributeError) as exc:
+        # The checks above should leave nothing for the domain's own constructors to refuse; if one does,
+        # it is still bad data, and the caller handles exactly one exception.
+        raise CodecError(path, str(exc)) from None
+
+
 def _dt_out(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -147,6 +158,10 @@ def person_to_data(person: Person) -> Data:
 
 
 def person_from_data(data: object, path: str = "person") -> Person:
+    return _guarded(_person_from_data, data, path)
+
+
+def _person_from_data(data: object, path: str = "person") -> Person:
     d = _obj(data, path, _PERSON_KEYS)
     if "name" not in d:
         raise CodecError(path, "missing key 'name'")
@@ -166,7 +181,7 @@ def person_from_data(data: object, path: str = "person") -> Person:
 
 
 def _opt_person(value: object, path: str) -> Person | None:
-    return None if value is None else person_from_data(value, path)
+    return None if value is None else _person_from_data(value, path)
 
 
 # ---- SlaClock --------------------------------------------------------------------------------------------------
@@ -205,6 +220,10 @@ def sla_to_data(sla: SlaClock) -> Data:
 
 
 def sla_from_data(data: object, path: str = "sla") -> SlaClock:
+    return _guarded(_sla_from_data, data, path)
+
+
+def _sla_from_data(data: object, path: str = "sla") -> SlaClock:
     d = _obj(data, path, _SLA_KEYS)
     for required in ("name", "fetched_at"):
         if required not in d:
@@ -242,6 +261,10 @@ def comment_to_data(comment: Comment) -> Data:
 
 
 def comment_from_data(data: object, path: str = "comment") -> Comment:
+    return _guarded(_comment_from_data, data, path)
+
+
+def _comment_from_data(data: object, path: str = "comment") -> Comment:
     d = _obj(data, path, _COMMENT_KEYS)
     if "id" not in d:
         raise CodecError(path, "missing key 'id'")
@@ -322,6 +345,10 @@ def _cut_field(value: object, path: str) -> str:
 
 
 def incident_from_data(data: object, path: str = "incident") -> Incident:
+    return _guarded(_incident_from_data, data, path)
+
+
+def _incident_from_data(data: object, path: str = "incident") -> Incident:
     d = _obj(data, path, _INCIDENT_KEYS)
     for required in ("key", "id", "summary"):
         if required not in d:
@@ -342,8 +369,8 @@ def incident_from_data(data: object, path: str = "incident") -> Incident:
         created=_opt_datetime(d.get("created"), f"{path}.created"),
         updated=_opt_datetime(d.get("updated"), f"{path}.updated"),
         description_text=_str(d.get("description", ""), f"{path}.description"),
-        comments=_list(d.get("comments", []), f"{path}.comments", comment_from_data),
-        slas=_list(d.get("slas", []), f"{path}.slas", sla_from_data),
+        comments=_list(d.get("comments", []), f"{path}.comments", _comment_from_data),
+        slas=_list(d.get("slas", []), f"{path}.slas", _sla_from_data),
         url=_str(d.get("url", ""), f"{path}.url"),
         cut_fields=_list(d.get("cut_fields", []), f"{path}.cut_fields", _cut_field),
     )

@@ -11,6 +11,7 @@ parameters, for the UI to translate), kept in `problem` and published on the eve
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -152,18 +153,29 @@ class SnapshotCache:
         if taken_at.tzinfo is None:
             raise ValueError("taken_at must be timezone-aware")  # a caller's bug, not the disk's
         path = self.path(queue, jql)
+        collecting = gc.isenabled()
+        gc.disable()  # as in load: encoding makes many objects that are all garbage right after
         try:
             payload = self._encode(queue, jql, incidents, taken_at)
+        except ValueError as exc:
+            return self._save_failed(queue, path, exc)
+        finally:
+            if collecting:
+                gc.enable()
+        try:
             write_private_atomic(path, payload, replace=self._replace)
-        except (OSError, ValueError) as exc:
-            error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            # Every poll saves: a full disk must be said once, not every 15 seconds.
-            if not self._save_failing:
-                self._save_failing = True
-                self._report(CacheProblem(ProblemKind.UNWRITABLE, queue, path, detail=str(exc), error=error))
-            return False
+        except OSError as exc:
+            return self._save_failed(queue, path, exc)
         self._save_failing = False
         return True
+
+    def _save_failed(self, queue: str, path: Path, exc: Exception) -> bool:
+        error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        # Every poll saves: a full disk must be said once, not every 15 seconds.
+        if not self._save_failing:
+            self._save_failing = True
+            self._report(CacheProblem(ProblemKind.UNWRITABLE, queue, path, detail=str(exc), error=error))
+        return False
 
     def _encode(self, queue: str, jql: str, incidents: Iterable[Incident], taken_at: datetime) -> bytes:
         document = {
@@ -191,11 +203,18 @@ class SnapshotCache:
                 CacheProblem(ProblemKind.UNREADABLE, queue, path, detail=str(exc), error=exc.strerror or str(exc))
             )
             return None
+        # Decoding makes ~40 objects per incident and keeps them all: the cyclic collector would walk the
+        # growing heap again and again for nothing (it made loading 10,000 incidents ~40 % slower).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return self._decode(raw, queue, jql)
         except _Ignored as ignored:
             self._report(CacheProblem(ignored.kind, queue, path, detail=ignored.detail))
             return None
+        finally:
+            if collecting:
+                gc.enable()
 
     def _decode(self, raw: bytes, queue: str, jql: str) -> Snapshot:
         header, newline, body = raw.partition(b"\n")

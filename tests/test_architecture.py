@@ -45,7 +45,18 @@ def offenders(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "layer", ["domain", "jira", "sync", "config.py", "config_schema.py", "config_validate.py", "display.py", "i18n"]
+    "layer",
+    [
+        "domain",
+        "jira",
+        "sync",
+        "config.py",
+        "config_schema.py",
+        "config_validate.py",
+        "display.py",
+        "i18n",
+        "private_files.py",
+    ],
 )
 def test_headless_core_never_imports_textual(layer: str) -> None:
     assert offenders(modules_of(layer), ("textual", "oncall_tui.ui")) == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shlex
 import shutil
 import stat
@@ -46,6 +45,7 @@ from oncall_tui.config_schema import (
     looks_like_token,
 )
 from oncall_tui.config_validate import config_from_data
+from oncall_tui.private_files import write_private_atomic
 
 __all__ = [
     "APP_NAME",
@@ -297,60 +297,10 @@ def save_config(path: str | os.PathLike[str], data: Mapping[str, Any], *, valida
     if validate:
         config_from_data(tomllib.loads(payload.decode("utf-8")), target, None, os.environ)
     try:
-        _make_private_dirs(target.parent)
-        fd, tmp = _open_private_temp(target)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private_atomic(target, payload)
     except OSError as exc:
         raise ConfigError(target, f"cannot write the config file: {exc.strerror or exc}") from None
-    _fsync_dir(target.parent)
     return target
-
-
-def _make_private_dirs(directory: Path) -> None:
-    missing: list[Path] = []
-    current = directory
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(d, 0o700)
-            os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask
-
-
-def _open_private_temp(target: Path) -> tuple[int, Path]:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            # Created 0600 from the first byte: the config may hold a token, so it is never world-readable.
-            fd = os.open(tmp, flags, 0o600)
-        except FileExistsError:
-            continue
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        return fd, tmp
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename durable on POSIX; directories cannot be opened this way on Windows.
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # ------------------------------------------------------------------------------------------- doctor

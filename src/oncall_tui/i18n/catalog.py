@@ -6,6 +6,7 @@ Placeholders must match the English text exactly (tests/test_i18n.py checks).
 
 from __future__ import annotations
 
+from oncall_tui.i18n.catalog_cache import CACHE_MESSAGES
 from oncall_tui.i18n.catalog_errors import ERROR_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -332,3 +333,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 MESSAGES.update(ERROR_MESSAGES)  # the jira layer's messages (catalog_errors.py)
+MESSAGES.update(CACHE_MESSAGES)  # the snapshot cache's messages (catalog_cache.py)

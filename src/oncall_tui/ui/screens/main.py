@@ -201,6 +201,7 @@ class MainScreen(Screen[None]):
         if name != self.active_queue:
             self._selection_moved_at = 0.0  # a queue chosen on purpose: no "the selection moved" grace
         self.active_queue = name
+        self.oncall.engine.activate(name)
         table = self.query_one(QueueTable)
         table.show(self.oncall.session.store.keys(name), self.oncall.now)
         if table.row_count:

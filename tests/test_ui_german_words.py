@@ -63,7 +63,9 @@ async def poll_fails(pilot: Pilot[Any], tui: Tui, fault: str, seen: list[str]) -
     tui.faults(fault)
     before = app.poll_error
     await pilot.press("r")
-    await wait_for(pilot, lambda: app.poll_error is not None and app.poll_error is not before and not app.engine.polling)
+    await wait_for(
+        pilot, lambda: app.poll_error is not None and app.poll_error is not before and not app.engine.polling
+    )
     await pilot.pause()
     seen += on_screen(app)
 

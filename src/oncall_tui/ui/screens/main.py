@@ -29,6 +29,7 @@ from oncall_tui.jira.paging import SearchResult
 from oncall_tui.sync.actions import Action, ActionKind, Outcome
 from oncall_tui.sync.details import Detail
 from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.degraded import degraded_banner
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.dialogs import (
     AssignDialog,
@@ -241,7 +242,18 @@ class MainScreen(Screen[None]):
         self.query_one(QueueTabs).render_tabs(
             [q.name for q in session.queues], session.status, active, held=held, ascii_only=app.ascii_only
         )
+        self._mark_estimates()
         self._show_queue_message()
+
+    def _mark_estimates(self) -> None:
+        """While Jira cannot confirm them, countdowns go on from the last known state, marked as estimates."""
+        degraded = self.oncall.engine.connection.degraded
+        table = self.query_one(QueueTable)
+        if table.estimate != degraded:
+            table.set_estimate(degraded, self.oncall.now)
+            detail = self.query_one(DetailPane)
+            detail.estimate = degraded
+            detail.tick(self.oncall.now)
 
     def _show_queue_message(self) -> None:
         """What the table area says when it has no rows to show, or when Jira refuses the queue: never a bare
@@ -272,14 +284,25 @@ class MainScreen(Screen[None]):
                 + retry,
                 style=Style(bold=True),
             )
+        # Degraded mode: the rows stay, and one line over them says what is wrong and how old they are.
+        banner = degraded_banner(
+            app.engine.connection,
+            as_of=status.as_of,
+            queued=app.engine.queued(),
+            next_try_in=app.seconds_to_next_poll(),
+            now=app.now,
+            tz=app.display_tz,
+            tr=tr,
+        )
+        lines = [Text(banner, style=Style(bold=True))] if banner else []
         if status.skipped:
             # Rows are missing that Jira holds: say so above whatever the table shows.
-            return Text(tr(SearchResult.SKIPPED_MESSAGE, skipped=status.skipped), style=Style(bold=True))
-        if table.row_count:
-            return None
-        if table.filter_text:
-            return Text(tr("Nothing in {queue} matches the filter.", queue=quoted), style=Style(dim=True))
-        return Text(tr("No incidents in {queue}.", queue=quoted), style=Style(dim=True))
+            lines.append(Text(tr(SearchResult.SKIPPED_MESSAGE, skipped=status.skipped), style=Style(bold=True)))
+        elif not table.row_count and table.filter_text:
+            lines.append(Text(tr("Nothing in {queue} matches the filter.", queue=quoted), style=Style(dim=True)))
+        elif not table.row_count:
+            lines.append(Text(tr("No incidents in {queue}.", queue=quoted), style=Style(dim=True)))
+        return Text("\n").join(lines) if lines else None
 
     def tick(self, now: datetime) -> None:
         self.query_one(QueueTable).tick(now)

@@ -1,8 +1,9 @@
 """What the engine publishes on its EventBus: frozen records, no words (the UI translates).
 
-In order, a poll round publishes `Connected` (first success of the session only), `ConnectionChanged` (when
-the connection's state, error or failure count moved), `Arrived` (during the poll, as the store takes the
-rows), then `QueuePolled`; a recovery is followed by a counts round, which ends with `CountsRefreshed`.
+In order, a poll round publishes `Connected` (the session's first answer only), `Arrived` (during the poll,
+as the store takes the rows), `ConnectionChanged` (when the connection's state, error or failure count moved),
+then `QueuePolled`; the first success and a recovery are followed by a counts round, which ends with
+`CountsRefreshed`.
 """
 
 from __future__ import annotations

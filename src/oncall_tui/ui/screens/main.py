@@ -258,7 +258,10 @@ class MainScreen(Screen[None]):
     def _show_queue_message(self) -> None:
         """What the table area says when it has no rows to show, or when Jira refuses the queue: never a bare
         empty table (which reads as "nothing to do")."""
-        self.query_one("#queue-message", QueueMessage).show_text(self.queue_message() or Text())
+        widget = self.query_one("#queue-message", QueueMessage)
+        # Over rows, the degraded banner is one tight line: at 80x24 every row of the table counts.
+        widget.set_class(self.oncall.engine.connection.degraded and self.query_one(QueueTable).row_count > 0, "-banner")
+        widget.show_text(self.queue_message() or Text())
 
     def queue_message(self) -> Text | None:
         app = self.oncall

@@ -71,6 +71,8 @@ async def test_offline_keeps_the_rows_says_since_when_and_recovers_by_itself() -
                     r"offline since 09:30 · data from 09:30 · 2 queued · retrying in [0-3] s", banner
                 ), banner
                 assert table(app).row_count == rows, "the rows stay"
+                await pilot.pause()
+                assert app.main.query_one("#queue-message").outer_size.height == 1, "one line over the rows"
                 estimates = countdowns(sla_cells(app))
                 assert len(estimates) == len(before)
                 assert all(re.match(r"\S ≈-?\d+:\d\d", cell) for cell in estimates), estimates

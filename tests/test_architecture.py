@@ -101,3 +101,26 @@ def test_every_third_party_package_the_code_imports_is_declared() -> None:
     )
     assert imported, "the scanner found no third-party import: it is broken"
     assert sorted(imported - declared) == []
+
+
+ENGINE_MODULES = ("engine.py", "engine_events.py", "connection.py", "leads.py", "timers.py")
+
+
+@pytest.mark.parametrize("name", ENGINE_MODULES)
+def test_the_engine_is_headless_and_speaks_no_language(name: str) -> None:
+    """Polls, counts, the clock and the connection live in sync/: no Textual, no UI, and no translated words
+    (the UI turns the engine's events into text)."""
+    path = SRC / "sync" / name
+    assert path in modules_of("sync"), "the sync layer's rule covers the module"
+    assert offenders([path], ("textual", "oncall_tui.ui", "oncall_tui.i18n", "rich")) == []
+
+
+def test_the_app_schedules_no_polls_and_talks_to_no_jira_itself() -> None:
+    """OncallApp draws what the engine says; it arms no timers and calls no poll, count or connect itself."""
+    source = (SRC / "ui" / "app.py").read_text(encoding="utf-8")
+    for needle in ("set_timer(", "set_interval(", "session.poll(", "session.connect(", "refresh_counts(", "client."):
+        assert needle not in source, needle
+    for path in modules_of("ui"):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("session.poll(", "session.connect(", ".refresh_counts("):
+            assert needle not in text, f"{path.relative_to(SRC)} calls {needle}"

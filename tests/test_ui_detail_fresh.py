@@ -26,9 +26,9 @@ def part(app: OncallApp, name: str) -> str:
 
 
 async def poll_once(pilot: Pilot[Any], app: OncallApp) -> None:
-    await wait_for(pilot, lambda: not app._polling)
+    await wait_for(pilot, lambda: not app.engine.polling)
     app.poll_now()
-    await wait_for(pilot, lambda: not app._polling)
+    await wait_for(pilot, lambda: not app.engine.polling)
 
 
 async def test_a_failed_read_is_retried_with_the_next_poll_and_the_pane_says_how_old_it_is() -> None:

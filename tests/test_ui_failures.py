@@ -208,17 +208,17 @@ async def test_a_rate_limited_poll_waits_as_long_as_jira_asks() -> None:
         app = tui.app
         async with app.run_test(size=SIZE) as pilot:
             await started(pilot, tui)
-            await wait_for(pilot, lambda: not app._polling)
+            await wait_for(pilot, lambda: not app.engine.polling)
             assert app.next_poll_in == 5.0
             tui.faults("rate=1,retry-after=120")
             await pilot.press("r")
             await wait_for(pilot, lambda: any("rate-limiting" in n for n in notes(app)))
-            await wait_for(pilot, lambda: not app._polling)
+            await wait_for(pilot, lambda: not app.engine.polling)
             assert app.next_poll_in == 120.0
             assert "asks to wait 120 s" in next(n for n in notes(app) if "rate-limiting" in n)
             tui.faults("")
             await pilot.press("r")
-            await wait_for(pilot, lambda: not app._polling and app.next_poll_in == 5.0)
+            await wait_for(pilot, lambda: not app.engine.polling and app.next_poll_in == 5.0)
 
 
 async def test_an_unexpected_error_in_an_action_is_reported_and_rolled_back() -> None:

@@ -63,7 +63,9 @@ async def poll_fails(pilot: Pilot[Any], tui: Tui, fault: str, seen: list[str]) -
     tui.faults(fault)
     before = app.poll_error
     await pilot.press("r")
-    await wait_for(pilot, lambda: app.poll_error is not None and app.poll_error is not before and not app._polling)
+    await wait_for(
+        pilot, lambda: app.poll_error is not None and app.poll_error is not before and not app.engine.polling
+    )
     await pilot.pause()
     seen += on_screen(app)
 
@@ -82,7 +84,7 @@ async def test_in_german_nothing_the_app_composes_reaches_the_screen_in_english(
                 await poll_fails(pilot, tui, f"{fault},paths=/rest/api/3/search", seen)
             tui.faults("")
             await pilot.press("r")
-            await wait_for(pilot, lambda: app.poll_error is None and not app._polling)
+            await wait_for(pilot, lambda: app.poll_error is None and not app.engine.polling)
             seen += on_screen(app)
 
             # Actions Jira refuses, and one whose answer is lost.
@@ -129,7 +131,7 @@ async def test_in_german_nothing_the_app_composes_reaches_the_screen_in_english(
             seen += on_screen(app)
             tui.faults("bad-issue=1")
             await pilot.press("r")
-            await wait_for(pilot, lambda: tui.session.status["Unassigned"].skipped > 0 and not app._polling)
+            await wait_for(pilot, lambda: tui.session.status["Unassigned"].skipped > 0 and not app.engine.polling)
             seen += on_screen(app)
             tui.faults("")
             app.refresh_counts_now()

@@ -70,7 +70,7 @@ async def test_switching_again_while_a_poll_runs_ends_on_the_last_queue_chosen()
         async with app.run_test(size=SIZE) as pilot:
             await started(pilot, tui)
             await send_keys(pilot, [("5", "5"), ("2", "2")])  # the second before the first poll is back
-            await wait_for(pilot, lambda: not app._polling and table(app).row_count > 0)
+            await wait_for(pilot, lambda: not app.engine.polling and table(app).row_count > 0)
             for _ in range(3):
                 await pilot.pause()
             assert app.main.active_queue == "Unassigned"

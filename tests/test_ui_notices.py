@@ -29,7 +29,7 @@ async def a_medium_incident_selected_with_p1_p2_watched(pilot: Pilot[Any], tui: 
     app = tui.app
     await started(pilot, tui)
     app.refresh_counts_now()
-    await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app._counting)
+    await wait_for(pilot, lambda: tui.session.status["P1/P2"].loaded and not app.engine.counting)
     await switch_to(pilot, app, 5, "All open")
     key = next(
         k
@@ -52,7 +52,7 @@ async def test_raising_a_priority_ourselves_rings_no_bell_but_a_colleagues_new_p
             await choose(pilot, app, "Highest")
             await wait_for(pilot, lambda: tui.issue(key)["priority"] == "Highest")
             app.refresh_counts_now()
-            await wait_for(pilot, lambda: key in tui.session.store.keys("P1/P2") and not app._counting)
+            await wait_for(pilot, lambda: key in tui.session.store.keys("P1/P2") and not app.engine.counting)
             assert not any("New P" in n for n in notes(app)), notes(app)
             assert bells == []
             # A P1 that someone else raised is news.
@@ -113,15 +113,15 @@ async def test_r_overrides_a_rate_limits_wait() -> None:
         app = tui.app
         async with app.run_test(size=(160, 48)) as pilot:
             await started(pilot, tui)
-            await wait_for(pilot, lambda: not app._polling)
+            await wait_for(pilot, lambda: not app.engine.polling)
             tui.faults("rate=1,retry-after=100")
             await pilot.press("r")
-            await wait_for(pilot, lambda: "rate-limited" in status_line(app) and not app._polling)
+            await wait_for(pilot, lambda: "rate-limited" in status_line(app) and not app.engine.polling)
             assert re.search(r"next try in (9\d|100) s", status_line(app)), status_line(app)
             tui.faults("")
             await pilot.press("r")
             await wait_for(pilot, lambda: "● live" in status_line(app))
-            await wait_for(pilot, lambda: not app._polling)
+            await wait_for(pilot, lambda: not app.engine.polling)
             assert app.next_poll_in == 5.0
 
 

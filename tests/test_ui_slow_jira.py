@@ -29,7 +29,7 @@ async def test_a_trickling_answer_ends_at_the_deadline_says_so_and_r_tries_again
         app = tui.app
         async with app.run_test(size=SIZE) as pilot:
             await started(pilot, tui)
-            await wait_for(pilot, lambda: "● live" in status_line(app) and not app._polling)
+            await wait_for(pilot, lambda: "● live" in status_line(app) and not app.engine.polling)
             tui.faults("trickle=1,paths=/rest/api/3/search")
             started_at = time.monotonic()
             await pilot.press("r")

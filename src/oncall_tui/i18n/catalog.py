@@ -153,6 +153,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "next try in {seconds} s": {"de": "nächster Versuch in {seconds} s"},
     "retry in {seconds} s": {"de": "neuer Versuch in {seconds} s"},
     "data {age} old": {"de": "Daten {age} alt"},
+    # The degraded-mode banner over the table: "offline since 12:03 · data from 12:02 · 2 queued · retrying in 8 s".
+    "{what} since {time}": {"de": "{what} seit {time}"},
+    "data from {time}": {"de": "Daten von {time}"},
+    "{count} queued": {"de": "{count} in der Warteschlange"},
+    "retrying in {seconds} s": {"de": "neuer Versuch in {seconds} s"},
     "Jira answers again.": {"de": "Jira antwortet wieder."},
     "Polling again in {seconds} s by itself; r tries now.": {
         "de": "Neue Abfrage von selbst in {seconds} s; r versucht es sofort."

@@ -375,9 +375,9 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _private_dir(directory: Path) -> None:
-    from oncall_tui.config import _make_private_dirs
+    from oncall_tui.private_files import make_private_dirs
 
-    _make_private_dirs(directory)
+    make_private_dirs(directory)
     # The app's own directory, made earlier by hand or by an older version with the umask's mode: ours to tighten.
     if directory.stat().st_mode & 0o077 and directory.stat().st_uid == os.getuid():
         os.chmod(directory, 0o700)

@@ -44,6 +44,8 @@ class QueueStatus:
     failed_at: datetime | None = None
     # Issues of the queue that Jira sent in a form that cannot be read, left out of the store.
     skipped: int = 0
+    # Site time of the data held for the queue: its last successful poll (or a cached copy's time).
+    as_of: datetime | None = None
 
     @property
     def jql_refused(self) -> bool:
@@ -155,7 +157,7 @@ class Session:
         except JiraError as exc:
             status.error, status.failed_at = exc, now
             raise
-        status.loaded, status.error, status.failed_at = True, None, None
+        status.loaded, status.error, status.failed_at, status.as_of = True, None, None, now
         status.count = self.store.count(name)
         status.skipped = poller.skipped
         return diff

@@ -1,4 +1,4 @@
-"""The Textual app: wires the session to the screen, owns the one clock and the poll timer.
+"""The Textual app: wires the engine (polls, counts, clock, connection) to the screen and draws what it says.
 
 Thin on purpose: panes live in widgets/, dialogs and the main screen in screens/, data in sync/, words in
 words.py.
@@ -6,9 +6,8 @@ words.py.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,10 +15,10 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
-from textual.timer import Timer
 from textual.worker import Worker
 
 from oncall_tui import keys as registry
@@ -28,8 +27,20 @@ from oncall_tui.domain.people import Person
 from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.drafts import DraftBook
+from oncall_tui.sync.engine import Engine, utc_now
+from oncall_tui.sync.engine_events import (
+    Arrived,
+    Connected,
+    ConnectionChanged,
+    CountsRefreshed,
+    EngineFailed,
+    LeadsLoaded,
+    QueuePolled,
+    Tick,
+    WatchFailed,
+    WatchRecovered,
+)
 from oncall_tui.sync.session import Session
-from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.ascii_filter import AsciiFilter
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.notices import Notices
@@ -40,8 +51,22 @@ from oncall_tui.ui.workers import notify_worker_error
 
 # A second q within this many seconds quits even with unsent drafts.
 QUIT_CONFIRM_SECONDS = 5.0
-# A project whose leads could not be read is asked again after this long, not at every row scrolled past.
-LEADS_RETRY_SECONDS = 60.0
+
+
+class EngineEvent(Message):
+    """One event of the engine's bus, delivered in the app's message loop."""
+
+    def __init__(self, event: object) -> None:
+        super().__init__()
+        self.event = event
+
+
+class DetailRead(Message):
+    """The full copy of `key` was read (or the read failed and the cache says so): the pane may show it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
 
 
 def styles_dir() -> Path:
@@ -50,10 +75,6 @@ def styles_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "styles"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class AsciiScrollBarRender(ScrollBarRender):
@@ -93,49 +114,92 @@ class OncallApp(App[None]):
         watched: Iterable[str] = (),
         language: str = "en",
         confirm_take: bool = True,
+        queued: Callable[[], int] | None = None,
+        engine: Engine | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.language = language
         self.site_label = site_label
-        self.poll_seconds = poll_seconds
-        self.counts_seconds = counts_seconds
-        self.clock = clock
-        # Elapsed-time source for short UI grace periods and poll freshness (not the Jira clock); tests may
-        # replace it.
-        self.monotonic: Callable[[], float] = time.monotonic
-        self._tick_enabled = tick
+        # Polls, counts, watched queues, the clock and the connection: the engine's; this app draws them.
+        self.engine = engine or Engine(
+            session,
+            poll_seconds=poll_seconds,
+            counts_seconds=counts_seconds,
+            clock=clock,
+            watched=watched,
+            tick=tick,
+            queued=queued,
+        )
         self._tz_name = time_zone
         self.ascii_only = ascii_only
         self.bell_enabled = bell
         self.confirm_take = confirm_take
         # Not `_keymap`: that name is Textual's own (the normalised keymap set_keymap() installs).
         self.user_keymap = dict(keymap or {})
-        self.watched = set(watched) | {q.name for q in session.queues if q.watch}
         self.drafts = DraftBook(session.outbox, session.site_url)
         self.notices = Notices(self)
         self._unsubscribe: Callable[[], None] = lambda: None
         self._ascii_filter = AsciiFilter()
         self._quit_asked_at = float("-inf")
-        # project -> (lead, component leads); a failed look-up is remembered only to wait before asking again.
-        self.project_leads: dict[str, tuple[Person | None, dict[str, Person]]] = {}
-        self._leads_failed_at: dict[str, float] = {}
-        self._leads_loading: set[str] = set()
-        self._priorities: list[tuple[str, str]] | None = None
-        self._poll_timer: Timer | None = None
-        self._counts_timer: Timer | None = None
-        # When the last poll succeeded, on the monotonic clock: freshness is real elapsed time, even when the
-        # site's clock runs faster (demo --speed) or is frozen (tests).
-        self._last_ok_at: float | None = None
-        # The last poll's failure (None when it succeeded): the header says so at once, not after 45 s.
-        self.poll_error: JiraError | None = None
-        self._polling = False
-        self._poll_started_at = 0.0
-        self._again: bool | None = None  # a poll asked for while one ran: None, or whether to poll fully
-        self._counting = False
-        self.next_poll_in = poll_seconds
-        self.next_poll_at: float | None = None  # monotonic
-        self.now = clock()
+        # The last poll's failure as the notices told it (one notice per distinct problem).
+        self._poll_problem: JiraError | None = None
+        self.now = self.engine.clock()
+
+    # ---- the engine's settings, kept here under their old names (the harness and tests set them) ------------
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.engine.clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], datetime]) -> None:
+        self.engine.clock = value
+
+    @property
+    def monotonic(self) -> Callable[[], float]:
+        """Elapsed-time source for short UI grace periods and poll freshness (not the Jira clock)."""
+        return self.engine.monotonic
+
+    @monotonic.setter
+    def monotonic(self, value: Callable[[], float]) -> None:
+        self.engine.monotonic = value
+
+    @property
+    def poll_seconds(self) -> float:
+        return self.engine.poll_seconds
+
+    @poll_seconds.setter
+    def poll_seconds(self, value: float) -> None:
+        self.engine.poll_seconds = value
+
+    @property
+    def counts_seconds(self) -> float:
+        return self.engine.counts_seconds
+
+    @counts_seconds.setter
+    def counts_seconds(self, value: float) -> None:
+        self.engine.counts_seconds = value
+
+    @property
+    def _tick_enabled(self) -> bool:
+        return self.engine.tick_enabled
+
+    @_tick_enabled.setter
+    def _tick_enabled(self, value: bool) -> None:
+        self.engine.tick_enabled = value
+
+    @property
+    def watched(self) -> set[str]:
+        return self.engine.watched
+
+    @property
+    def poll_error(self) -> JiraError | None:
+        return self.engine.poll_error
+
+    @property
+    def next_poll_in(self) -> float:
+        return self.engine.next_poll_in
 
     @property
     def language(self) -> str:
@@ -193,9 +257,7 @@ class OncallApp(App[None]):
             ScrollBar.renderer = AsciiScrollBarRender
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
-        self._unsubscribe = self.session.store.subscribe(self._ring_for_new_urgent)
-        if self._tick_enabled:
-            self.set_interval(1.0, self._tick)
+        self._unsubscribe = self.engine.bus.subscribe(self._hear)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = super().get_line_filters()
@@ -204,9 +266,10 @@ class OncallApp(App[None]):
             return [*filters, self._ascii_filter]
         return filters
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self.drafts.flush()
         self._unsubscribe()
+        await self.engine.stop()
         if ScrollBar.renderer is AsciiScrollBarRender:
             ScrollBar.renderer = ScrollBarRender
 
@@ -215,28 +278,79 @@ class OncallApp(App[None]):
 
         Connecting from the app's own on_mount raced the screen's mount; against a fast Jira (the demo's
         simulator) the first poll landed before the table was bound to the store and the queue stayed empty."""
-        self.poll_now(full=True)
+        # Read the clock again: whoever built the app may have swapped it since (tests, replays).
+        self.now = self.clock()
+        self.call_next(self.engine.start)
 
     # ---- the one clock ----------------------------------------------------------------------------------------
 
     def _tick(self) -> None:
+        """Draw for the engine's clock now (what each Tick does; tests call it to step the clock)."""
         self.now = self.clock()
 
     def watch_now(self, now: datetime) -> None:
         if self.screen_stack and isinstance(self.screen_stack[0], MainScreen) and self.screen_stack[0].is_mounted:
             self.screen_stack[0].tick(now)
 
-    # ---- polling ------------------------------------------------------------------------------------------------
+    # ---- the engine's news, as messages ------------------------------------------------------------------------
+
+    def _hear(self, event: object) -> None:
+        # Called in the engine's task; handled in the app's own message loop, in order.
+        self.post_message(EngineEvent(event))
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        main = self._live_main()
+        if main is None:
+            return
+        if isinstance(event, Tick):
+            self.now = event.now
+        elif isinstance(event, QueuePolled):
+            self._polled(event)
+            main.queue_polled(event.queue)
+            main.refresh_chrome()
+        elif isinstance(event, Arrived):
+            self._arrived(event)
+        elif isinstance(event, WatchFailed):
+            self._watch_failed(event.queue, event.error)
+        elif isinstance(event, WatchRecovered):
+            self.notices.clear(f"watch:{event.queue}")
+        elif isinstance(event, LeadsLoaded):
+            main.show_detail()
+        elif isinstance(event, EngineFailed):
+            error = event.error
+            self.notify(
+                self.tr("Something went wrong inside oncall-tui: {error}", error=f"{type(error).__name__}: {error}"),
+                title=self.tr("Error"),
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+        elif isinstance(event, Connected | ConnectionChanged | CountsRefreshed):
+            main.refresh_chrome()
+
+    def on_detail_read(self, message: DetailRead) -> None:
+        main = self._live_main()
+        if main is not None and main.query_one("#queue").selected_key == message.key:  # type: ignore[attr-defined]
+            main.show_detail()
+
+    def _live_main(self) -> MainScreen | None:
+        """The main screen while its widgets are there (news arriving as the app quits finds none)."""
+        if not self.screen_stack or not isinstance(self.screen_stack[0], MainScreen):
+            return None
+        main = self.screen_stack[0]
+        return main if main.is_mounted and main.query("#queue") else None
+
+    # ---- polling: the engine's; the app says what happened -------------------------------------------------------
 
     def seconds_to_next_poll(self) -> int | None:
-        if self._polling or self.next_poll_at is None:
-            return None
-        return max(0, round(self.next_poll_at - self.monotonic()))
+        return self.engine.seconds_to_next_poll()
 
     def live_state(self) -> LiveState:
         last_ok = None
-        if self._last_ok_at is not None:
-            last_ok = self.now - timedelta(seconds=self.monotonic() - self._last_ok_at)
+        seen = self.engine.connection.last_ok_monotonic
+        if seen is not None:
+            last_ok = self.now - timedelta(seconds=self.monotonic() - seen)
         return live_state(
             last_ok,
             self.now,
@@ -248,100 +362,31 @@ class OncallApp(App[None]):
         )
 
     def poll_now(self, *, full: bool = False) -> None:
-        """Poll the active queue now, connecting first if need be.
-
-        A poll in flight is never cancelled (a cancelled httpx request can leak a pool slot, httpx #1461); the
-        new request runs as soon as it is done instead (each request has a deadline, so that is soon)."""
-        if self._polling:
-            self._again = full or bool(self._again)
-            return
-        self._polling = True
-        self._poll_started_at = self.monotonic()
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-        self._poll_worker(full)
+        """Poll the active queue now (a poll in flight is followed by a new one, never cancelled)."""
+        self.engine.poll_now(full=full)
 
     def poll_running_for(self) -> float | None:
-        return self.monotonic() - self._poll_started_at if self._polling else None
-
-    @work(group="poll", exit_on_error=False)
-    async def _poll_worker(self, full: bool) -> None:
-        delay = self.poll_seconds
-        connecting = self.session.me is None
-        try:
-            if connecting:
-                await self.session.connect()
-                self.main.refresh_chrome()
-            delay = await self._poll(full=full or connecting)
-            if connecting:
-                self.refresh_counts_now()
-        except JiraError as exc:
-            delay = self._retry_delay(exc)
-            self._failed(exc, delay)
-        finally:
-            self._polling = False
-            again, self._again = self._again, None
-            if again is not None:
-                self.call_later(self.poll_now, full=again)
-            else:
-                # Re-armed after each poll finishes: polls never overlap or pile up behind a slow Jira.
-                self.next_poll_in = delay
-                self.next_poll_at = self.monotonic() + delay
-                self._poll_timer = self.set_timer(delay, self.poll_now)
-            self.main.refresh_chrome()
-
-    def _retry_delay(self, exc: JiraError) -> float:
-        # Polling again before Jira's Retry-After only earns another 429 (the client caps what it believes).
-        return max(self.poll_seconds, exc.retry_after or 0.0)
-
-    async def _poll(self, *, full: bool = False) -> float:
-        """One poll of the active queue; returns the seconds until the next one."""
-        queue = self.main.active_queue
-        try:
-            await self.session.poll(queue, self.clock(), full=full)
-        except JiraError as exc:
-            delay = self._retry_delay(exc)
-            self._failed(exc, delay)
-            self.main.queue_polled(queue)
-            return delay
-        self._last_ok_at = self.monotonic()
-        if self.poll_error is not None:
-            self.poll_error = None
-            self.notices.show("poll", self.tr("Jira answers again."), timeout=3)
-        self.main.queue_polled(queue)
-        return self.poll_seconds
+        return self.engine.poll_running_for()
 
     def refresh_counts_now(self) -> None:
-        if not self._counting:  # as with polls: never cancel one in flight
-            self._counting = True
-            if self._counts_timer is not None:
-                self._counts_timer.stop()
-            self._counts()
+        self.engine.refresh_counts_now()
 
-    @work(group="counts", exit_on_error=False)
-    async def _counts(self) -> None:
-        active = self.main.active_queue
-        polled = [active]
-        try:
-            # Watched queues are polled for real, not just counted: a P1 landing in one must ring the bell
-            # while the engineer looks at another queue. Their first poll is the baseline, not news.
-            for spec in self.session.queues:
-                if spec.name in self.watched and spec.name != active:
-                    polled.append(spec.name)
-                    try:
-                        await self.session.poll(spec.name, self.clock())
-                    except JiraError as exc:
-                        self._watch_failed(spec.name, exc)
-                        continue
-                    self.notices.clear(f"watch:{spec.name}")
-            await self.session.refresh_counts(self.clock(), skip=polled)
-        except JiraError:
-            # Recorded per queue (the tabs show it); the active queue's poll reports the connection itself.
-            pass
-        finally:
-            self._counting = False
-            self._counts_timer = self.set_timer(self.counts_seconds, self.refresh_counts_now)
-            self.main.refresh_chrome()
+    def _polled(self, event: QueuePolled) -> None:
+        """One notice per distinct problem, not one per poll; it says that the app tries again by itself (the
+        header keeps counting down to that try), and one more when Jira answers again."""
+        previous, self._poll_problem = self._poll_problem, event.error
+        exc = event.error
+        if exc is None:
+            if previous is not None:
+                self.notices.show("poll", self.tr("Jira answers again."), timeout=3)
+            return
+        if previous is None or error_words(previous, self.tr) != error_words(exc, self.tr):
+            retry = self.tr(
+                "Polling again in {seconds} s by itself; r tries now.", seconds=round(self.engine.next_poll_in)
+            )
+            self.notices.show(
+                "poll", f"{error_words(exc, self.tr)}\n{retry}", title="Jira", severity="error", timeout=15
+            )
 
     def _watch_failed(self, queue: str, exc: JiraError) -> None:
         topic = f"watch:{queue}"
@@ -357,38 +402,17 @@ class OncallApp(App[None]):
                 timeout=15,
             )
 
-    def _failed(self, exc: JiraError, delay: float) -> None:
-        previous, self.poll_error = self.poll_error, exc
-        # One notification per distinct problem, not one per poll; it says that the app tries again by itself
-        # (the header keeps counting down to that try).
-        if previous is None or error_words(previous, self.tr) != error_words(exc, self.tr):
-            retry = self.tr("Polling again in {seconds} s by itself; r tries now.", seconds=round(delay))
-            self.notices.show(
-                "poll", f"{error_words(exc, self.tr)}\n{retry}", title="Jira", severity="error", timeout=15
-            )
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notify_worker_error(self, event)
 
-    def _ring_for_new_urgent(self, diff: StoreDiff) -> None:
-        if diff.queue is None or not diff.added:
-            return
-        if not self.session.status[diff.queue].loaded:
-            return  # the first fill of a queue is not news (the poll delivering it has not finished yet)
-        # An incident that entered because of our own write (we raised its priority, we took it) is not news;
-        # one that someone else changed after that is.
-        store = self.session.store
-        pipeline = self.session.pipeline
-        added = [key for key in diff.added if not pipeline.explains(key, store.get(key))]
-        if not added:
-            return
-        if diff.queue == self.main.active_queue:
+    def _arrived(self, event: Arrived) -> None:
+        if event.queue == self.main.active_queue:
             # "New" marks rows of the queue on screen; a watched queue in the background only rings.
             table = self.main.query_one("#queue")
-            table.mark_new(added, self.now)  # type: ignore[attr-defined]
-        if not self.bell_enabled or diff.queue not in self.watched:
+            table.mark_new(event.keys, self.now)  # type: ignore[attr-defined]
+        if not self.bell_enabled or event.queue not in self.watched:
             return
-        for key in added:
+        for key in event.keys:
             incident = self.session.store.get(key)
             if incident is not None and short_priority(incident.priority) in ("P1", "P2"):
                 self.bell()
@@ -412,10 +436,7 @@ class OncallApp(App[None]):
     # ---- look-ups the panes and dialogs need ------------------------------------------------------------------
 
     async def priorities(self) -> list[tuple[str, str]]:
-        if self._priorities is None:
-            found = await self.session.client.priorities()
-            self._priorities = [(p.id or p.name, p.name) for p in found]
-        return self._priorities
+        return await self.engine.priorities()
 
     @work(group="detail", exit_on_error=False)
     async def read_detail(self, key: str) -> None:
@@ -423,35 +444,15 @@ class OncallApp(App[None]):
         # requests, and those can leak httpx pool slots (httpx #1461). The cache reads one key at a time and
         # the main screen debounces selection changes. A failure is kept with the old copy; the pane says so.
         await self.session.details.read(key, self.clock())
-        if self.main.query_one("#queue").selected_key == key:  # type: ignore[attr-defined]
-            self.main.show_detail()
+        self.post_message(DetailRead(key))
 
     def leads_for(self, project: str) -> tuple[Person | None, dict[str, Person]] | None:
         """The project's leads if known; starts (or, after a failure, later retries) the look-up otherwise."""
-        cached = self.project_leads.get(project)
-        if cached is not None:
-            return cached
-        failed_at = self._leads_failed_at.get(project)
-        if project not in self._leads_loading and (
-            failed_at is None or self.monotonic() - failed_at >= LEADS_RETRY_SECONDS
-        ):
-            self._leads_loading.add(project)
-            self._load_project_leads(project)
-        return None
+        return self.engine.leads_for(project)
 
-    @work(group="leads", exit_on_error=False)
-    async def _load_project_leads(self, project: str) -> None:
-        # One request per project, however many rows of it are scrolled past while it is under way.
-        try:
-            info = await self.session.client.project(project)
-        except JiraError:
-            self._leads_failed_at[project] = self.monotonic()
-            return
-        finally:
-            self._leads_loading.discard(project)
-        self._leads_failed_at.pop(project, None)
-        self.project_leads[project] = (info.lead, {c.name: c.lead for c in info.components if c.lead is not None})
-        self.main.show_detail()
+    @property
+    def project_leads(self) -> dict[str, tuple[Person | None, dict[str, Person]]]:
+        return self.engine.leads.known
 
     # ---- commands -------------------------------------------------------------------------------------------
 

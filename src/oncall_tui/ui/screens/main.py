@@ -31,6 +31,7 @@ from oncall_tui.sync.commands import PENDING_COMMENT_PREFIX, Command, State
 from oncall_tui.sync.details import Detail
 from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.degraded import degraded_banner
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from oncall_tui.ui.screens.dialogs import (
@@ -223,6 +224,7 @@ class MainScreen(Screen[None]):
         if name != self.active_queue:
             self._selection_moved_at = 0.0  # a queue chosen on purpose: no "the selection moved" grace
         self.active_queue = name
+        self.oncall.engine.activate(name)
         table = self.query_one(QueueTable)
         table.show(self.oncall.session.store.keys(name), self.oncall.now)
         if table.row_count:
@@ -262,12 +264,26 @@ class MainScreen(Screen[None]):
         self.query_one(QueueTabs).render_tabs(
             [q.name for q in session.queues], session.status, active, held=held, ascii_only=app.ascii_only
         )
+        self._mark_estimates()
         self._show_queue_message()
+
+    def _mark_estimates(self) -> None:
+        """While Jira cannot confirm them, countdowns go on from the last known state, marked as estimates."""
+        degraded = self.oncall.engine.connection.degraded
+        table = self.query_one(QueueTable)
+        if table.estimate != degraded:
+            table.set_estimate(degraded, self.oncall.now)
+            detail = self.query_one(DetailPane)
+            detail.estimate = degraded
+            detail.tick(self.oncall.now)
 
     def _show_queue_message(self) -> None:
         """What the table area says when it has no rows to show, or when Jira refuses the queue: never a bare
         empty table (which reads as "nothing to do")."""
-        self.query_one("#queue-message", QueueMessage).show_text(self.queue_message() or Text())
+        widget = self.query_one("#queue-message", QueueMessage)
+        # Over rows, the degraded banner is one tight line: at 80x24 every row of the table counts.
+        widget.set_class(self.oncall.engine.connection.degraded and self.query_one(QueueTable).row_count > 0, "-banner")
+        widget.show_text(self.queue_message() or Text())
 
     def queue_message(self) -> Text | None:
         app = self.oncall
@@ -293,14 +309,25 @@ class MainScreen(Screen[None]):
                 + retry,
                 style=Style(bold=True),
             )
+        # Degraded mode: the rows stay, and one line over them says what is wrong and how old they are.
+        banner = degraded_banner(
+            app.engine.connection,
+            as_of=status.as_of,
+            queued=app.engine.queued(),
+            next_try_in=app.seconds_to_next_poll(),
+            now=app.now,
+            tz=app.display_tz,
+            tr=tr,
+        )
+        lines = [Text(banner, style=Style(bold=True))] if banner else []
         if status.skipped:
             # Rows are missing that Jira holds: say so above whatever the table shows.
-            return Text(tr(SearchResult.SKIPPED_MESSAGE, skipped=status.skipped), style=Style(bold=True))
-        if table.row_count:
-            return None
-        if table.filter_text:
-            return Text(tr("Nothing in {queue} matches the filter.", queue=quoted), style=Style(dim=True))
-        return Text(tr("No incidents in {queue}.", queue=quoted), style=Style(dim=True))
+            lines.append(Text(tr(SearchResult.SKIPPED_MESSAGE, skipped=status.skipped), style=Style(bold=True)))
+        elif not table.row_count and table.filter_text:
+            lines.append(Text(tr("Nothing in {queue} matches the filter.", queue=quoted), style=Style(dim=True)))
+        elif not table.row_count:
+            lines.append(Text(tr("No incidents in {queue}.", queue=quoted), style=Style(dim=True)))
+        return Text("\n").join(lines) if lines else None
 
     def tick(self, now: datetime) -> None:
         self.query_one(QueueTable).tick(now)

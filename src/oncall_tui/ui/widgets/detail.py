@@ -23,6 +23,7 @@ from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.domain.text import sanitize, sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
+from oncall_tui.ui.degraded import estimate_mark
 from oncall_tui.ui.widgets.lines import ChangeOnly
 from oncall_tui.ui.widgets.palette import SlaStyles, sla_styles, warning_style
 
@@ -49,6 +50,7 @@ def sla_text(
     tr: Translator = ENGLISH,
     styles: SlaStyles | None = None,
     width: int = 80,
+    estimate: bool = False,
 ) -> Text:
     """Each SLA: glyph, name, state and countdown; then goal, elapsed and the breach time, the breach on a line
     of its own when the pane is too narrow for both (a wrapped "breach" would part from its time)."""
@@ -67,6 +69,8 @@ def sla_text(
         text.append(head, style=styles[state])
         if remaining is not None and not sla.completed:
             left = fmt.countdown_seconds(remaining)
+            if estimate:
+                left = estimate_mark(ascii_only=ascii_only) + left
             text.append(
                 " · "
                 + (tr("{time} left", time=left) if remaining.total_seconds() >= 0 else tr("{time} over", time=left))
@@ -163,6 +167,8 @@ class DetailPane(VerticalScroll):
         self.styles_by_state: SlaStyles = sla_styles()
         self.warning: Style = warning_style()
         self.tz: ZoneInfo | None = None
+        # Countdowns are estimates (Jira cannot be asked): each is marked.
+        self.estimate = False
         self.incident: Incident | None = None
         self.note: Text = Text()
         self._now: datetime | None = None
@@ -213,6 +219,7 @@ class DetailPane(VerticalScroll):
             # The width without padding and as if the scrollbar were shown: whether it shows depends on the
             # pane's content, which depends on this layout; a width that moved with it would make lines flap.
             width=max(self.size.width - self.styles.gutter.width - 1, 20),
+            estimate=self.estimate,
         )
         self.query_one("#detail-slas", _Part).show_text(slas)
         self.query_one("#detail-facts", _Part).show_text(facts_text(incident, now, self.tz, tr))

@@ -26,6 +26,7 @@ from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
+from oncall_tui.ui.degraded import estimate_mark
 from oncall_tui.ui.widgets.palette import SlaStyles, sla_styles
 
 # Widths without the cell padding (one column each side); None: worked out from the content and the space.
@@ -62,12 +63,15 @@ def sla_cell(
     ascii_only: bool,
     tr: Translator = ENGLISH,
     styles: SlaStyles | None = None,
+    estimate: bool = False,
 ) -> Text:
     if sla is None:
         return Text("—", style=Style(dim=True))
     state = sla.state_at(now, thresholds)
     remaining = sla.remaining_at(now)
     time_text = fmt.countdown(remaining) if remaining is not None else fmt.sla_word(state, tr, short=True)
+    if estimate and remaining is not None and not sla.completed:
+        time_text = estimate_mark(ascii_only=ascii_only) + time_text
     return Text(f"{fmt.glyph(state, ascii_only=ascii_only)} {time_text}", style=(styles or sla_styles())[state])
 
 
@@ -111,6 +115,8 @@ class QueueTable(DataTable[Text]):
         self.styles_by_state: SlaStyles = sla_styles()
         self.sort_mode = "breach"
         self.filter_text = ""
+        # Countdowns are estimates (Jira cannot be asked): each is marked.
+        self.estimate = False
         self._lookup: Callable[[str], Incident | None] = lambda key: None
         self._member: Callable[[str], bool] = lambda key: True
         self._cells: dict[str, tuple[str, ...]] = {}  # last plain text per row, to skip no-op updates
@@ -239,6 +245,7 @@ class QueueTable(DataTable[Text]):
                 ascii_only=self.ascii_only,
                 tr=self.tr,
                 styles=self.styles_by_state,
+                estimate=self.estimate,
             ),
             Text(age),
             self._cut(sanitize_line(incident.summary)),
@@ -420,6 +427,14 @@ class QueueTable(DataTable[Text]):
         height = max(1, self.size.height - 1)  # minus the header row
         rows = self.ordered_rows[top : top + height]
         return [str(row.key.value) for row in rows]
+
+    def set_estimate(self, estimate: bool, now: datetime) -> None:
+        """Mark every countdown as an estimate, or no longer (every row: those scrolled to later too)."""
+        self.estimate = estimate
+        for key in list(self._cells):
+            incident = self._lookup(key)
+            if incident is not None:
+                self._update(incident, now)
 
     def tick(self, now: datetime) -> None:
         """Touch only visible SLA (and fading "new") cells whose text changed: bytes matter over SSH."""

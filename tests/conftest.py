@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -135,3 +136,18 @@ def dc_api(dc_sim: SimServer) -> Iterator[httpx.Client]:
 def api_ro(sim_ro: SimServer) -> Iterator[httpx.Client]:
     with http_client(sim_ro) as client:
         yield client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_state_and_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The outbox, drafts and queue snapshots of every test go to a temporary home, never the user's own."""
+    home = tmp_path_factory.mktemp("xdg")
+    saved = {name: os.environ.get(name) for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME")}
+    os.environ["XDG_STATE_HOME"] = str(home / "state")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -79,11 +79,16 @@ def _session_and_app(
     time_zone: str | None,
     language: str | None = None,
     utf8: bool | None = None,
+    durable: bool = False,
 ) -> tuple[Any, Any]:
     """The session and the app for `config`; `utf8` says whether the terminal is UTF-8 (None: ask the locale,
-    see `utf8_terminal`; tests that must not depend on the locale they run in pass it)."""
+    see `utf8_terminal`; tests that must not depend on the locale they run in pass it). `durable` keeps commands,
+    drafts and the queues' last-known state on disk (the user state and cache directories); the demo and most
+    tests keep them in memory."""
     from oncall_tui.domain.sla import AtRiskThresholds
+    from oncall_tui.sync.outbox import Outbox, default_path
     from oncall_tui.sync.session import QueueSpec, Session
+    from oncall_tui.sync.snapshot import SnapshotCache
     from oncall_tui.ui.app import OncallApp
 
     session = Session(
@@ -93,7 +98,11 @@ def _session_and_app(
         thresholds=AtRiskThresholds(config.sla.at_risk_minutes, config.sla.at_risk_fraction),
         readonly=readonly,
         full_resync_every=timedelta(minutes=config.poll.full_resync_minutes),
+        outbox=Outbox(default_path()) if durable else Outbox.in_memory(),
+        snapshots=SnapshotCache(None, config.jira.url) if durable else None,
     )
+    # Who the user was when this site last answered: the header, and writes made before Jira answers now.
+    session.last_known_me()
     host = config.jira.url.split("://", 1)[-1].rstrip("/")
     app = OncallApp(
         session,
@@ -179,11 +188,15 @@ def _mounting(app: Any) -> bool:
 
 def before_signal_exit(app: Any, signum: int) -> None:
     """The one place for work that must be saved when the session ends by SIGTERM / SIGHUP, before the app
-    exits (unsent comment drafts: `app.drafts`). Runs in the app's event loop, once, before `app.exit`.
+    exits. Runs in the app's event loop, once, before `app.exit`.
 
     The terminal may already be gone (SIGHUP after the SSH connection closed): nothing here may depend on
-    drawing or on the user's answer. Nothing to save yet.
+    drawing or on the user's answer. Comment drafts still waiting for their debounced write are written now;
+    commands are on disk already (each before its first byte was sent) and are taken up at the next start.
     """
+    drafts = getattr(app, "drafts", None)
+    if drafts is not None:
+        drafts.flush()
 
 
 def _terminal_gone(fd: int = 2) -> bool:
@@ -227,7 +240,9 @@ def run_tui(args: argparse.Namespace) -> int:
         print(f"oncall-tui: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     tz = None if config.ui.time_zone == "local" else config.ui.time_zone
-    _, app = _session_and_app(config, client, readonly=args.readonly, mouse=not args.no_mouse, time_zone=tz)
+    _, app = _session_and_app(
+        config, client, readonly=args.readonly, mouse=not args.no_mouse, time_zone=tz, durable=True
+    )
     return _run(app, client, mouse=config.ui.mouse and not args.no_mouse)
 
 

@@ -22,6 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{description}: Jira konnte nicht sagen, ob es angekommen ist: bitte {key} prüfen."
     },
     "nobody": {"de": "niemand"},
+    "{count} failed (w)": {"de": "{count} fehlgeschlagen (w)"},
+    "Saved copy as of {time}; asking Jira…": {"de": "Gespeicherter Stand {time}; Jira wird gefragt…"},
     "Sending broke down unexpectedly ({error}).": {"de": "Das Senden ist unerwartet abgebrochen ({error})."},
     "they are sent when oncall-tui starts again": {"de": "sie werden beim nächsten Start von oncall-tui gesendet"},
     "the outbox cannot be saved: they are lost": {

@@ -119,6 +119,8 @@ class Engine:
         self._unsubscribe = self.session.store.subscribe(self._arrivals)
         if self.tick_enabled:
             self._arm("tick", 1.0, self._tick)
+        # The saved copies go on screen while the first poll asks Jira; a poll that answers first wins.
+        self._spawn(self.session.show_snapshots())
         self.poll_now(full=True)
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:

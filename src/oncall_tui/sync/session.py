@@ -46,10 +46,20 @@ class QueueStatus:
     skipped: int = 0
     # Site time of the data held for the queue: its last successful poll (or a cached copy's time).
     as_of: datetime | None = None
+    # The rows are the saved copy from an earlier run (`as_of` old): no poll of this run has succeeded yet.
+    cached: bool = False
 
     @property
     def jql_refused(self) -> bool:
         return isinstance(self.error, InvalidJql)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotShown:
+    """The saved copy of a queue from an earlier run is in the store, as of `taken_at` (until Jira answers)."""
+
+    queue: str
+    taken_at: datetime
 
 
 @dataclass
@@ -65,12 +75,16 @@ class Session:
     # Where commands and drafts are kept (in memory unless the caller gives a durable one).
     outbox: Outbox = field(default_factory=Outbox.in_memory)
     bus: EventBus = field(default_factory=EventBus)
+    # The last-known state of each queue, for a start that shows rows at once (None: nothing kept on disk).
+    snapshots: Any | None = None  # oncall_tui.sync.snapshot.SnapshotCache
     pipeline: CommandPipeline = field(init=False)
     details: DetailCache = field(init=False)
     status: dict[str, QueueStatus] = field(init=False)
     _pollers: dict[str, QueuePoller] = field(default_factory=dict, init=False)
     _polls: dict[str, tuple[asyncio.Future[StoreDiff], bool]] = field(default_factory=dict, init=False)
     _resuming: asyncio.Future[Any] | None = field(default=None, init=False)
+    _saving: set[asyncio.Future[None]] = field(default_factory=set, init=False)
+    _told_cache_problem: object | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if not self.queues:
@@ -157,10 +171,54 @@ class Session:
         except JiraError as exc:
             status.error, status.failed_at = exc, now
             raise
+        first = not status.loaded or status.cached
         status.loaded, status.error, status.failed_at, status.as_of = True, None, None, now
+        status.cached = False
         status.count = self.store.count(name)
         status.skipped = poller.skipped
+        if self.snapshots is not None and (first or not diff.empty):
+            self._save_soon(name, now)
         return diff
+
+    # ---- the last-known state ----------------------------------------------------------------------------
+
+    def _save_soon(self, name: str, now: datetime) -> None:
+        """Keep the queue as Jira said it (no pending local changes) for the next start, off the event loop."""
+        spec = self.queue(name)
+        incidents = [inc for key in self.store.keys(name) if (inc := self.store.jira_copy(key)) is not None]
+        cache = self.snapshots
+        assert cache is not None
+
+        async def save() -> None:
+            await asyncio.to_thread(cache.save, name, spec.jql, incidents, now)
+            self._tell_cache_problem()
+
+        task = asyncio.ensure_future(save())
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+
+    async def show_snapshots(self) -> None:
+        """Put each queue's saved copy in the store, for the time until its first poll of this run succeeds."""
+        cache = self.snapshots
+        if cache is None:
+            return
+        for spec in self.queues:
+            snapshot = await asyncio.to_thread(cache.load, spec.name, spec.jql)
+            self._tell_cache_problem()
+            status = self.status[spec.name]
+            if snapshot is None or status.loaded:
+                continue  # nothing kept, or Jira answered first
+            self.store.replace_queue(spec.name, snapshot.incidents)
+            status.loaded, status.cached, status.as_of = True, True, snapshot.taken_at
+            status.count = self.store.count(spec.name)
+            self.bus.publish(SnapshotShown(spec.name, snapshot.taken_at))
+
+    def _tell_cache_problem(self) -> None:
+        cache = self.snapshots
+        problem = getattr(cache, "problem", None)
+        if problem is not None and problem is not self._told_cache_problem:
+            self._told_cache_problem = problem
+            self.bus.publish(problem)
 
     async def refresh_counts(self, now: datetime, *, skip: Sequence[str] = ()) -> None:
         """Counts of the queues not polled this round, cheaply (approximate count, no issues fetched).

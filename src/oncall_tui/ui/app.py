@@ -40,7 +40,8 @@ from oncall_tui.sync.engine_events import (
     WatchFailed,
     WatchRecovered,
 )
-from oncall_tui.sync.session import Session
+from oncall_tui.sync.session import Session, SnapshotShown
+from oncall_tui.sync.snapshot import CacheProblem
 from oncall_tui.ui.ascii_filter import AsciiFilter
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.notices import Notices
@@ -326,6 +327,10 @@ class OncallApp(App[None]):
                 timeout=15,
                 markup=False,
             )
+        elif isinstance(event, SnapshotShown):
+            main.queue_polled(event.queue)
+        elif isinstance(event, CacheProblem):
+            self.notices.show("cache", self.tr(event.message, **event.params), severity="warning", timeout=10)
         elif isinstance(event, Connected | ConnectionChanged | CountsRefreshed):
             main.refresh_chrome()
 

@@ -145,6 +145,7 @@ class MainScreen(Screen[None]):
         table = self.query_one(QueueTable)
         table.thresholds = app.session.thresholds
         table.bind_store(store.get, lambda key: store.holds(self.active_queue, key))
+        table.write_state = self._write_state
         detail = self.query_one(DetailPane)
         detail.thresholds = app.session.thresholds
         detail.tz = app.display_tz
@@ -249,9 +250,11 @@ class MainScreen(Screen[None]):
     def refresh_chrome(self) -> None:
         app = self.oncall
         session = app.session
+        me = session.last_known_me()
         self.query_one(StatusBar).render_status(
             site=app.site_label,
-            user=session.me.display_name if session.me else None,
+            user=me.display_name if me else None,
+            writes=self._writes_summary(),
             state=app.live_state(),
             now=app.now,
             tz=app.display_tz,
@@ -276,6 +279,22 @@ class MainScreen(Screen[None]):
             detail = self.query_one(DetailPane)
             detail.estimate = degraded
             detail.tick(self.oncall.now)
+
+    def _writes_summary(self) -> str:
+        pipeline = self.oncall.session.pipeline
+        active, stopped = len(pipeline.active()), len(pipeline.stopped())
+        parts = []
+        if active:
+            parts.append(self.tr("{count} queued", count=active))
+        if stopped:
+            parts.append(self.tr("{count} failed (w)", count=stopped))
+        return " · ".join(parts)
+
+    def _write_state(self, key: str) -> str | None:
+        commands = self.oncall.session.pipeline.for_key(key)
+        if any(c.state in (State.FAILED, State.CONFLICT) for c in commands):
+            return "stopped"
+        return "pending" if commands else None
 
     def _show_queue_message(self) -> None:
         """What the table area says when it has no rows to show, or when Jira refuses the queue: never a bare
@@ -320,6 +339,10 @@ class MainScreen(Screen[None]):
             tr=tr,
         )
         lines = [Text(banner, style=Style(bold=True))] if banner else []
+        if status.cached and not banner and status.as_of is not None:
+            # Rows from the last run, on screen at once: said so until the first poll of this run replaces them.
+            when = fmt.local_time(status.as_of, app.display_tz, tr=tr, now=app.now)
+            lines.append(Text(tr("Saved copy as of {time}; asking Jira…", time=when), style=Style(bold=True)))
         if status.skipped:
             # Rows are missing that Jira holds: say so above whatever the table shows.
             lines.append(Text(tr(SearchResult.SKIPPED_MESSAGE, skipped=status.skipped), style=Style(bold=True)))

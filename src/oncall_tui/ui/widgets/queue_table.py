@@ -121,6 +121,10 @@ class QueueTable(DataTable[Text]):
         self._member: Callable[[str], bool] = lambda key: True
         self._cells: dict[str, tuple[str, ...]] = {}  # last plain text per row, to skip no-op updates
         self._new_until: dict[str, datetime] = {}
+        # What the command pipeline says of a row's writes: "pending" (on its way), "stopped" (failed, or waiting
+        # for the user's decision), None. Set by the screen; the table holds no copy of the commands.
+        self.write_state: Callable[[str], str | None] = lambda key: None
+        self._marked: set[str] = set()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
         self._now_shown = datetime.now().astimezone()  # the time the rows were last drawn for
 
@@ -160,7 +164,9 @@ class QueueTable(DataTable[Text]):
         for key, _, fixed in COLUMNS:
             label = cell_len(self.columns[key].label.plain)  # type: ignore[index]
             if key == "key":
-                wanted[key] = max(label, *(cell_len(k) for k in self._cells), 3)
+                # Two more columns while any row carries a write mark ("OPS-33 ↑").
+                marks = 2 if self._marked else 0
+                wanted[key] = max(label, *(cell_len(k) + marks for k in self._cells), 3)
             elif key == "assignee":
                 wanted[key] = max(label, self._assignee_wanted)
             elif key == "summary":
@@ -233,8 +239,20 @@ class QueueTable(DataTable[Text]):
         key_style = Style(bold=True, reverse=True) if self._is_new(incident.key, now) else Style(bold=True)
         assignee = sanitize_line(fmt.short_name(incident.assignee.display_name)) if incident.assignee else "—"
         age = fmt.age(incident.updated, now) if self.sort_mode == "updated" else fmt.age(incident.created, now)
+        key_cell = Text(incident.key, style=key_style)
+        state = self.write_state(incident.key)
+        if state is not None:
+            glyph = {"pending": "^" if self.ascii_only else "↑", "stopped": "!"}[state]
+            key_cell.append(f" {glyph}", style=Style(bold=True, italic=state == "pending"))
+        had_marks = bool(self._marked)
+        if state is None:
+            self._marked.discard(incident.key)
+        else:
+            self._marked.add(incident.key)
+        if had_marks != bool(self._marked):
+            self.call_after_refresh(self._layout_columns)
         cells = [
-            Text(incident.key, style=key_style),
+            key_cell,
             Text(fmt.short_priority(incident.priority)),
             self._cut(fmt.short_status(sanitize_line(incident.status)) or "—"),
             self._cut(assignee),
@@ -400,7 +418,8 @@ class QueueTable(DataTable[Text]):
         mode = self.sort_mode
 
         def sort_key(cell: Text) -> object:
-            incident = self._lookup(cell.plain)
+            # The cell may end in a write mark ("OPS-33 ↑"): the key is its first word.
+            incident = self._lookup(cell.plain.split(" ", 1)[0])
             if incident is None:
                 return (2, 0.0, cell.plain)
             if mode == "priority":

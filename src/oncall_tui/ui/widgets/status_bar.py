@@ -118,14 +118,16 @@ class StatusBar(_Line):
         tz: ZoneInfo | None,
         readonly: bool,
         ascii_only: bool = False,
+        writes: str = "",
     ) -> None:
+        """`writes` says what of the user's writes is not in Jira yet ("2 queued · 1 failed"), "" when nothing."""
         clock = now.astimezone(tz).strftime("%H:%M %Z")
         width = max(self.size.width - 2, 0)
         # The connection state and the clock always show; on narrow terminals the brand goes first, then the
         # long form of the state, and last the site and user are cut.
         for brand, live in ((True, state.text), (False, state.text), (False, state.compact)):
             head = self._head(site, user, readonly, brand=brand)
-            tail = f" · {live}"
+            tail = f" · {live}" + (f" · {writes}" if writes else "")
             room = width - cell_len(tail) - 1 - cell_len(clock)
             if cell_len(head.plain) <= room:
                 break

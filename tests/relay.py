@@ -34,7 +34,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-REQUEST_LINE = re.compile(rb"(?:^|\r\n)([A-Z]+) (\S+) HTTP/1\.[01]\r\n")
+# Not anchored to a line start: on a kept-alive connection a request follows the previous one's body directly.
+REQUEST_LINE = re.compile(rb"([A-Z]{3,7}) (/\S*) HTTP/1\.[01]\r\n")
 
 
 def _ephemeral_low() -> int:

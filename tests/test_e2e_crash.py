@@ -176,7 +176,7 @@ def test_killed_while_jira_holds_the_request_the_write_lands_once_after_the_rest
     # Sent: the request is on its way to Jira (through the relay), which holds it and has not applied it.
     terminal.wait("the write's request sent", lambda: site.relay.seen(write.method, write.path) >= 1)
     app.kill9()
-    # The held request's client is gone: Jira drops it unapplied (the simulator applies nothing it cannot answer).
+    # Not applied: the simulator holds a request before handling it, and drops one whose client has gone.
     assert write.count(site) == 0
 
     site.faults("")

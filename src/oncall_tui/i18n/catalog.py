@@ -22,6 +22,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{description}: Jira konnte nicht sagen, ob es angekommen ist: bitte {key} prüfen."
     },
     "nobody": {"de": "niemand"},
+    "{description}: oncall-tui stopped while it was on its way; {key} is checked before anything is sent again.": {
+        "de": "{description}: oncall-tui wurde beendet, während es unterwegs war; {key} wird geprüft, bevor erneut "
+        "gesendet wird."
+    },
     "{count} failed (w)": {"de": "{count} fehlgeschlagen (w)"},
     "Saved copy as of {time}; asking Jira…": {"de": "Gespeicherter Stand {time}; Jira wird gefragt…"},
     "Sending broke down unexpectedly ({error}).": {"de": "Das Senden ist unerwartet abgebrochen ({error})."},

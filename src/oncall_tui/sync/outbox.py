@@ -125,6 +125,9 @@ def _owner_gone(owner: str, changed: datetime, now: datetime) -> bool:
         return True
     if pid == os.getpid():
         return False
+    runs = _runs_oncall_tui(pid)
+    if runs is not None:
+        return not runs
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -133,6 +136,27 @@ def _owner_gone(owner: str, changed: datetime, now: datetime) -> bool:
         return False
     # A live process of that pid: ours if it still touches its commands, a reused pid if it has not for long.
     return now - changed >= FOREIGN_OWNER_TIMEOUT
+
+
+def _runs_oncall_tui(pid: int) -> bool | None:
+    """Whether process `pid` is a live oncall-tui (None: this system cannot tell, no /proc). A zombie (killed,
+    not yet reaped by its parent: after a dropped SSH session, sshd's child) is not alive, and a pid reused by
+    another program is not ours."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+        cmdline = (proc / str(pid) / "cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    # "pid (comm) S ...": the state follows the last ")" (comm may hold anything).
+    state = stat.rpartition(")")[2].split()[:1]
+    if state in (["Z"], ["X"]):
+        return False
+    return b"oncall" in cmdline
 
 
 class Outbox:

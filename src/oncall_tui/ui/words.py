@@ -71,8 +71,15 @@ def state_words(command: Command, tr: Translator) -> str:
             return tr("{description}: done (confirmed after a connection problem)", description=description)
         case State.CONFIRMED:
             return tr("{description}: done", description=description)
+        case State.UNCERTAIN if error is None:
+            # Taken up after a restart: the app stopped while the request was on its way.
+            return tr(
+                "{description}: oncall-tui stopped while it was on its way; {key} is checked before anything is "
+                "sent again.",
+                description=description,
+                key=key,
+            )
         case State.UNCERTAIN:
-            assert error is not None
             return tr(
                 "{description}: {error} It may have gone through: {key} is checked before anything is sent again.",
                 description=description,

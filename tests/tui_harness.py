@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -65,6 +66,7 @@ def build_tui(
     language: str = "en",
     extra_queues: Iterable[tuple[str, str]] = (),
     timeout_seconds: float | None = None,
+    state_dir: Path | None = None,
     **app_kwargs: Any,
 ) -> Tui:
     login = server.login()
@@ -86,7 +88,7 @@ def build_tui(
         now=lambda: FROZEN_START,
     )
     session, app = _session_and_app(
-        config, client, readonly=readonly, mouse=False, time_zone="Europe/Berlin", utf8=True
+        config, client, readonly=readonly, mouse=False, time_zone="Europe/Berlin", utf8=True, state_dir=state_dir
     )
     # Commands that wait (Jira unreachable, a lost answer) try again at once: tests never wait for time.
     session.pipeline.backoff = Backoff(first=0.01, cap=0.05)

@@ -80,11 +80,12 @@ def _session_and_app(
     language: str | None = None,
     utf8: bool | None = None,
     durable: bool = False,
+    state_dir: Path | None = None,
 ) -> tuple[Any, Any]:
     """The session and the app for `config`; `utf8` says whether the terminal is UTF-8 (None: ask the locale,
     see `utf8_terminal`; tests that must not depend on the locale they run in pass it). `durable` keeps commands,
     drafts and the queues' last-known state on disk (the user state and cache directories); the demo and most
-    tests keep them in memory."""
+    tests keep them in memory; `state_dir` puts both in one directory of the caller's (tests)."""
     from oncall_tui.domain.sla import AtRiskThresholds
     from oncall_tui.sync.outbox import Outbox, default_path
     from oncall_tui.sync.session import QueueSpec, Session
@@ -98,8 +99,20 @@ def _session_and_app(
         thresholds=AtRiskThresholds(config.sla.at_risk_minutes, config.sla.at_risk_fraction),
         readonly=readonly,
         full_resync_every=timedelta(minutes=config.poll.full_resync_minutes),
-        outbox=Outbox(default_path()) if durable else Outbox.in_memory(),
-        snapshots=SnapshotCache(None, config.jira.url) if durable else None,
+        outbox=(
+            Outbox(state_dir / "outbox.sqlite3")
+            if state_dir is not None
+            else Outbox(default_path())
+            if durable
+            else Outbox.in_memory()
+        ),
+        snapshots=(
+            SnapshotCache(state_dir / "snapshots", config.jira.url)
+            if state_dir is not None
+            else SnapshotCache(None, config.jira.url)
+            if durable
+            else None
+        ),
     )
     # Who the user was when this site last answered: the header, and writes made before Jira answers now.
     session.last_known_me()

@@ -1,0 +1,71 @@
+"""A comment draft typed just before SIGTERM or SIGHUP (a closed SSH session) is there after the restart, in a
+real terminal against the installed command: the signal saves what the debounce had not written yet."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.crash_harness import select
+from tests.tmux_harness import Sim, Terminal, installed_command, running_sim, table_lines, tmux_terminal
+
+pytestmark = pytest.mark.e2e
+
+DRAFT = "Half a status update: failover to eu-west"
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[Sim]:
+    with running_sim(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    with tmux_terminal(tmp_path, width=160, height=40, budget=30.0) as term:
+        yield term
+
+
+def start(terminal: Terminal, sim: Sim) -> str:
+    """Start the app (in a new tmux session: the ended app's shell still holds the old pane); returns the key of
+    the first row."""
+    with contextlib.suppress(AssertionError):  # the first start: no session yet
+        terminal.run("kill-session", "-t", "e2e")
+    terminal.start([str(installed_command()), "--config", str(sim.config)])
+
+    def shown() -> list[str] | None:
+        lines = table_lines(terminal.screen())
+        return lines[1] if lines is not None and lines[1] else None
+
+    rows = terminal.wait("the queue table", shown)
+    return rows[0].split()[0]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_draft_typed_right_before_the_signal_is_offered_after_the_restart(
+    terminal: Terminal, sim: Sim, signum: signal.Signals
+) -> None:
+    key = start(terminal, sim)
+    select(terminal, key)
+    terminal.keys("c")
+    terminal.wait("the comment dialog", lambda: f"Comment on {key}" in terminal.screen())
+    terminal.type(DRAFT)
+    terminal.wait("the typed text", lambda: DRAFT in terminal.screen())
+    # At once: before the debounced save (a few hundred ms) could have written it.
+    os.kill(terminal.process(), signum)
+    assert terminal.wait("the app to exit", terminal.exit_status) == 128 + signum
+    start(terminal, sim)
+    select(terminal, key)
+    terminal.keys("c")
+    terminal.wait(f"the comment dialog on {key}", lambda: f"Comment on {key}" in terminal.screen())
+    terminal.wait("the draft, offered again", lambda: DRAFT in terminal.screen())
+    terminal.keys("Escape")
+    terminal.wait("the dialog closed", lambda: f"Comment on {key}" not in terminal.screen())
+    terminal.keys("q")
+    # Quitting asks first: the draft is still unsent.
+    terminal.wait("the quit question", lambda: "again to quit" in " ".join(terminal.screen().split()))

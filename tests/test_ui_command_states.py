@@ -16,7 +16,7 @@ from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from tests.conftest import CheckedSimServer
 from tests.pipeline_harness import client_for
-from tests.test_ui_failures import take_unassigned
+from tests.test_ui_failures import status_line, take_unassigned
 from tests.tui_harness import Tui, notes, option_labels, quiet_tui, wait_for
 
 SIZE = (120, 40)
@@ -45,6 +45,9 @@ async def test_a_take_while_jira_is_unreachable_is_named_queued() -> None:
         async with app.run_test(size=SIZE) as pilot:
             key = await take_unassigned(pilot, tui)
             tui.server.stop()
+            # A poll first meets the closed port (and retires the kept-alive connection a late answer could use).
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "offline" in status_line(app))
             await pilot.press("m")
             await wait_for(pilot, lambda: any(f"Take {key}: waiting (offline)" in n for n in notes(app)))
             assert states_of(tui, key) == [State.QUEUED]

@@ -77,6 +77,7 @@ class Relay:
         self._pipes: set[_Pipe] = set()
         self._blocked = False
         self._open = asyncio.Event()  # set while answers may flow to the app (not held)
+        self._hold_on: tuple[str, str] | None = None  # hold_from: the request that starts the hold
         self._stop = asyncio.Event()
         self._lock = threading.Lock()
 
@@ -104,6 +105,15 @@ class Relay:
     def hold(self) -> None:
         """Keep back every byte from the simulator to the app (requests still go through) until `release()`."""
         self._call(self._hold)
+
+    def hold_from(self, method: str, path: str) -> None:
+        """Like `hold()`, from the moment the app sends `METHOD path…`: the reads before it (an assignment reads
+        the issue first) are answered, the write's answer and everything after it wait until `release()`."""
+
+        async def arm() -> None:
+            self._hold_on = (method, path)
+
+        self._call(arm)
 
     def release(self) -> None:
         self._call(self._release)
@@ -236,6 +246,10 @@ class Relay:
         if found:
             with self._lock:
                 self.requests.extend(found)
+            hold_on = self._hold_on
+            if hold_on is not None and any(m == hold_on[0] and p.startswith(hold_on[1]) for m, p in found):
+                self._hold_on = None
+                self._open.clear()
 
 
 @contextmanager

@@ -103,7 +103,20 @@ def test_every_third_party_package_the_code_imports_is_declared() -> None:
     assert sorted(imported - declared) == []
 
 
-ENGINE_MODULES = ("engine.py", "engine_events.py", "connection.py", "leads.py", "timers.py")
+ENGINE_MODULES = (
+    "engine.py",
+    "engine_events.py",
+    "connection.py",
+    "leads.py",
+    "timers.py",
+    "commands.py",
+    "pipeline.py",
+    "outbox.py",
+    "drafts.py",
+    "snapshot.py",
+    "session.py",
+    "events.py",
+)
 
 
 @pytest.mark.parametrize("name", ENGINE_MODULES)
@@ -124,3 +137,25 @@ def test_the_app_schedules_no_polls_and_talks_to_no_jira_itself() -> None:
         text = path.read_text(encoding="utf-8")
         for needle in ("session.poll(", "session.connect(", ".refresh_counts("):
             assert needle not in text, f"{path.relative_to(SRC)} calls {needle}"
+
+
+def test_only_the_command_pipeline_writes_to_jira() -> None:
+    """Every write is a command: nothing but sync/pipeline.py calls the client's write methods."""
+    import re
+
+    writes = re.compile(r"\.(assign|unassign|assign_to_me|add_comment|transition|set_priority|set_property)\(")
+    found = []
+    for layer in ("ui", "sync", "domain"):
+        for path in modules_of(layer):
+            if path.name == "pipeline.py":
+                continue
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if writes.search(line) and "client" in line:
+                    found.append(f"{path.relative_to(SRC)}: {line.strip()}")
+    for path in SRC.glob("cli*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if writes.search(line) and "client" in line:
+                found.append(f"{path.relative_to(SRC)}: {line.strip()}")
+    assert found == []
+    pipeline = (SRC / "sync" / "pipeline.py").read_text(encoding="utf-8")
+    assert "client.assign(" in pipeline and "client.add_comment(" in pipeline, "the scanner looks at the right words"

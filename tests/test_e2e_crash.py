@@ -192,7 +192,9 @@ def test_killed_after_jira_applied_the_write_but_before_its_answer_nothing_is_se
     write = the_write(site, kind)
     app = started(terminal, site)
     write.prepare(app)
-    site.relay.hold()
+    # The reads before the write (an assignment or a transition reads the issue first) are answered; from the
+    # write on, every answer waits in the relay.
+    site.relay.hold_from(write.method, write.path)
     write.make(app)
     # Landed: Jira has applied it; its answer (and every other one) waits in the relay.
     terminal.wait("the write applied in Jira", lambda: write.count(site) == 1)

@@ -338,6 +338,21 @@ async def test_when_the_look_up_fails_too_the_command_stays_uncertain_and_lands_
     mark = len(sim.exchanges)
     sim.set_faults(fault)
     command = write.make(rig.pipeline)
+    if write.kind != "comment":
+        # An assignment, transition or priority reads the issue first (is it still as the user saw it?): that
+        # read fails too, so nothing is sent at all, and the write waits, named by the fault.
+        waiting = await rig.until(command.id, {State.QUEUED}, where=lambda c: c.error is not None)
+        assert isinstance(waiting.error, error), waiting.error
+        await until_true(lambda: client.failed_reads >= 1, "a read before the send")
+        rig.pipeline.wake()
+        await until_true(lambda: client.failed_reads >= 2, "a second read before the send")
+        assert State.SENDING not in rig.states(command.id), rig.states(command.id)
+        assert rig.pipeline.active() and rig.store.pending(KEY), "still shown, still waiting"
+        assert write_requests(sim, mark) == [], "nothing sent while Jira cannot be asked"
+        sim.set_faults("")
+        done = await confirmed_once(rig, write, command, mark)
+        assert not done.after_doubt
+        return
     doubt = await rig.until(command.id, {State.UNCERTAIN, State.FAILED, State.CONFIRMED})
     assert doubt.state is State.UNCERTAIN and isinstance(doubt.error, error), (doubt.state, doubt.error)
     # Two look-ups fail (the second after a wake, as when the engine hears Jira again): still uncertain.

@@ -223,15 +223,15 @@ async def test_a_take_of_an_incident_someone_else_took_meanwhile_stops_and_asks(
         p for p in people if p.id != rig.pipeline.account and (not seen.assignee or p.id != seen.assignee.id)
     )
     async with client_for(sim) as other:
-        await other.assign(KEY, colleague)
-        rig.store.put(await other.get_issue(KEY))  # a poll brought the change, after the user pressed m
-    command = rig.pipeline.submit(cmds.take(KEY, rig.pipeline.me, seen))  # type: ignore[arg-type]
+        await other.assign(KEY, colleague)  # seconds after the last poll: our store has not heard of it
+    assert rig.store.jira_copy(KEY) == seen
+    command = rig.pipeline.take(KEY)
     stopped = await rig.until(command.id, DONE)
     assert stopped.state is State.CONFLICT and stopped.conflict is not None
     assert stopped.conflict.field == "assignee" and stopped.conflict.now == colleague.display_name
     assert rig.issue(KEY)["assignee"] == colleague.id, "nothing overwritten"
     shown = rig.store.get(KEY)
-    assert shown is not None and shown.assignee == colleague, "the row shows Jira's truth while it waits"
+    assert shown is not None and shown.assignee is not None and shown.assignee.id == colleague.id, "Jira's truth"
     rig.pipeline.go_ahead(command.id)
     assert (await rig.until(command.id, {State.CONFIRMED})).forced
     assert rig.issue(KEY)["assignee"] == rig.pipeline.account
@@ -242,9 +242,9 @@ async def test_a_conflicting_transition_can_be_dropped(sim: CheckedSimServer, ri
     option = await open_transition(rig)
     others = [o for o in await rig.client.transitions(KEY) if o.to_status != option.to_status and not o.required_fields]
     async with client_for(sim) as other:
-        await other.transition(KEY, others[0].id)
-        rig.store.put(await other.get_issue(KEY))
-    command = rig.pipeline.submit(cmds.transition(KEY, option, seen))
+        await other.transition(KEY, others[0].id)  # not polled yet: only Jira knows
+    assert rig.store.jira_copy(KEY) == seen
+    command = rig.pipeline.transition(KEY, option)
     stopped = await rig.until(command.id, DONE)
     assert stopped.state is State.CONFLICT and stopped.conflict is not None and stopped.conflict.field == "status"
     rig.pipeline.drop(command.id)

@@ -14,10 +14,12 @@ from oncall_tui.sync import commands as cmds
 from oncall_tui.sync.commands import State
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
+from oncall_tui.ui.screens.dialogs import CommentDialog
+from oncall_tui.ui.screens.main import MainScreen
 from tests.conftest import CheckedSimServer
 from tests.pipeline_harness import client_for
 from tests.test_ui_failures import status_line, take_unassigned
-from tests.tui_harness import Tui, notes, option_labels, quiet_tui, wait_for
+from tests.tui_harness import Tui, notes, option_labels, quiet_tui, type_text, wait_for
 
 SIZE = (120, 40)
 
@@ -56,25 +58,32 @@ async def test_a_take_while_jira_is_unreachable_is_named_queued() -> None:
             assert "it is sent by itself when Jira answers" in detail(app)
 
 
-async def test_a_take_whose_answer_is_lost_and_cannot_be_checked_is_named_uncertain() -> None:
+async def test_a_comment_whose_answer_is_lost_and_cannot_be_checked_is_named_uncertain() -> None:
+    # A comment (an assignment reads the issue before it is sent: with every answer lost it would wait, queued).
     with quiet_tui() as tui:
         app = tui.app
         async with app.run_test(size=SIZE) as pilot:
             key = await take_unassigned(pilot, tui)
-            tui.faults("lose=1")  # the take lands, its answer and every look-up after it are cut off
-            await pilot.press("m")
+            before = len(tui.issue(key)["comments"])
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+            await type_text(pilot, "lost on the way back")
+            tui.faults("lose=1")  # the comment lands, its answer and every look-up after it are cut off
+            await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: any("It may have gone through" in n for n in notes(app)))
             note = next(n for n in notes(app) if "It may have gone through" in n)
             assert (
-                f"Take {key}: The connection broke off" in note
+                f"Add internal comment to {key}: The connection broke off" in note
                 and f"{key} is checked before anything is sent again" in note
             )
             assert states_of(tui, key) == [State.UNCERTAIN]
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
             await open_list(pilot, app)
-            assert option_labels(app) == [f"{'uncertain':<14} Take {key}"]
+            assert option_labels(app) == [f"{'uncertain':<14} Add internal comment to {key}"]
             tui.faults("")
-            await wait_for(pilot, lambda: any(f"Take {key}: done (confirmed after" in n for n in notes(app)))
-            assert tui.issue(key)["assignee"] == tui.session.me.id  # type: ignore[union-attr]
+            tui.session.pipeline.wake()
+            await wait_for(pilot, lambda: not tui.session.pipeline.commands)
+            assert [c["text"] for c in tui.issue(key)["comments"][before:]] == ["lost on the way back"]
 
 
 async def test_a_refused_take_is_named_failed_with_the_reason() -> None:

@@ -188,7 +188,7 @@ async def test_the_command_list_shows_a_refused_comment_in_full_and_resends_it(t
                     and tui.session.pipeline.get(command.id).state is State.FAILED
                 ),
             )  # type: ignore[union-attr]
-            assert "1 failed (w)" in status_line(app)
+            await wait_for(pilot, lambda: "1 failed (w)" in status_line(app))
             await pilot.press("w")
             await wait_for(pilot, lambda: isinstance(app.screen, CommandsDialog))
             detail = app.screen.query_one("#command-detail").content.plain  # type: ignore[attr-defined]

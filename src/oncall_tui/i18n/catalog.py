@@ -22,6 +22,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{description}: Jira konnte nicht sagen, ob es angekommen ist: bitte {key} prüfen."
     },
     "nobody": {"de": "niemand"},
+    "{count} to decide (w)": {"de": "{count} zu entscheiden (w)"},
+    "damaged": {"de": "beschädigt"},
+    "locked by another process": {"de": "von einem anderen Prozess gesperrt"},
+    "not writable": {"de": "nicht beschreibbar"},
+    "written by a newer oncall-tui": {"de": "von einem neueren oncall-tui geschrieben"},
+    "the disk refused": {"de": "die Platte verweigert das Schreiben"},
     "{description}: oncall-tui stopped while it was on its way; {key} is checked before anything is sent again.": {
         "de": "{description}: oncall-tui wurde beendet, während es unterwegs war; {key} wird geprüft, bevor erneut "
         "gesendet wird."

@@ -119,7 +119,9 @@ class Engine:
         self._unsubscribe = self.session.store.subscribe(self._arrivals)
         if self.tick_enabled:
             self._arm("tick", 1.0, self._tick)
-        # The saved copies go on screen while the first poll asks Jira; a poll that answers first wins.
+        # The saved copies and the writes still waiting go on screen while the first poll asks Jira; a poll that
+        # answers first wins.
+        self.session.take_up_commands()
         self._spawn(self.session.show_snapshots())
         self.poll_now(full=True)
 

@@ -214,7 +214,9 @@ class CommandPipeline:
 
     def take(self, key: str) -> Command:
         if self.me is None:
-            return self._refuse(cmds.assign(key, None, self.store.get(key), now=self.clock()), NotConnected())
+            # Nobody to assign to yet: refused as the take it is (not as an unassignment).
+            unknown = Command(cmds.new_id(), CommandKind.TAKE, key, {}, Seen.of(self.store.get(key)), self.clock())
+            return self._refuse(unknown, NotConnected())
         return self.submit(cmds.take(key, self.me, self.store.get(key), now=self.clock()))
 
     def assign(self, key: str, person: Person | None) -> Command:
@@ -306,6 +308,7 @@ class CommandPipeline:
             return []
         self._resumed = True
         claimed = await asyncio.to_thread(self.outbox.claim, self.site, self.account)
+        # Said now, not at the first write: an outbox that cannot be used is news at start-up.
         self._tell_trouble()
         for command in claimed:
             if command.id in self.commands:
@@ -394,7 +397,10 @@ class CommandPipeline:
         """One step of the command; returns how long to wait before the next (None: go on at once)."""
         if command.state is State.UNCERTAIN:
             return await self._look_for(command)
-        if command.id in self._look_first:
+        if command.id in self._look_first or command.kind is not CommandKind.COMMENT:
+            # An assignment, transition or priority is checked against Jira's copy as it is now, not the last
+            # poll's: a colleague who took the incident a few seconds ago must not be overwritten. (A comment
+            # overwrites nothing; it is looked for first only when an earlier attempt may have landed.)
             # Resumed, or tried again: Jira's copy now, not the one from when the command was made.
             try:
                 fresh = await self.client.get_issue(command.key)
@@ -407,10 +413,6 @@ class CommandPipeline:
             current: Incident | None = fresh
         else:
             current = self.store.jira_copy(command.key)
-            if current is not None and command.kind is not CommandKind.COMMENT and cmds.landed(command, current):
-                # Already so in Jira (someone did it, or an earlier attempt of ours): nothing to send.
-                await self._confirmed(command, None, after_doubt=False)
-                return None
         if current is not None and not command.forced:
             clash = cmds.conflict(command, current)
             if clash is not None:
@@ -422,8 +424,7 @@ class CommandPipeline:
     async def _already_there(self, command: Command, fresh: Incident) -> bool:
         """Whether Jira already shows the command (an earlier attempt landed): then it is confirmed, not sent."""
         if command.kind is CommandKind.COMMENT:
-            if command.attempts == 0:
-                return False
+            # Looked for even when no attempt was recorded: the outbox may have failed after the first record.
             found = await self.client.comment_by_command(command.key, command.id)
             if found is None:
                 return False
@@ -497,8 +498,9 @@ class CommandPipeline:
             self.store.rollback(command.id)
             await self._settle(command.with_state(State.FAILED))
             return None
-        # Not there: sent again (after a pause, as after any failure), checked against the copy just read.
-        self._look_first.discard(command.id)
+        # Not there: sent again after a pause, as after any failure, and looked for once more right before (a
+        # write behind a slow gateway may land meanwhile).
+        self._look_first.add(command.id)
         await self._settle(command.with_state(State.QUEUED))
         return self.backoff.delay(command.attempts, command.error)
 

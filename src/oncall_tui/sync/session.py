@@ -100,9 +100,17 @@ class Session:
         self.me = await self.client.myself()
         self.pipeline.me = self.me
         await asyncio.to_thread(self.outbox.remember_me, self.site_url, self.me)
-        self._resuming = asyncio.ensure_future(self.pipeline.resume())
-        self._resuming.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self.take_up_commands()
         return self.me
+
+    def take_up_commands(self) -> None:
+        """Take up the writes the outbox holds for this site, at start-up, whether or not Jira answers yet: they
+        show on their rows, in the header and under `w` at once (so nobody types them again), and go out when
+        Jira lets them. Once per session; `connect` calls it too, for a session that never started it."""
+        if self._resuming is None:
+            self.last_known_me()
+            self._resuming = asyncio.ensure_future(self.pipeline.resume())
+            self._resuming.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     def last_known_me(self) -> Person | None:
         """Who the user was the last time this site answered (before Jira answers now: the header, and the

@@ -467,7 +467,9 @@ class OncallApp(App[None]):
         Writes waiting are kept in the outbox and taken up at the next start; drafts are saved and offered again.
         Either way the user hears it before the terminal is gone."""
         pipeline = self.session.pipeline
-        waiting = sorted({c.key for c in pipeline.active()})
+        # Kept for the next start when the outbox works; without it, refused writes (their full text) go too.
+        at_stake = pipeline.active() if pipeline.protected else list(pipeline.commands.values())
+        waiting = sorted({c.key for c in at_stake})
         unsent = self.drafts.unsent()
         now = self.monotonic()
         if (waiting or unsent) and now - self._quit_asked_at > QUIT_CONFIRM_SECONDS:
@@ -482,7 +484,7 @@ class OncallApp(App[None]):
                 lines.append(
                     self.tr(
                         "{count} writes not yet in Jira ({keys}): {kept}.",
-                        count=len(pipeline.active()),
+                        count=len(at_stake),
                         keys=", ".join(waiting),
                         kept=kept,
                     )

@@ -125,6 +125,18 @@ def conflict_words(command: Command, tr: Translator) -> str:
     )
 
 
+def outbox_problem_words(kind: str, tr: Translator) -> str:
+    """Why the outbox cannot be used, in a few words ("damaged", "locked by another process" ...)."""
+    words = {
+        "corrupt": "damaged",
+        "locked": "locked by another process",
+        "read_only": "not writable",
+        "newer": "written by a newer oncall-tui",
+        "failed": "the disk refused",
+    }
+    return tr(words.get(kind, "the disk refused"))
+
+
 def state_label(command: Command, tr: Translator) -> str:
     """One or two words for the command list: queued, sending, failed ..."""
     return tr(f"command.{command.state.value}")

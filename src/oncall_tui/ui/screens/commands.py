@@ -68,7 +68,10 @@ class CommandsDialog(ModalScreen[None]):
 
     def refresh_list(self) -> None:
         """Show the pipeline's commands as they are now (called when one changes)."""
-        options = self.query_one(OptionList)
+        found = self.query(OptionList)
+        if not found:
+            return  # pushed, not composed yet: on_mount shows the list as it is then
+        options = found.first()
         keep = self.selected_id()
         options.clear_options()
         commands = list(self.pipeline.commands.values())

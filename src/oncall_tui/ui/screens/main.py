@@ -51,7 +51,7 @@ from oncall_tui.ui.widgets.lines import ChangeOnly
 from oncall_tui.ui.widgets.palette import sla_styles, warning_style
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
 from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
-from oncall_tui.ui.words import error_words, state_words
+from oncall_tui.ui.words import error_words, outbox_problem_words, state_words
 from oncall_tui.ui.workers import notify_worker_error
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ class MainScreen(Screen[None]):
         # command id -> the comment dialog waiting to hear how its send settled.
         self._comment_waiters: dict[str, Callable[[Command | None], bool]] = {}
         self._unsubscribe_bus: Callable[[], None] = lambda: None
+        self._taken_back: set[str] = set()
         self._filled: set[str] = set()  # queues whose table was filled after their first successful poll
         self._unsubscribe: Callable[[], None] = lambda: None
         self._detail_timer: Timer | None = None
@@ -282,12 +283,17 @@ class MainScreen(Screen[None]):
 
     def _writes_summary(self) -> str:
         pipeline = self.oncall.session.pipeline
-        active, stopped = len(pipeline.active()), len(pipeline.stopped())
+        stopped = pipeline.stopped()
+        active = len(pipeline.active())
+        failed = sum(1 for c in stopped if c.state is State.FAILED)
+        deciding = len(stopped) - failed
         parts = []
         if active:
             parts.append(self.tr("{count} queued", count=active))
-        if stopped:
-            parts.append(self.tr("{count} failed (w)", count=stopped))
+        if failed:
+            parts.append(self.tr("{count} failed (w)", count=failed))
+        if deciding:
+            parts.append(self.tr("{count} to decide (w)", count=deciding))
         return " · ".join(parts)
 
     def _write_state(self, key: str) -> str | None:
@@ -460,7 +466,7 @@ class MainScreen(Screen[None]):
                     "Writes cannot be saved to {path} ({detail}): from now on they are not protected against a "
                     "crash. Quitting with writes waiting loses them.",
                     path=problem.path,
-                    detail=problem.kind.value,
+                    detail=outbox_problem_words(problem.kind, self.tr),
                 ),
                 severity="error",
                 timeout=30,
@@ -484,10 +490,18 @@ class MainScreen(Screen[None]):
             del self._comment_waiters[command.id]
             self._sending_comment.discard(command.key)
             if waiter(command) and state is State.FAILED:
-                # The dialog took the text back: one copy of it, there, not also in the command list.
+                # The dialog took the text back: one copy of it, there, not also in the command list (and no
+                # "dropped" notice: the text is in the box, with the reason).
+                self._taken_back.add(command.id)
                 self.oncall.session.pipeline.drop(command.id)
                 return
-        if state is State.CONFLICT:
+        if state is State.DROPPED and command.id in self._taken_back:
+            self._taken_back.discard(command.id)
+            self.refresh_chrome()
+            return
+        if state is State.CONFLICT and self.app.screen is self:
+            # Asked only over the main screen: a question popping up over the comment box would take the next
+            # key typed into it as its answer. Otherwise (and for more than one) the notice and `w` say it.
             self._ask_conflict(command)
         if state is not State.DROPPED or command.id in self._comment_waiters:
             error = state in (State.FAILED, State.UNCERTAIN, State.CONFLICT)
@@ -541,7 +555,13 @@ class MainScreen(Screen[None]):
             self._sending_comment.add(key)
             self._comment_waiters[again.id] = done
 
-        self.app.push_screen(CommentDialog(key, draft, lambda _d: None, send, tr=self.tr))
+        drafts = self.oncall.drafts
+
+        def keep(draft: CommentDraft) -> None:
+            # Edited text is a draft like any other: a refusal taken back into the box, then esc, keeps it.
+            drafts.put(key, draft.text, draft.public)
+
+        self.app.push_screen(CommentDialog(key, draft, keep, send, tr=self.tr))
 
     def action_take(self) -> None:
         incident = self._need_incident()

@@ -96,7 +96,10 @@ class App:
 
     def start(self) -> None:
         if self._session():
-            # The killed app's shell still holds the pane: a new session in the same tmux server (same env).
+            # The killed app's shell still holds the pane: a new session in the same tmux server (same env). A
+            # second session keeps the server alive meanwhile: killing its last session ends a tmux server, and
+            # the next new-session would race its exit ("server exited unexpectedly").
+            keep_server_alive(self.term)
             self.term.run("kill-session", "-t", "e2e")
         argv = self.argv()
         self.term.start(self.wrap(argv) if self.wrap else argv)
@@ -161,3 +164,11 @@ class App:
 
     def choose_transition(self, key: str, name: str) -> str:
         return pick(self.term, f"Transition {key}", lambda text: text.startswith(name))
+
+
+def keep_server_alive(term: Terminal) -> None:
+    """A placeholder session in the tmux server, so that killing the app's session never ends the server."""
+    try:
+        term.run("has-session", "-t", "keep")
+    except AssertionError:
+        term.run("new-session", "-d", "-s", "keep", "sleep", "600")

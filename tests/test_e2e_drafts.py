@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crash_harness import select
+from tests.crash_harness import keep_server_alive, select
 from tests.tmux_harness import Sim, Terminal, installed_command, running_sim, table_lines, tmux_terminal
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +35,8 @@ def start(terminal: Terminal, sim: Sim) -> str:
     """Start the app (in a new tmux session: the ended app's shell still holds the old pane); returns the key of
     the first row."""
     with contextlib.suppress(AssertionError):  # the first start: no session yet
+        terminal.run("has-session", "-t", "e2e")
+        keep_server_alive(terminal)
         terminal.run("kill-session", "-t", "e2e")
     terminal.start([str(installed_command()), "--config", str(sim.config)])
 

@@ -106,6 +106,9 @@ def pick(term: Terminal, title: str, wanted: Callable[[str], bool]) -> str:
 
 def select(term: Terminal, key: str) -> None:
     """Put the table's cursor on `key`: filter the queue down to it, then walk to its row."""
+    # The footer first: rows can be on screen (a saved copy) before the screen takes keys, and a "/" sent then
+    # is lost, so the key typed next would reach the table ("3" switches queue).
+    term.wait("the main screen's keys", lambda: "c comment" in footer(term.screen()))
     term.keys("/")
     # While the field has the focus, the footer hides the single-letter keys (the field consumes them);
     # they return once Enter has handed the focus back to the table. Keys sent before that land in the field.

@@ -468,3 +468,30 @@ def test_commands_survive_the_round_trip_through_the_outbox(outbox_path: Path) -
         again = back[command.id]
         assert again == command
         assert type(again.error) is type(command.error)
+
+
+async def test_writes_of_a_session_that_ended_after_the_start_are_taken_up_when_jira_answers(
+    sim: CheckedSimServer, outbox_path: Path
+) -> None:
+    rig = await make_rig(sim, outbox_path, resume=True)
+    try:
+        before = rig.comment_texts(KEY)
+        # Another session (an SSH session still shutting down when this one started) recorded a comment and is
+        # gone now: its pid is free.
+        other = Outbox(outbox_path, owner=f"{socket.gethostname()}:999999")
+        command = cmds.comment(KEY, "from the session that ended", public=False, seen=None)
+        other.record(rig.pipeline.site, rig.pipeline.account, command)
+        other.close()
+        assert rig.pipeline.get(command.id) is None
+        rig.pipeline.wake()  # the engine hears Jira again
+        assert (await rig.until(command.id, DONE)).state is State.CONFIRMED
+        assert rig.comment_texts(KEY) == [*before, "from the session that ended"]
+        mine = rig.pipeline.comment(KEY, "mine", public=False)
+        await rig.until(mine.id, DONE)
+        rig.pipeline.wake()
+        rig.pipeline.wake()
+        assert rig.comment_texts(KEY).count("from the session that ended") == 1, "taken up once"
+    finally:
+        await rig.pipeline.stop()
+        await rig.client.aclose()
+        rig.outbox.close()

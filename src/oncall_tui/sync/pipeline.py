@@ -179,6 +179,7 @@ class CommandPipeline:
     _wakeup: asyncio.Event | None = field(default=None, init=False)
     _trouble_told: bool = field(default=False, init=False)
     _resumed: bool = field(default=False, init=False)
+    _finished: set[str] = field(default_factory=set, init=False)
     # key -> Jira's `updated` of the issue right after our last write to it: a queue the incident enters because
     # of that write is no news, a later change by someone else is.
     _own: dict[str, datetime] = field(default_factory=dict, init=False)
@@ -279,6 +280,7 @@ class CommandPipeline:
             task.cancel()
         dropped = command.with_state(State.DROPPED)
         self.commands.pop(command_id, None)
+        self._finished.add(command_id)
         self.store.rollback(command_id)
         self._record_soon(dropped)
         self.bus.publish(CommandChanged(dropped))
@@ -293,10 +295,15 @@ class CommandPipeline:
         return command
 
     def wake(self) -> None:
-        """Jira answers again (or the user pressed r): every waiting command tries now."""
+        """Jira answers again (or the user pressed r): every waiting command tries now, and the outbox is asked
+        again for writes of sessions that have ended since the start (an SSH session still shutting down when
+        this one started kept its writes then)."""
         if self._wakeup is not None:
             self._wakeup.set()
             self._wakeup = None
+        if self._resumed:
+            task = asyncio.ensure_future(self._claim())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     # ---- start-up and shut-down --------------------------------------------------------------------------------
 
@@ -307,12 +314,15 @@ class CommandPipeline:
         if self._resumed:
             return []
         self._resumed = True
+        return await self._claim()
+
+    async def _claim(self) -> list[Command]:
         claimed = await asyncio.to_thread(self.outbox.claim, self.site, self.account)
         # Said now, not at the first write: an outbox that cannot be used is news at start-up.
         self._tell_trouble()
         for command in claimed:
-            if command.id in self.commands:
-                continue
+            if command.id in self.commands or command.id in self._finished:
+                continue  # ours already, or over in this process (its final record may still be on its way)
             if command.state is State.SENDING:
                 # Died on its way: it may have landed. Looked for before anything is sent again.
                 command = command.with_state(State.UNCERTAIN)
@@ -323,7 +333,7 @@ class CommandPipeline:
             self.bus.publish(CommandChanged(command))
             if command.state in ACTIVE:
                 self._drive(command.id, record_first=False)
-        return claimed
+        return [c for c in claimed if c.id in self.commands]
 
     async def stop(self) -> None:
         """Stop working (the app quits). Commands still active stay in the outbox and are resumed next time."""
@@ -525,6 +535,7 @@ class CommandPipeline:
         if fresh is not None and not self.store.pending(command.key):
             self.store.put(fresh)
         self.commands.pop(command.id, None)
+        self._finished.add(command.id)
         self._checks.pop(command.id, None)
         await self._record(done)
         self.bus.publish(CommandChanged(done, fresh))
@@ -533,6 +544,7 @@ class CommandPipeline:
         """Record the command's new state (before anything else happens), then say so."""
         if command.state in FINAL:
             self.commands.pop(command.id, None)
+            self._finished.add(command.id)
         else:
             self.commands[command.id] = command
         await self._record(command)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +72,35 @@ def test_a_draft_typed_right_before_the_signal_is_offered_after_the_restart(
     terminal.keys("q")
     # Quitting asks first: the draft is still unsent.
     terminal.wait("the quit question", lambda: "again to quit" in " ".join(terminal.screen().split()))
+
+
+def saved_draft(tmp_path: Path, key: str) -> str | None:
+    """The draft on `key` as the outbox holds it on disk (what another process would read), or None."""
+    path = tmp_path / "home" / ".local/state" / "oncall-tui" / "outbox.sqlite3"
+    if not path.exists():
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+    try:
+        row = db.execute("SELECT text FROM drafts WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return row[0] if row else None
+
+
+def test_a_draft_saved_as_it_was_typed_survives_kill_9(terminal: Terminal, sim: Sim, tmp_path: Path) -> None:
+    key = start(terminal, sim)
+    select(terminal, key)
+    terminal.keys("c")
+    terminal.wait("the comment dialog", lambda: f"Comment on {key}" in terminal.screen())
+    terminal.type(DRAFT)
+    # No signal to save anything: only what the debounced save already wrote survives.
+    terminal.wait("the draft on disk", lambda: saved_draft(tmp_path, key) == DRAFT)
+    os.kill(terminal.process(), signal.SIGKILL)
+    terminal.wait("the app gone", lambda: terminal.exit_status() is not None)
+    start(terminal, sim)
+    select(terminal, key)
+    terminal.keys("c")
+    terminal.wait(f"the comment dialog on {key}", lambda: f"Comment on {key}" in terminal.screen())
+    terminal.wait("the draft, offered again", lambda: DRAFT in terminal.screen())

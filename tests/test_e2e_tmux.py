@@ -184,6 +184,9 @@ def test_take_comment_and_resolve_with_keystrokes_only(terminal: Terminal, sim: 
     assert comment["author"] == me["accountId"]
     assert comment["public"] is False, "comments are internal unless toggled public"
 
+    # The dialog closes once the confirmation (Jira's copy read after the write) is in: a key before that would
+    # land in the read-only comment box.
+    term.wait("the comment dialog closed", lambda: f"Comment on {key}" not in term.screen())
     # Transition: Resolve, then a resolution that is not Jira's fallback ("Done"), so the choice must have arrived.
     term.keys("t")
     chosen = pick(term, f"Transition {key}", lambda text: text.startswith("Resolve"))

@@ -325,22 +325,30 @@ def parse_sla_page(obj: Any, fetched_at: datetime) -> list[SlaClock]:
 # Comments -------------------------------------------------------------------------------------------------
 
 
-def _comment_public(comment: dict[str, Any]) -> bool | None:
-    for key in ("public", "jsdPublic"):
-        if isinstance(comment.get(key), bool):
-            return bool(comment[key])
+def _comment_property(comment: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The value of the comment's property `key` as an object, or None."""
     for prop in _list(comment.get("properties")):
-        if not isinstance(prop, dict) or prop.get("key") != _JSM_PUBLIC_PROPERTY:
+        if not isinstance(prop, dict) or prop.get("key") != key:
             continue
         value = prop.get("value")
         if isinstance(value, str) and len(value) < 1000:
-            # Some Data Center versions hand the property value back as a JSON string.
+            # Some Data Center versions hand a property value back as a JSON string.
             try:
                 value = json.loads(value)
             except (ValueError, RecursionError):
                 value = None
-        if isinstance(value, dict) and isinstance(value.get("internal"), bool):
-            return not value["internal"]
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _comment_public(comment: dict[str, Any]) -> bool | None:
+    for key in ("public", "jsdPublic"):
+        if isinstance(comment.get(key), bool):
+            return bool(comment[key])
+    value = _comment_property(comment, _JSM_PUBLIC_PROPERTY)
+    if value is not None and isinstance(value.get("internal"), bool):
+        return not value["internal"]
     return None
 
 
@@ -349,18 +357,9 @@ COMMAND_PROPERTY = "oncall-tui.command"
 
 
 def _command_id(comment: dict[str, Any]) -> str | None:
-    for prop in _list(comment.get("properties")):
-        if not isinstance(prop, dict) or prop.get("key") != COMMAND_PROPERTY:
-            continue
-        value = prop.get("value")
-        if isinstance(value, str) and len(value) < 1000:
-            # As with sd.public.comment, some Data Center versions hand the value back as a JSON string.
-            try:
-                value = json.loads(value)
-            except (ValueError, RecursionError):
-                value = None
-        if isinstance(value, dict) and isinstance(value.get("id"), str) and 0 < len(value["id"]) <= 64:
-            return value["id"]
+    value = _comment_property(comment, COMMAND_PROPERTY)
+    if value is not None and isinstance(value.get("id"), str) and 0 < len(value["id"]) <= 64:
+        return value["id"]
     return None
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from oncall_tui.domain.codec import CodecError, person_from_data, person_to_data
 from oncall_tui.domain.incident import Comment, FieldChoice, Incident, StatusCategory, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.jira import errors as jira_errors
@@ -114,7 +115,7 @@ class Command:
     def with_state(self, state: State, **changes: Any) -> Command:
         return dataclasses.replace(self, state=state, **changes)
 
-    # ---- what it targets ------------------------------------------------------------------------------
+    # ---- what it targets (a damaged person in a stored command was refused when it was read back) -----------
 
     @property
     def person(self) -> Person | None:
@@ -288,24 +289,6 @@ def conflict(command: Command, incident: Incident) -> Conflict | None:
 FORMAT = 1
 
 
-def person_to_data(person: Person) -> dict[str, Any]:
-    return {
-        "display_name": person.display_name,
-        "account_id": person.account_id,
-        "username": person.username,
-        "time_zone": person.time_zone,
-    }
-
-
-def person_from_data(data: Mapping[str, Any]) -> Person:
-    return Person(
-        display_name=str(data.get("display_name") or ""),
-        account_id=data.get("account_id") or None,
-        username=data.get("username") or None,
-        time_zone=data.get("time_zone") or None,
-    )
-
-
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -393,6 +376,8 @@ def from_data(data: Mapping[str, Any]) -> Command:
         created = _parse_time(data["created"])
         if created is None:
             raise CommandFormatError("no creation time")
+        if "person" in data["params"]:
+            person_from_data(data["params"]["person"])  # a damaged person is refused now, not when it is sent
         return Command(
             id=str(data["id"]),
             kind=CommandKind(data["kind"]),
@@ -415,5 +400,5 @@ def from_data(data: Mapping[str, Any]) -> Command:
         )
     except CommandFormatError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, CodecError) as exc:
         raise CommandFormatError(str(exc)) from None

@@ -30,17 +30,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from oncall_tui.domain.codec import CodecError, person_from_data, person_to_data
 from oncall_tui.domain.people import Person
-from oncall_tui.sync.commands import (
-    ACTIVE,
-    STOPPED,
-    Command,
-    CommandFormatError,
-    from_data,
-    person_from_data,
-    person_to_data,
-    to_data,
-)
+from oncall_tui.sync.commands import ACTIVE, STOPPED, Command, CommandFormatError, from_data, to_data
 
 SCHEMA_VERSION = 1
 FILE_NAME = "outbox.sqlite3"
@@ -383,7 +375,7 @@ class Outbox:
             return None
         try:
             return person_from_data(json.loads(row[0]))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, RecursionError, CodecError):
             return None
 
 

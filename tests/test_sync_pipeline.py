@@ -495,3 +495,19 @@ async def test_writes_of_a_session_that_ended_after_the_start_are_taken_up_when_
         await rig.pipeline.stop()
         await rig.client.aclose()
         rig.outbox.close()
+
+
+async def test_the_site_is_one_site_however_its_url_is_written_and_no_secret_is_kept(
+    sim: CheckedSimServer, outbox_path: Path
+) -> None:
+    from oncall_tui.sync.session import QueueSpec, Session
+
+    url = sim.login().url
+    written = Session(client_for(sim), [QueueSpec("q", "project = OPS")], site_url=url.upper() + "/?token=s3cr3t")
+    plain = Session(client_for(sim), [QueueSpec("q", "project = OPS")], site_url=url)
+    try:
+        assert written.site_key == plain.site_key
+        assert "s3cr3t" not in written.site_key
+    finally:
+        await written.client.aclose()
+        await plain.client.aclose()

@@ -21,6 +21,7 @@ from oncall_tui.sync.events import EventBus
 from oncall_tui.sync.outbox import Outbox
 from oncall_tui.sync.pipeline import CommandPipeline
 from oncall_tui.sync.poller import QueuePoller, split_order_by
+from oncall_tui.sync.snapshot import site_key
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
 
@@ -90,7 +91,7 @@ class Session:
         if not self.queues:
             raise ValueError("a session needs at least one queue")
         self.pipeline = CommandPipeline(
-            self.client, self.store, self.outbox, self.bus, site=self.site_url, me=self.me, readonly=self.readonly
+            self.client, self.store, self.outbox, self.bus, site=self.site_key, me=self.me, readonly=self.readonly
         )
         self.details = DetailCache(self.client)
         self.status = {spec.name: QueueStatus() for spec in self.queues}
@@ -99,7 +100,7 @@ class Session:
         """Learn who the user is; then the commands the outbox holds for this site are taken up."""
         self.me = await self.client.myself()
         self.pipeline.me = self.me
-        await asyncio.to_thread(self.outbox.remember_me, self.site_url, self.me)
+        await asyncio.to_thread(self.outbox.remember_me, self.site_key, self.me)
         self.take_up_commands()
         return self.me
 
@@ -118,8 +119,14 @@ class Session:
         if self.me is not None:
             return self.me
         if self.pipeline.me is None:
-            self.pipeline.me = self.outbox.last_me(self.site_url)
+            self.pipeline.me = self.outbox.last_me(self.site_key)
         return self.pipeline.me
+
+    @property
+    def site_key(self) -> str:
+        """The site as the outbox and the drafts know it: `https://Jira.Example.com/` and `https://jira.example.com`
+        are one site (editing the config's URL must not orphan the writes waiting for it)."""
+        return site_key(self.site_url)
 
     def queue(self, name: str) -> QueueSpec:
         for spec in self.queues:

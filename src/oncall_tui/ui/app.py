@@ -138,7 +138,7 @@ class OncallApp(App[None]):
         self.confirm_take = confirm_take
         # Not `_keymap`: that name is Textual's own (the normalised keymap set_keymap() installs).
         self.user_keymap = dict(keymap or {})
-        self.drafts = DraftBook(session.outbox, session.site_url)
+        self.drafts = DraftBook(session.outbox, session.site_key)
         self.notices = Notices(self)
         self._unsubscribe: Callable[[], None] = lambda: None
         self._ascii_filter = AsciiFilter()

@@ -273,8 +273,10 @@ def from_ops() -> list[E.JiraError]:
         ops.OpsNotAvailable(),
         ops.OpsNotEnabled(),
         ops.OpsPermissionDenied(),
-        ops.ScheduleNotFound(params={"name": "'Nope'", "names": "A, B"}),
-        ops.TeamNotFound(params={"team": "t-1"}),
+        ops.ScheduleNotFound(),
+        ops.TeamNotFound(),
+        ops.ScheduleNotFound(ops._NO_SCHEDULE, params={"name": "'Nope'", "names": "A, B"}),
+        ops.TeamNotFound(ops._NO_TEAM, params={"team": "t-1"}),
     ]
     with pytest.raises(E.BadResponse) as caught:
         parse_cloud_id([])

@@ -311,4 +311,6 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
         "de": "JSM Ops hat keinen Bereitschaftsplan {name}. Bereitschaftspläne: {names}"
     },
     "JSM Ops has no team {team}.": {"de": "JSM Ops hat kein Team {team}."},
+    "JSM Ops has no such schedule.": {"de": "Diesen Bereitschaftsplan gibt es in JSM Ops nicht."},
+    "JSM Ops has no such team.": {"de": "Dieses Team gibt es in JSM Ops nicht."},
 }

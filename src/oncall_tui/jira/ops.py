@@ -76,12 +76,17 @@ class OpsPermissionDenied(PermissionDenied):
     default_hint = msgid("Ask a Jira admin for access to JSM Operations (a team membership or the Operations role)")
 
 
+# Defaults without placeholders (an error built bare must still render); the raisers pass the full text.
+_NO_SCHEDULE = msgid("JSM Ops has no schedule {name}. Schedules: {names}")
+_NO_TEAM = msgid("JSM Ops has no team {team}.")
+
+
 class ScheduleNotFound(NotFound):
-    default_message = msgid("JSM Ops has no schedule {name}. Schedules: {names}")
+    default_message = msgid("JSM Ops has no such schedule.")
 
 
 class TeamNotFound(NotFound):
-    default_message = msgid("JSM Ops has no team {team}.")
+    default_message = msgid("JSM Ops has no such team.")
 
 
 class OpsClient:
@@ -159,7 +164,7 @@ class OpsClient:
                 return found[0]
         names = sorted(s.name for s in known)
         shown = ", ".join(names[:_MAX_NAMES]) + (" …" if len(names) > _MAX_NAMES else "")
-        raise ScheduleNotFound(params={"name": repr(wanted), "names": shown or "-"})
+        raise ScheduleNotFound(_NO_SCHEDULE, params={"name": repr(wanted), "names": shown or "-"})
 
     async def on_call_ids(self, schedule_id: str, at: datetime | None = None) -> tuple[str, ...]:
         """Account ids on call for a schedule id now, or at `at`."""
@@ -216,7 +221,7 @@ class OpsClient:
         except OpsPermissionDenied:
             raise
         except NotFound as exc:
-            raise TeamNotFound(params={"team": team_id}, status=404, detail=exc.detail) from None
+            raise TeamNotFound(_NO_TEAM, params={"team": team_id}, status=404, detail=exc.detail) from None
         values, _more = parse_page(data, "escalation list")
         return [parse_escalation(item, team_id) for item in values]
 

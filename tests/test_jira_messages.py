@@ -47,7 +47,21 @@ NOW = FROZEN_START
 
 # What a parameter may be: numbers as numbers (the UI formats them), and only these texts, which are Jira's
 # own words, URLs, paths or names, never English fragments.
-TEXT_PARAMS = {"detail", "url", "http_url", "title", "location", "proxy", "path", "cert", "key", "encoding", "name"}
+TEXT_PARAMS = {
+    "detail",
+    "url",
+    "http_url",
+    "title",
+    "location",
+    "proxy",
+    "path",
+    "cert",
+    "key",
+    "encoding",
+    "name",
+    "names",
+    "team",
+}
 NUMBER_PARAMS = {"seconds", "status", "megabytes", "issues", "pages", "skipped"}
 
 
@@ -250,6 +264,26 @@ PARSER_GARBAGE: list[tuple[Callable[[Any], Any], Any]] = [
 ]
 
 
+def from_ops() -> list[E.JiraError]:
+    """The JSM Ops errors (their behaviour against the simulator is in test_jira_ops.py)."""
+    from oncall_tui.jira import ops
+    from oncall_tui.jira.parse_ops import parse_cloud_id
+
+    made: list[E.JiraError] = [
+        ops.OpsNotAvailable(),
+        ops.OpsNotEnabled(),
+        ops.OpsPermissionDenied(),
+        ops.ScheduleNotFound(),
+        ops.TeamNotFound(),
+        ops.ScheduleNotFound(ops._NO_SCHEDULE, params={"name": "'Nope'", "names": "A, B"}),
+        ops.TeamNotFound(ops._NO_TEAM, params={"team": "t-1"}),
+    ]
+    with pytest.raises(E.BadResponse) as caught:
+        parse_cloud_id([])
+    made.append(caught.value)
+    return made
+
+
 def from_parsers() -> list[E.JiraError]:
     made = []
     for parser, garbage in PARSER_GARBAGE:
@@ -416,7 +450,7 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> list[E.JiraError]:
         return [*await from_a_hostile_server(), *await from_the_simulator(tmp_path_factory.mktemp("tls"), monkeypatch)]
 
     try:
-        made = [*from_classes(), *from_responses(), *from_transport_failures(), *from_parsers()]
+        made = [*from_classes(), *from_responses(), *from_transport_failures(), *from_parsers(), *from_ops()]
         made += asyncio.run(client_errors())
     finally:
         monkeypatch.undo()

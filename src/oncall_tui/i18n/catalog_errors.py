@@ -285,4 +285,32 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "An issue key, project key or property name is missing.": {
         "de": "Ein Vorgangs-Key, Projekt-Key oder Property-Name fehlt."
     },
+    # ---- JSM Ops (ops.py, parse_ops.py) ------------------------------------------------------------------
+    "JSM Ops sent an answer oncall-tui cannot read.": {
+        "de": "JSM Ops hat eine Antwort geschickt, die oncall-tui nicht lesen kann."
+    },
+    "Jira Data Center has no JSM Ops: on-call schedules and escalations need Jira Cloud.": {
+        "de": "Jira Data Center hat kein JSM Ops: Bereitschaftspläne und Eskalationen brauchen Jira Cloud."
+    },
+    "Define the on-call rota or fixed contacts in the config instead": {
+        "de": "Stattdessen den Bereitschaftsplan oder feste Kontakte in der Konfiguration festlegen"
+    },
+    "This Jira site has no JSM Ops (Operations): its on-call API answered 404.": {
+        "de": "Diese Jira-Site hat kein JSM Ops (Operations): die Bereitschafts-API hat mit 404 geantwortet."
+    },
+    "Ask a Jira admin whether Jira Service Management Operations is set up on this site": {
+        "de": "Einen Jira-Admin fragen, ob Jira Service Management Operations auf dieser Site eingerichtet ist"
+    },
+    "JSM Ops says you may not see on-call schedules or escalations.": {
+        "de": "JSM Ops sagt, dass Sie Bereitschaftspläne und Eskalationen nicht sehen dürfen."
+    },
+    "Ask a Jira admin for access to JSM Operations (a team membership or the Operations role)": {
+        "de": "Einen Jira-Admin um Zugriff auf JSM Operations bitten (Team-Mitgliedschaft oder die Operations-Rolle)"
+    },
+    "JSM Ops has no schedule {name}. Schedules: {names}": {
+        "de": "JSM Ops hat keinen Bereitschaftsplan {name}. Bereitschaftspläne: {names}"
+    },
+    "JSM Ops has no team {team}.": {"de": "JSM Ops hat kein Team {team}."},
+    "JSM Ops has no such schedule.": {"de": "Diesen Bereitschaftsplan gibt es in JSM Ops nicht."},
+    "JSM Ops has no such team.": {"de": "Dieses Team gibt es in JSM Ops nicht."},
 }

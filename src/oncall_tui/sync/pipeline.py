@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -580,9 +580,3 @@ class CommandPipeline:
     def protected(self) -> bool:
         """Whether commands are on disk (False: the outbox is off or broke; the UI says writes are unprotected)."""
         return self.outbox.durable
-
-
-def summary(commands: Sequence[Command]) -> tuple[int, int]:
-    """(active, stopped) counts: "2 queued", "1 failed"."""
-    active = sum(1 for c in commands if c.state in ACTIVE)
-    return active, len(commands) - active

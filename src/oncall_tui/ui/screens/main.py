@@ -503,16 +503,22 @@ class MainScreen(Screen[None]):
             # Asked only over the main screen: a question popping up over the comment box would take the next
             # key typed into it as its answer. Otherwise (and for more than one) the notice and `w` say it.
             self._ask_conflict(command)
-        if state is not State.DROPPED or command.id in self._comment_waiters:
-            error = state in (State.FAILED, State.UNCERTAIN, State.CONFLICT)
-            self.oncall.notices.show(
-                self._topic(command),
-                state_words(command, self.tr),
-                severity="error" if error else "warning" if command.error is not None else "information",
-                timeout=30 if state in (State.QUEUED, State.SENDING) else 4 if state is State.CONFIRMED else 12,
-            )
+        if state in (State.FAILED, State.UNCERTAIN, State.CONFLICT):
+            severity = "error"
+        elif command.error is not None and state is not State.DROPPED:
+            severity = "warning"
         else:
-            self.oncall.notices.show(self._topic(command), state_words(command, self.tr), timeout=4)
+            severity = "information"
+        self.oncall.notices.show(
+            self._topic(command),
+            state_words(command, self.tr),
+            severity=severity,
+            timeout=30
+            if state in (State.QUEUED, State.SENDING)
+            else 4
+            if state in (State.CONFIRMED, State.DROPPED)
+            else 12,
+        )
         table = self.query_one(QueueTable)
         if table.holds(command.key):
             table.apply((), (command.key,), (), self.oncall.now)

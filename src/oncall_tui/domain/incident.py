@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from oncall_tui.domain.escalation import EscalationState
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import AtRiskThresholds, SlaClock, SlaState
 
@@ -92,6 +93,8 @@ class Incident:
     # Fields whose text (or list) was longer than the client keeps and was cut, e.g. ("summary",): the
     # text then ends in "…". Names are the attribute names above, so the UI can say which in words.
     cut_fields: tuple[str, ...] = ()
+    # The escalation recorded on the issue (its `oncall-tui.escalation` property); None: at the first level.
+    escalation: EscalationState | None = None
 
     def __post_init__(self) -> None:
         # Accept lists from callers but store tuples, so incidents stay hashable and truly immutable.

@@ -20,6 +20,8 @@ __all__ = [
     "MatchRule",
     "OnCallShift",
     "Policy",
+    "ResolvedLevel",
+    "ResolvedPolicy",
     "RotaRef",
     "ScheduleRef",
     "Source",
@@ -295,3 +297,43 @@ def validate_policies(policies: Iterable[Policy]) -> list[tuple[str, dict[str, o
     if defaults > 1:
         problems.append(("More than one escalation policy is the default; only the first is used", {}))
     return problems
+
+
+# ---- a policy resolved against the present ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLevel:
+    """One level of a policy as it stands now: who is on call, from where, or why that is not known.
+
+    `source` is where the answer actually came from: a level configured with a JSM Ops schedule that could not
+    be read shows the Jira leads instead, labelled `JIRA_LEADS`, with `problem` saying why. `problem` is a
+    message id and its parameters, for the UI to translate; None when the level resolved as configured."""
+
+    index: int  # 0 = the first level
+    name: str
+    source: Source
+    shifts: tuple[OnCallShift, ...] = ()
+    response_timeout: timedelta | None = None
+    effects: Effects = field(default_factory=Effects)
+    problem: tuple[str, dict[str, object]] | None = None
+    # The JSM Ops team to page for this level (a schedule's owner team, the team of a team escalation); None:
+    # page the level's people directly, or not at all where there is no JSM Ops.
+    team_id: str | None = None
+    team_name: str | None = None
+
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        return tuple(shift.who for shift in self.shifts)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPolicy:
+    """A policy's levels with their contacts now (team escalations expanded into their rules' levels)."""
+
+    policy: Policy
+    levels: tuple[ResolvedLevel, ...]
+    resolved_at: datetime
+
+    def level(self, index: int) -> ResolvedLevel | None:
+        return self.levels[index] if 0 <= index < len(self.levels) else None

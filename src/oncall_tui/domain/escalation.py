@@ -1,0 +1,217 @@
+"""An incident's escalation as recorded on the issue: its level and the history of how it got there.
+
+The record lives in Jira, not here, so that every engineer's oncall-tui and the Jira UI agree on the level: an
+issue entity property (`PROPERTY`) holds the level and its history, and a label (`label_for`) carries the level
+for people who filter in plain Jira. No record means the first level.
+
+The property is ours (Jira stores it as opaque JSON), so its format is defined and read here; a record that
+cannot be read (another tool wrote it, a newer version) counts as none, it never breaks the incident.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "FORMAT",
+    "HISTORY_LIMIT",
+    "LABEL_PREFIX",
+    "PROPERTY",
+    "Direction",
+    "EscalationRecord",
+    "EscalationState",
+    "label_for",
+    "level_from_labels",
+    "record_from_data",
+    "record_to_data",
+    "state_from_data",
+    "state_to_data",
+    "with_record",
+]
+
+PROPERTY = "oncall-tui.escalation"
+LABEL_PREFIX = "escalation-level-"
+FORMAT = 1
+# Jira refuses property values over 32 KB; a long storm of re-escalations keeps its most recent entries.
+HISTORY_LIMIT = 40
+
+_LABEL = re.compile(re.escape(LABEL_PREFIX) + r"(\d{1,3})\Z")
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRecord:
+    """One escalation (or de-escalation) of the incident: who, when, why, from which level to which, to whom."""
+
+    command_id: str
+    at: datetime
+    by: str  # display name of the engineer who escalated
+    by_id: str
+    reason: str
+    from_level: int  # 0 = the first level
+    to_level: int
+    to_level_name: str
+    direction: Direction = Direction.UP
+    to_whom: tuple[str, ...] = ()  # display names of the level's contacts at the time
+    to_whom_ids: tuple[str, ...] = ()
+    # Jira's `updated` of the issue right after the escalation's own changes: a later change is someone's
+    # reaction (a comment, a transition, an assignment), which counts as the level acknowledging it.
+    jira_updated: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("EscalationRecord.at must be timezone-aware")
+        if self.from_level < 0 or self.to_level < 0:
+            raise ValueError("levels count from 0")
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationState:
+    """Where an incident stands: its policy (by name), its current level, and how it got there (oldest first)."""
+
+    policy: str
+    level: int
+    level_name: str
+    history: tuple[EscalationRecord, ...] = ()
+
+    @property
+    def last(self) -> EscalationRecord | None:
+        return self.history[-1] if self.history else None
+
+    @property
+    def since(self) -> datetime | None:
+        last = self.last
+        return last.at if last is not None else None
+
+    def acknowledged(self, updated: datetime | None) -> bool:
+        """Whether the issue changed after the last escalation's own changes (someone reacted to it)."""
+        last = self.last
+        if last is None or last.jira_updated is None or updated is None:
+            return False
+        return updated > last.jira_updated
+
+    def has(self, command_id: str) -> bool:
+        return any(entry.command_id == command_id for entry in self.history)
+
+
+def label_for(level: int) -> str:
+    """The label that carries a level in plain Jira: `escalation-level-1` is the first level."""
+    return f"{LABEL_PREFIX}{level + 1}"
+
+
+def level_from_labels(labels: Iterable[str]) -> int | None:
+    """The highest level named by an escalation label (0-based); None when there is none."""
+    found = [int(m.group(1)) - 1 for m in (_LABEL.match(label) for label in labels) if m and int(m.group(1)) > 0]
+    return max(found) if found else None
+
+
+def with_record(state: EscalationState | None, policy: str, record: EscalationRecord) -> EscalationState:
+    """The state after `record`; recording the same command twice changes nothing (resumed after a crash)."""
+    history = state.history if state is not None else ()
+    if any(entry.command_id == record.command_id for entry in history):
+        return state if state is not None else EscalationState(policy, record.to_level, record.to_level_name, history)
+    history = (*history, record)[-HISTORY_LIMIT:]
+    return EscalationState(policy, record.to_level, record.to_level_name, history)
+
+
+# ---- the property's JSON ------------------------------------------------------------------------------------
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def record_to_data(record: EscalationRecord) -> dict[str, Any]:
+    return {
+        "command": record.command_id,
+        "at": _time(record.at),
+        "by": record.by,
+        "byId": record.by_id,
+        "reason": record.reason,
+        "from": record.from_level,
+        "to": record.to_level,
+        "toName": record.to_level_name,
+        "direction": record.direction.value,
+        "toWhom": list(record.to_whom),
+        "toWhomIds": list(record.to_whom_ids),
+        "jiraUpdated": _time(record.jira_updated),
+    }
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def record_from_data(data: Any) -> EscalationRecord | None:
+    if not isinstance(data, Mapping):
+        return None
+    at = _parse_time(data.get("at"))
+    source, target = data.get("from"), data.get("to")
+    if at is None or not isinstance(source, int) or not isinstance(target, int) or source < 0 or target < 0:
+        return None
+    try:
+        direction = Direction(data.get("direction", "up"))
+    except ValueError:
+        direction = Direction.UP
+    return EscalationRecord(
+        command_id=str(data.get("command") or ""),
+        at=at,
+        by=str(data.get("by") or ""),
+        by_id=str(data.get("byId") or ""),
+        reason=str(data.get("reason") or ""),
+        from_level=source,
+        to_level=target,
+        to_level_name=str(data.get("toName") or ""),
+        direction=direction,
+        to_whom=_strings(data.get("toWhom")),
+        to_whom_ids=_strings(data.get("toWhomIds")),
+        jira_updated=_parse_time(data.get("jiraUpdated")),
+    )
+
+
+def state_to_data(state: EscalationState) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "policy": state.policy,
+        "level": state.level,
+        "levelName": state.level_name,
+        "label": label_for(state.level),
+        "history": [record_to_data(entry) for entry in state.history],
+    }
+
+
+def state_from_data(data: Any) -> EscalationState | None:
+    """The state in a property value; None when there is none or it cannot be read (counts as the first level)."""
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        return None
+    level = data.get("level")
+    if not isinstance(level, int) or isinstance(level, bool) or level < 0:
+        return None
+    raw = data.get("history")
+    records = (record_from_data(item) for item in raw) if isinstance(raw, list) else ()
+    history = tuple(r for r in records if r is not None)
+    return EscalationState(
+        policy=str(data.get("policy") or ""),
+        level=level,
+        level_name=str(data.get("levelName") or ""),
+        history=history[-HISTORY_LIMIT:],
+    )

@@ -20,9 +20,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from oncall_tui.config_schema import JiraConfig, Secret
+from oncall_tui.domain.escalation import PROPERTY as ESCALATION_PROPERTY
 from oncall_tui.domain.incident import Comment, FieldChoice, Incident, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaClock
+from oncall_tui.domain.text import sanitize_line
 from oncall_tui.jira.adf import text_to_adf
 from oncall_tui.jira.errors import AuthError, BadRequest, BadResponse, JiraError, PermissionDenied, msgid
 from oncall_tui.jira.paging import MAX_SEARCH_ISSUES, SearchResult, cloud_pages, dc_pages
@@ -85,6 +87,8 @@ LIST_FIELDS: tuple[str, ...] = (
     "updated",
 )
 DETAIL_FIELDS: tuple[str, ...] = (*LIST_FIELDS, "description", "comment")
+# Entity properties every read of an issue asks for: the escalation level is shown in every row.
+ISSUE_PROPERTIES: tuple[str, ...] = (ESCALATION_PROPERTY,)
 _JSM_PUBLIC_PROPERTY = "sd.public.comment"
 _EMPTY_COMMENT = msgid("A comment needs some text.")
 _SERVICEDESK = "/rest/servicedeskapi"
@@ -366,7 +370,7 @@ class JiraClient:
         wanted, sla = await self._fields_for(fields)
         size = max(1, page_size or self.page_size)
         seen = 0
-        async for raw_issues in self._pages(jql, wanted, size):
+        async for raw_issues in self._pages(jql, wanted, size, properties=ISSUE_PROPERTIES):
             fetched_at = self._now()
             page: SearchResult[Incident] = SearchResult()
             for raw in raw_issues:
@@ -411,12 +415,16 @@ class JiraClient:
                     keys.skipped += 1
         return keys
 
-    async def _pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[list[Any]]:
+    async def _pages(
+        self, jql: str, fields: list[str], size: int, *, properties: Sequence[str] = ()
+    ) -> AsyncIterator[list[Any]]:
         async def call(path: str, body: dict[str, Any]) -> Any:
             return await self._call("POST", path, body=body, idempotent=True, is_search=True)
 
         pages = cloud_pages if await self.detect() == "cloud" else dc_pages
-        async for raw_issues in pages(call, jql, fields, size, max_issues=self.max_search_issues):
+        async for raw_issues in pages(
+            call, jql, fields, size, max_issues=self.max_search_issues, properties=properties
+        ):
             yield raw_issues
 
     async def approximate_count(self, jql: str) -> int:
@@ -436,7 +444,8 @@ class JiraClient:
         """One issue with description, every comment (public/internal marks) and SLAs."""
         wanted, sla = await self._fields_for(DETAIL_FIELDS)
         path = await self._api(f"issue/{_seg(key)}")
-        data = await self._call("GET", path, params={"fields": ",".join(wanted)})
+        params = {"fields": ",".join(wanted), "properties": ",".join(ISSUE_PROPERTIES)}
+        data = await self._call("GET", path, params=params)
         incident = parse_issue(data, sla_field_ids=sla, base_url=self._browse_base, fetched_at=self._now())
         fields = data.get("fields") if isinstance(data, dict) else None
         page = fields.get("comment") if isinstance(fields, dict) else None
@@ -510,6 +519,7 @@ class JiraClient:
         internal: bool = False,
         via_servicedesk: bool = False,
         command_id: str | None = None,
+        mentions: Sequence[Person] = (),
     ) -> Comment:
         """Comment on an issue; `internal` makes it a JSM internal note. Never retried after it may have
         reached Jira, so a comment is not posted twice. `command_id` is stored on the comment as a property
@@ -524,9 +534,26 @@ class JiraClient:
         properties: list[dict[str, Any]] = [{"key": _JSM_PUBLIC_PROPERTY, "value": {"internal": internal}}]
         if command_id is not None:
             properties.append({"key": COMMAND_PROPERTY, "value": {"id": command_id}})
-        body: dict[str, Any] = {"body": self._body(text), "properties": properties}
+        body: dict[str, Any] = {"body": self._mentioning(self._body(text), mentions), "properties": properties}
         data = await self._call("POST", await self._api(f"issue/{_seg(key)}/comment"), body=body)
         return parse_comment(data)
+
+    def _mentioning(self, body: Any, people: Sequence[Person]) -> Any:
+        """The comment body with `people` mentioned first, so Jira notifies them: ADF mention nodes on Cloud,
+        `[~username]` wiki markup on Data Center."""
+        if not people:
+            return body
+        if isinstance(body, str):
+            names = " ".join(f"[~{p.username}]" for p in people if p.username)
+            return f"{names} {body}" if names else body
+        nodes: list[dict[str, Any]] = []
+        for person in people:
+            if person.account_id:
+                mention = {"id": person.account_id, "text": f"@{sanitize_line(person.display_name)}"}
+                nodes += [{"type": "mention", "attrs": mention}, {"type": "text", "text": " "}]
+        if not nodes:
+            return body
+        return {**body, "content": [{"type": "paragraph", "content": nodes}, *body.get("content", [])]}
 
     def _body(self, text: str) -> Any:
         if self._flavour != "cloud":
@@ -562,6 +589,15 @@ class JiraClient:
         if comment is not None and comment.strip():
             body["update"] = {"comment": [{"add": {"body": self._body(comment)}}]}
         await self._call("POST", await self._api(f"issue/{_seg(key)}/transitions"), body=body)
+
+    async def edit_labels(self, key: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+        """Add and remove labels in one edit, leaving every other label as it is (a `set` would race a colleague
+        labelling the issue at the same time)."""
+        ops: list[dict[str, str]] = [{"remove": label} for label in remove] + [{"add": label} for label in add]
+        if not ops:
+            return
+        path = await self._api(f"issue/{_seg(key)}")
+        await self._call("PUT", path, body={"update": {"labels": ops}})
 
     async def set_priority(self, key: str, priority: FieldChoice | str) -> None:
         """Change the priority: a FieldChoice with an id (from `priorities()`), or a priority name."""

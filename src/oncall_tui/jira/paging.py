@@ -8,7 +8,7 @@ comes back, or several empty pages in a row that still promise more. Each stop i
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from oncall_tui.jira.errors import BadResponse, msgid
@@ -64,7 +64,13 @@ def _too_long(pages: int) -> BadResponse:
 
 
 async def cloud_pages(
-    call: Call, jql: str, fields: list[str], size: int, *, max_issues: int = MAX_SEARCH_ISSUES
+    call: Call,
+    jql: str,
+    fields: list[str],
+    size: int,
+    *,
+    max_issues: int = MAX_SEARCH_ISSUES,
+    properties: Sequence[str] = (),
 ) -> AsyncIterator[list[Any]]:
     """Raw issues page by page from enhanced search (`nextPageToken`)."""
     token: str | None = None
@@ -73,6 +79,8 @@ async def cloud_pages(
     limit = max_pages(size, max_issues)
     for _ in range(limit):
         body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
+        if properties:
+            body["properties"] = list(properties)
         if token:
             body["nextPageToken"] = token
         issues, token, is_last = parse_search_page(await call("/rest/api/3/search/jql", body))
@@ -95,13 +103,21 @@ async def cloud_pages(
 
 
 async def dc_pages(
-    call: Call, jql: str, fields: list[str], size: int, *, max_issues: int = MAX_SEARCH_ISSUES
+    call: Call,
+    jql: str,
+    fields: list[str],
+    size: int,
+    *,
+    max_issues: int = MAX_SEARCH_ISSUES,
+    properties: Sequence[str] = (),
 ) -> AsyncIterator[list[Any]]:
     """Raw issues page by page from Data Center's search (`startAt` / `total`)."""
     start = seen = 0
     limit = max_pages(size, max_issues)
     for _ in range(limit):
-        body = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
+        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
+        if properties:
+            body["properties"] = list(properties)
         issues, start_at, total = parse_dc_search_page(await call("/rest/api/2/search", body))
         # Counted as received, not from startAt: a server that ignores startAt sends the same page forever.
         seen += len(issues)

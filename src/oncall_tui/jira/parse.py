@@ -20,6 +20,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from oncall_tui.domain.escalation import PROPERTY as ESCALATION_PROPERTY
+from oncall_tui.domain.escalation import EscalationState, state_from_data
 from oncall_tui.domain.incident import (
     Comment,
     FieldChoice,
@@ -479,7 +481,15 @@ def parse_issue(
         slas=tuple(slas),
         url=f"{base_url.rstrip('/')}/browse/{quote(key, safe='-_.~')}",
         cut_fields=tuple(cut),
+        escalation=_escalation(issue.get("properties")),
     )
+
+
+def _escalation(properties: Any) -> EscalationState | None:
+    # The value is oncall-tui's own record (any tool may have written the property): read by its format's
+    # owner, and an unreadable one counts as none.
+    props = _dict(properties)
+    return state_from_data(props.get(ESCALATION_PROPERTY)) if props else None
 
 
 def _issue_list(page: dict[str, Any]) -> list[Any]:

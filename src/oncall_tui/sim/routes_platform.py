@@ -270,17 +270,36 @@ def _max_results(raw: Any, fields: list[str], cap_fields: int, cap_ids: int) -> 
     return max(0, min(value, cap_ids if ids_only else cap_fields))
 
 
+# Jira returns at most this many entity properties per issue in a search ("properties": up to 5 keys).
+SEARCH_MAX_PROPERTIES = 5
+
+
+def _search_properties(params: dict[str, Any]) -> list[str]:
+    wanted = _as_list(params.get("properties"), "properties") or []
+    if len(wanted) > SEARCH_MAX_PROPERTIES:
+        raise SimError(400, [f"At most {SEARCH_MAX_PROPERTIES} properties can be requested."])
+    return wanted
+
+
 def _render_issues(
-    request: Request, issues: list[Issue], fields: list[str], expand: list[str], version: int
+    request: Request,
+    issues: list[Issue],
+    fields: list[str],
+    expand: list[str],
+    version: int,
+    properties: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     state = sim_state(request)
     base = base_url(request)
     tz = _user_tz(request)
     now = state.now()
-    return [
-        issue_json(state, issue, base, version, fields=fields, tz=tz, now=now, expand=expand, comment_cap=20)
-        for issue in issues
-    ]
+    out = []
+    for issue in issues:
+        data = issue_json(state, issue, base, version, fields=fields, tz=tz, now=now, expand=expand, comment_cap=20)
+        if properties:
+            data["properties"] = {k: issue.properties[k] for k in properties if k in issue.properties}
+        out.append(data)
+    return out
 
 
 async def _enhanced_search(request: Request, params: dict[str, Any]) -> Response:
@@ -296,6 +315,7 @@ async def _enhanced_search(request: Request, params: dict[str, Any]) -> Response
     if expand_raw is not None and not isinstance(expand_raw, str):
         raise SimError(400, ["The 'expand' parameter must be a comma-separated string."])
     expand = _split_csv(expand_raw) or []
+    properties = _search_properties(params)
     max_results = _max_results(params.get("maxResults"), chosen, SEARCH_MAX_FIELDS, SEARCH_MAX_IDS)
     if not jql.strip():
         raise SimError(400, [UNBOUNDED])
@@ -305,7 +325,7 @@ async def _enhanced_search(request: Request, params: dict[str, Any]) -> Response
     page = matches[offset : offset + max_results]
     end = offset + len(page)
     version = api_version(request)
-    body: dict[str, Any] = {"issues": _render_issues(request, page, chosen, expand, version)}
+    body: dict[str, Any] = {"issues": _render_issues(request, page, chosen, expand, version, properties)}
     if end < len(matches):
         body["nextPageToken"] = _page_token(end, jql)
         body["isLast"] = False
@@ -356,6 +376,7 @@ async def _legacy_search(request: Request, params: dict[str, Any]) -> Response:
     jql = params.get("jql") or ""
     chosen = select_fields(_as_list(params.get("fields"), "fields"), default=["*navigable"])
     expand = _as_list(params.get("expand"), "expand") or []
+    properties = _search_properties(params)
     start_at = _start_at(params.get("startAt"))
     max_results = _max_results(params.get("maxResults"), chosen, DC_SEARCH_MAX, DC_SEARCH_MAX)
     # Data Center accepts an empty JQL (all issues the user can see).
@@ -367,7 +388,7 @@ async def _legacy_search(request: Request, params: dict[str, Any]) -> Response:
             "startAt": start_at,
             "maxResults": max_results,
             "total": len(matches),
-            "issues": _render_issues(request, page, chosen, expand, 2),
+            "issues": _render_issues(request, page, chosen, expand, 2, properties),
         }
     )
 

@@ -23,6 +23,7 @@ from oncall_tui.domain.incident import Comment, FieldChoice, Incident, StatusCat
 from oncall_tui.domain.people import Person
 from oncall_tui.jira import errors as jira_errors
 from oncall_tui.jira.errors import JiraError
+from oncall_tui.sync.escalate import apply_escalation
 
 
 class CommandKind(StrEnum):
@@ -32,6 +33,8 @@ class CommandKind(StrEnum):
     COMMENT = "comment"
     TRANSITION = "transition"
     PRIORITY = "priority"
+    # Several steps in one command (sync/escalate.py): its parameters list them and which are done.
+    ESCALATE = "escalate"
 
 
 class State(StrEnum):
@@ -139,6 +142,8 @@ class Command:
                 return person.display_name if person else ""
             case CommandKind.TRANSITION | CommandKind.PRIORITY:
                 return str(self.params.get("name", ""))
+            case CommandKind.ESCALATE:
+                return str(self.params.get("to_name", ""))
         return ""
 
     @property
@@ -201,6 +206,13 @@ def priority(key: str, choice: FieldChoice, seen: Incident | None, *, now: datet
     return _make(CommandKind.PRIORITY, key, {"id": choice.id, "name": choice.name}, seen, now)
 
 
+def escalate(
+    command_id: str, key: str, params: dict[str, Any], seen: Incident | None, *, now: datetime | None = None
+) -> Command:
+    """`params` from `sync.escalate.escalation_params`, made with the same `command_id` (the page's alias)."""
+    return Command(command_id, CommandKind.ESCALATE, key, params, Seen.of(seen), now or _now())
+
+
 def _make(kind: CommandKind, key: str, params: dict[str, Any], seen: Incident | None, now: datetime | None) -> Command:
     return Command(new_id(), kind, key, params, Seen.of(seen), now or _now())
 
@@ -236,6 +248,8 @@ def apply(command: Command, incident: Incident) -> Incident:
         case CommandKind.PRIORITY:
             choice = command.choice
             return dataclasses.replace(incident, priority=choice.name, priority_id=choice.id or incident.priority_id)
+        case CommandKind.ESCALATE:
+            return apply_escalation(command.id, command.params, command.created, incident)
     return incident  # pragma: no cover - every kind is handled above
 
 

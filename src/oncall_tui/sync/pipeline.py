@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
+from oncall_tui.domain.codec import person_from_data
+from oncall_tui.domain.escalation import PROPERTY as ESCALATION_PROPERTY
+from oncall_tui.domain.escalation import state_to_data
 from oncall_tui.domain.incident import Comment, FieldChoice, Incident, TransitionOption
 from oncall_tui.domain.people import Person
 from oncall_tui.jira.errors import (
@@ -47,6 +51,7 @@ from oncall_tui.jira.errors import (
     TlsError,
 )
 from oncall_tui.sync import commands as cmds
+from oncall_tui.sync import escalate as esc
 from oncall_tui.sync.commands import ACTIVE, FINAL, Command, CommandKind, Seen, State
 from oncall_tui.sync.events import EventBus
 from oncall_tui.sync.outbox import Outbox, OutboxProblem
@@ -59,7 +64,13 @@ class WriteClient(Protocol):
     async def assign(self, key: str, assignee: Person | None) -> None: ...
 
     async def add_comment(
-        self, key: str, text: str, *, internal: bool = False, command_id: str | None = None
+        self,
+        key: str,
+        text: str,
+        *,
+        internal: bool = False,
+        command_id: str | None = None,
+        mentions: Sequence[Person] = (),
     ) -> Comment: ...
 
     async def comment_by_command(self, key: str, command_id: str) -> Comment | None: ...
@@ -69,6 +80,25 @@ class WriteClient(Protocol):
     async def set_priority(self, key: str, priority: FieldChoice) -> None: ...
 
     async def get_issue(self, key: str) -> Incident: ...
+
+    async def transitions(self, key: str) -> list[TransitionOption]: ...
+
+    async def edit_labels(self, key: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None: ...
+
+    async def set_property(self, key: str, name: str, value: Any) -> None: ...
+
+
+class PageClient(Protocol):
+    async def create_alert(
+        self,
+        *,
+        message: str,
+        alias: str,
+        responders: Sequence[Any],
+        description: str = "",
+        priority: str | None = None,
+        details: Mapping[str, str] | None = None,
+    ) -> str: ...
 
 
 class ReadOnlyError(JiraError):
@@ -85,7 +115,25 @@ class BrokeDown(JiraError):
     default_message = "Sending broke down unexpectedly ({error})."
 
 
-cmds.EXTRA_ERRORS.update({"ReadOnlyError": ReadOnlyError, "NotConnected": NotConnected, "BrokeDown": BrokeDown})
+class PagingNotAvailable(JiraError):
+    default_message = "Paging needs JSM Ops, which this Jira site does not offer; nobody was paged."
+    default_hint = "Call the level's contact instead (their phone is in the escalation pane)."
+
+
+class TransitionNotAvailable(JiraError):
+    default_message = "The transition {name} is not available for {key} now."
+    default_hint = "Resend without it, or move the issue in Jira first."
+
+
+cmds.EXTRA_ERRORS.update(
+    {
+        "ReadOnlyError": ReadOnlyError,
+        "NotConnected": NotConnected,
+        "BrokeDown": BrokeDown,
+        "PagingNotAvailable": PagingNotAvailable,
+        "TransitionNotAvailable": TransitionNotAvailable,
+    }
+)
 
 # Jira (or something before it) answered "no": nothing happened, and sending the same again gets the same "no".
 _REFUSED: tuple[type[JiraError], ...] = (
@@ -96,6 +144,8 @@ _REFUSED: tuple[type[JiraError], ...] = (
     ApiGone,
     ReadOnlyError,
     NotConnected,
+    PagingNotAvailable,
+    TransitionNotAvailable,
 )
 # The request never reached Jira, or Jira said "later": nothing happened, and the same request can work later.
 _NOT_YET: tuple[type[JiraError], ...] = (RateLimited, DnsError, TlsError, ProxyError)
@@ -169,6 +219,8 @@ class CommandPipeline:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     backoff: Backoff = field(default_factory=Backoff)
     still_working_wait: float = STILL_WORKING_WAIT
+    # JSM Ops, for the page step of an escalation; None (or returning None): the site has no JSM Ops.
+    ops: Callable[[], PageClient | None] | None = None
     # Every command not over yet (active, failed, in conflict), by id, oldest first.
     commands: dict[str, Command] = field(default_factory=dict, init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
@@ -405,6 +457,8 @@ class CommandPipeline:
 
     async def _step(self, command: Command) -> float | None:
         """One step of the command; returns how long to wait before the next (None: go on at once)."""
+        if command.kind is CommandKind.ESCALATE:
+            return await self._escalation_step(command)
         if command.state is State.UNCERTAIN:
             return await self._look_for(command)
         if command.id in self._look_first or command.kind is not CommandKind.COMMENT:
@@ -475,6 +529,102 @@ class CommandPipeline:
                 await client.transition(command.key, str(command.params["id"]), resolution=resolution)
             case CommandKind.PRIORITY:
                 await client.set_priority(command.key, command.choice)
+
+    # ---- an escalation: one step at a time, each looked for in Jira's copy before it is sent ------------------
+
+    async def _escalation_step(self, command: Command) -> float | None:
+        try:
+            fresh = await self.client.get_issue(command.key)
+        except JiraError as exc:
+            return await self._not_sent(command, exc, reading=True)
+        self.store.put(fresh)
+        self._look_first.discard(command.id)
+        params = command.params
+        if not params.get("done") and not command.forced:
+            # Someone escalated (or de-escalated) it since the user looked: theirs must not be overwritten blindly.
+            level = esc.level_of(fresh)
+            if level != params.get("from_level"):
+                now = fresh.escalation.level_name if fresh.escalation is not None else None
+                clash = cmds.Conflict("level", str(params.get("from_name") or ""), now or str(level + 1))
+                self.store.rollback(command.id)
+                await self._settle(command.with_state(State.CONFLICT, conflict=clash, error=None))
+                return None
+        step = esc.next_step(params)
+        if step is None:
+            await self._confirmed(command, fresh, after_doubt=command.after_doubt)
+            return None
+        if step.kind is esc.StepKind.COMMENT:
+            landed = await self.client.comment_by_command(command.key, command.id) is not None
+        else:
+            landed = step.kind is not esc.StepKind.PAGE and esc.step_landed(command.id, step, fresh)
+        if landed:
+            done = esc.mark_done(params, step.index)
+            await self._settle(command.with_state(State.QUEUED, params=done, attempts=0, error=None))
+            return None
+        if command.state is State.UNCERTAIN:
+            # Its answer was lost and Jira does not show it: sent again after a pause, as any write is.
+            if command.attempts >= MAX_ATTEMPTS:
+                self.store.rollback(command.id)
+                await self._settle(command.with_state(State.FAILED))
+                return None
+            await self._settle(command.with_state(State.QUEUED))
+            return self.backoff.delay(command.attempts, command.error)
+        if step.kind is esc.StepKind.TRANSITION:
+            try:
+                options = await self.client.transitions(command.key)
+            except JiraError as exc:
+                return await self._not_sent(command, exc, reading=True)
+            wanted = str(step.data.get("name", "")).casefold()
+            option = next((o for o in options if wanted in (o.name.casefold(), o.to_status.casefold())), None)
+            if option is None:
+                error = TransitionNotAvailable(params={"name": step.data.get("name", ""), "key": command.key})
+                return await self._not_sent(command, error)
+            params = esc.with_step_data(params, step.index, id=option.id, to_status=option.to_status)
+            step = dataclasses.replace(step, data=params["steps"][step.index])
+        sending = command.with_state(State.SENDING, params=params, attempts=command.attempts + 1)
+        await self._settle(sending)
+        try:
+            await self._escalation_request(sending, step, fresh)
+        except JiraError as exc:
+            if may_have_landed(exc):
+                await self._settle(sending.with_state(State.UNCERTAIN, error=exc, after_doubt=True))
+                return self.still_working_wait if _still_working(exc) else None
+            return await self._not_sent(sending, exc)
+        self._wrote(command.key, None)
+        done = esc.mark_done(sending.params, step.index)
+        await self._settle(sending.with_state(State.QUEUED, params=done, attempts=0, error=None))
+        return None
+
+    async def _escalation_request(self, command: Command, step: esc.Step, fresh: Incident) -> None:
+        client, data, key = self.client, step.data, command.key
+        match step.kind:
+            case esc.StepKind.ASSIGN:
+                await client.assign(key, person_from_data(data["person"]))
+            case esc.StepKind.PRIORITY:
+                await client.set_priority(key, FieldChoice(name=str(data.get("name", "")), id=data.get("id") or None))
+            case esc.StepKind.TRANSITION:
+                await client.transition(key, str(data["id"]))
+            case esc.StepKind.LABEL:
+                await client.edit_labels(key, add=list(data.get("add") or []), remove=list(data.get("remove") or []))
+            case esc.StepKind.COMMENT:
+                await client.add_comment(
+                    key, str(data.get("text", "")), internal=True, command_id=command.id, mentions=esc.mentions(step)
+                )
+            case esc.StepKind.PAGE:
+                ops = self.ops() if self.ops is not None else None
+                if ops is None:
+                    raise PagingNotAvailable()
+                await ops.create_alert(
+                    message=str(data.get("message", "")),
+                    alias=str(data.get("alias", "")),
+                    responders=list(data.get("responders") or []),
+                    description=str(data.get("description", "")),
+                    priority=data.get("priority"),
+                    details=dict(data.get("details") or {}),
+                )
+            case esc.StepKind.RECORD:
+                state = esc.recorded_state(command.id, command.params, command.created, fresh)
+                await client.set_property(key, ESCALATION_PROPERTY, state_to_data(state))
 
     async def _look_for(self, command: Command) -> float | None:
         """The answer was lost: does Jira show the command? Yes: confirmed. No: sent again. Cannot tell: ask later."""

@@ -51,7 +51,9 @@ async def colleague(rig: Rig) -> Person:
 
 def level_two(person: Person) -> ResolvedLevel:
     contact = Contact(account_id=person.account_id, display_name=person.display_name)
-    return ResolvedLevel(index=1, name="L2 secondary", source=Source.FIXED, shifts=(OnCallShift(contact, Source.FIXED),))
+    return ResolvedLevel(
+        index=1, name="L2 secondary", source=Source.FIXED, shifts=(OnCallShift(contact, Source.FIXED),)
+    )
 
 
 def escalation(rig: Rig, target: ResolvedLevel, choice: esc.EscalationChoice, reason: str = "DB is down") -> Command:
@@ -81,7 +83,9 @@ def requests(sim: CheckedSimServer, method: str, path: str) -> list[Any]:
     return [e for e in sim.exchanges if e.method == method and e.path == path]
 
 
-async def test_an_escalation_lands_every_step_once_and_records_level_and_history(rig: Rig, sim: CheckedSimServer) -> None:
+async def test_an_escalation_lands_every_step_once_and_records_level_and_history(
+    rig: Rig, sim: CheckedSimServer
+) -> None:
     person = await colleague(rig)
     choice = esc.EscalationChoice(reassign=True, priority=FieldChoice("Highest"), mention=True, comment=True)
     command = escalation(rig, level_two(person), choice)

@@ -24,6 +24,7 @@ from oncall_tui.config import ConfigError, load_config
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from oncall_tui.ui.screens.dialogs import AssignDialog, CommentDialog, ConfirmDialog, HelpDialog, PickDialog
+from oncall_tui.ui.screens.escalate import EscalateDialog
 from oncall_tui.ui.screens.main import MainScreen
 from tests.tui_harness import quiet_tui, started, switch_to, table, wait_for
 
@@ -234,6 +235,7 @@ def test_the_screens_bindings_are_the_registry() -> None:
         (keys.Scope.CONFIRM, False): ConfirmDialog,
         (keys.Scope.COMMANDS, False): CommandsDialog,
         (keys.Scope.CONFLICT, False): ConflictDialog,
+        (keys.Scope.ESCALATE, False): EscalateDialog,
     }
     for (scope, app_level), owner in owners.items():
         found = [(b.id, b.key, b.action, b.description, b.show, b.priority) for b in textual_bindings(owner)]

@@ -48,6 +48,7 @@ class Scope(StrEnum):
     CONFIRM = "confirmation"
     COMMANDS = "command list"
     CONFLICT = "conflict question"
+    ESCALATE = "escalate dialog"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ BINDINGS: tuple[BindingSpec, ...] = (
     _main("incident.copy_url", "Y", "copy_url", "copy URL", show=False),
     _main("incident.open", "o", "open_url", "open", show=False),
     _main("app.commands", "w", "commands", "writes waiting", show=False),
+    # Marks incidents for one action on all of them (an alert storm: escalate them together).
+    _main("incident.mark", "space", "toggle_mark", "mark", show=False),
     *(
         BindingSpec(
             f"queue.switch_{n}",
@@ -129,6 +132,9 @@ BINDINGS: tuple[BindingSpec, ...] = (
     BindingSpec("conflict.go_ahead", ("y",), "answer('go')", "Send anyway", Scope.CONFLICT),
     BindingSpec("conflict.drop", ("d",), "answer('drop')", "Drop", Scope.CONFLICT),
     BindingSpec("conflict.later", ("escape",), "answer('')", "Later", Scope.CONFLICT),
+    # Priority: ctrl+s must escalate whichever field (reason, level list, a check box) has the focus.
+    BindingSpec("escalate.send", ("ctrl+s",), "send", "Escalate", Scope.ESCALATE, priority=True),
+    BindingSpec("escalate.cancel", ("escape",), "cancel", "Cancel", Scope.ESCALATE),
 )
 
 BY_ID: Mapping[str, BindingSpec] = MappingProxyType({b.id: b for b in BINDINGS})
@@ -337,11 +343,15 @@ _RESERVED: Mapping[Scope, Mapping[str, str]] = MappingProxyType(
         Scope.CONFIRM: dict.fromkeys(("y", "enter"), "answers yes"),
         Scope.COMMANDS: dict.fromkeys(("up", "down", "enter"), "moves in the command list"),
         Scope.CONFLICT: {},
+        Scope.ESCALATE: {
+            **dict.fromkeys(_INPUT, "edits the reason"),
+            **dict.fromkeys(("up", "down", "left", "right", "space"), "moves in and toggles the choices"),
+        },
     }
 )
 # Where a text field has the focus, keys that type a character never reach a binding (or, with
 # `priority`, would stop the character from being typed).
-_TEXT_SCOPES = frozenset({Scope.COMMENT, Scope.ASSIGN})
+_TEXT_SCOPES = frozenset({Scope.COMMENT, Scope.ASSIGN, Scope.ESCALATE})
 
 
 def reserved_reason(scope: Scope, key: str) -> str | None:

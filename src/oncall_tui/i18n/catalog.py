@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from oncall_tui.i18n.catalog_cache import CACHE_MESSAGES
 from oncall_tui.i18n.catalog_errors import ERROR_MESSAGES
+from oncall_tui.i18n.catalog_escalation import ESCALATION_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- commands and what became of them (sync/pipeline.py) --------------------------------------------
@@ -331,11 +332,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Statusübergänge von {key} konnten nicht geladen werden: {error}"
     },
     "Could not load priorities: {error}": {"de": "Prioritäten konnten nicht geladen werden: {error}"},
-    "Escalation through JSM Ops arrives with the escalation feature; the contacts pane shows "
-    "who Jira names as responsible.": {
-        "de": "Eskalation über JSM Ops kommt mit der Eskalationsfunktion; die Kontaktliste zeigt, "
-        "wen Jira als verantwortlich nennt."
-    },
     "Sorted by {mode}": {"de": "Sortiert nach {mode}"},
     "sort.breach": {"en": "breach", "de": "SLA-Frist"},
     "sort.priority": {"en": "priority", "de": "Priorität"},
@@ -351,3 +347,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 MESSAGES.update(ERROR_MESSAGES)  # the jira layer's messages (catalog_errors.py)
 MESSAGES.update(CACHE_MESSAGES)  # the snapshot cache's messages (catalog_cache.py)
+MESSAGES.update(ESCALATION_MESSAGES)  # the escalate action (catalog_escalation.py)

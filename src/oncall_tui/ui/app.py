@@ -40,6 +40,7 @@ from oncall_tui.sync.engine_events import (
     WatchFailed,
     WatchRecovered,
 )
+from oncall_tui.sync.escalation_desk import EscalationDesk
 from oncall_tui.sync.session import Session, SnapshotShown
 from oncall_tui.sync.snapshot import CacheProblem
 from oncall_tui.ui.ascii_filter import AsciiFilter
@@ -117,6 +118,7 @@ class OncallApp(App[None]):
         confirm_take: bool = True,
         queued: Callable[[], int] | None = None,
         engine: Engine | None = None,
+        escalation: EscalationDesk | None = None,
     ) -> None:
         super().__init__()
         self.session = session
@@ -146,6 +148,15 @@ class OncallApp(App[None]):
         # The last poll's failure as the notices told it (one notice per distinct problem).
         self._poll_problem: JiraError | None = None
         self.now = self.engine.clock()
+        store = session.store
+        # Policies and who is on call at each level; without a configured policy the Jira leads make the levels.
+        self.escalation = escalation or EscalationDesk(
+            policies=(),
+            pipeline=session.pipeline,
+            leads=self.engine.leads_for,
+            queues_of=lambda key: frozenset(q for q in store.queues() if store.holds(q, key)),
+            clock=self.engine.clock,
+        )
 
     # ---- the engine's settings, kept here under their old names (the harness and tests set them) ------------
 

@@ -22,6 +22,7 @@ from oncall_tui.jira.errors import (
     RateLimited,
 )
 from oncall_tui.sync.commands import Command, CommandKind, State
+from oncall_tui.sync.escalate import StepKind, next_step, steps_of
 from oncall_tui.sync.pipeline import ReadOnlyError, may_have_landed
 
 
@@ -41,7 +42,37 @@ def command_words(command: Command, tr: Translator) -> str:
             return tr("{transition} {key}", transition=target, key=key)
         case CommandKind.PRIORITY:
             return tr("Set priority of {key} to {priority}", key=key, priority=target)
+        case CommandKind.ESCALATE:
+            if command.params.get("direction") == "down":
+                return tr("De-escalate {key} to {level}", key=key, level=target)
+            return tr("Escalate {key} to {level}", key=key, level=target)
     return key  # pragma: no cover - every kind is handled above
+
+
+_STEP_WORDS = {
+    StepKind.ASSIGN: "reassigning",
+    StepKind.PRIORITY: "raising the priority",
+    StepKind.TRANSITION: "transition",
+    StepKind.LABEL: "label",
+    StepKind.COMMENT: "internal comment",
+    StepKind.PAGE: "paging through JSM Ops",
+    StepKind.RECORD: "recording the level",
+}
+
+
+def escalation_progress(command: Command, tr: Translator) -> str:
+    """ "2 of 5 steps done · next: paging through JSM Ops" (an escalation's steps, as they complete)."""
+    steps = steps_of(command.params)
+    done = sum(step.done for step in steps)
+    upcoming = next_step(command.params)
+    if upcoming is None:
+        return tr("{done} of {total} steps done", done=done, total=len(steps))
+    return tr(
+        "{done} of {total} steps done · next: {step}",
+        done=done,
+        total=len(steps),
+        step=tr(_STEP_WORDS[upcoming.kind]),
+    )
 
 
 def error_words(error: JiraError, tr: Translator, *, hint: bool = True) -> str:
@@ -65,6 +96,8 @@ def state_words(command: Command, tr: Translator) -> str:
                 description=description,
                 error=error_label(error, tr),
             )
+        case State.QUEUED | State.SENDING if command.kind is CommandKind.ESCALATE:
+            return f"{description}: {escalation_progress(command, tr)}…"
         case State.QUEUED | State.SENDING:
             return f"{description}…"
         case State.CONFIRMED if command.after_doubt:
@@ -106,6 +139,16 @@ def state_words(command: Command, tr: Translator) -> str:
             error=error_words(error, tr, hint=False),
             key=key,
         )
+    if command.kind is CommandKind.ESCALATE:
+        upcoming = next_step(command.params)
+        step = tr(_STEP_WORDS[upcoming.kind]) if upcoming is not None else ""
+        return tr(
+            "{description} failed at {step}: {error}\n{progress}; a resend (w, r) carries on from there.",
+            description=description,
+            step=step,
+            error=error_words(error, tr),
+            progress=escalation_progress(command, tr),
+        )
     return tr("{description} failed: {error}", description=description, error=error_words(error, tr))
 
 
@@ -115,7 +158,12 @@ def conflict_words(command: Command, tr: Translator) -> str:
     if clash is None:
         return command_words(command, tr)
     nobody = tr("nobody")
-    what = {"assignee": tr("the assignee"), "status": tr("the status"), "priority": tr("the priority")}
+    what = {
+        "assignee": tr("the assignee"),
+        "status": tr("the status"),
+        "priority": tr("the priority"),
+        "level": tr("the escalation level"),
+    }
     return tr(
         "{key} changed since you acted: {field} is now {now} (you saw: {seen}).",
         key=command.key,

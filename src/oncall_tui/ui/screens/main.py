@@ -22,6 +22,7 @@ from textual.worker import Worker
 from oncall_tui import display as fmt
 from oncall_tui import keys as registry
 from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
+from oncall_tui.domain.oncall import ResolvedLevel
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
@@ -29,6 +30,8 @@ from oncall_tui.jira.errors import JiraError
 from oncall_tui.jira.paging import SearchResult
 from oncall_tui.sync.commands import PENDING_COMMENT_PREFIX, Command, State
 from oncall_tui.sync.details import Detail
+from oncall_tui.sync.escalate import level_of as esc_level_of
+from oncall_tui.sync.escalation_desk import Texts
 from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.degraded import degraded_banner
@@ -45,6 +48,7 @@ from oncall_tui.ui.screens.dialogs import (
     resolution_choices,
     transition_label,
 )
+from oncall_tui.ui.screens.escalate import EscalateDialog, Escalating, people_words
 from oncall_tui.ui.widgets.contacts import ContactsPane, contacts_text
 from oncall_tui.ui.widgets.detail import DetailPane
 from oncall_tui.ui.widgets.lines import ChangeOnly
@@ -113,6 +117,8 @@ class MainScreen(Screen[None]):
         self._filled: set[str] = set()  # queues whose table was filled after their first successful poll
         self._unsubscribe: Callable[[], None] = lambda: None
         self._detail_timer: Timer | None = None
+        # Incidents marked (space) for one action on all of them; a choice of the moment, not queue data.
+        self.marked: set[str] = set()
 
     @property
     def oncall(self) -> OncallApp:
@@ -147,6 +153,7 @@ class MainScreen(Screen[None]):
         table.thresholds = app.session.thresholds
         table.bind_store(store.get, lambda key: store.holds(self.active_queue, key))
         table.write_state = self._write_state
+        table.is_marked = self.marked.__contains__
         detail = self.query_one(DetailPane)
         detail.thresholds = app.session.thresholds
         detail.tz = app.display_tz
@@ -723,14 +730,94 @@ class MainScreen(Screen[None]):
         choice = FieldChoice(name=dict(priorities)[chosen], id=chosen)
         self.oncall.session.pipeline.set_priority(key, choice)
 
+    def action_toggle_mark(self) -> None:
+        table = self.query_one(QueueTable)
+        key = table.selected_key
+        if key is None:
+            return
+        if key in self.marked:
+            self.marked.discard(key)
+        else:
+            self.marked.add(key)
+        table.apply((), (key,), (), self.oncall.now)
+        self.refresh_chrome()
+
+    def _marked_incidents(self) -> list[Incident]:
+        store = self.oncall.session.store
+        # Marks of incidents that left every queue are forgotten: an action never reaches what is not shown.
+        held = [key for key in self.marked if any(store.holds(q, key) for q in store.queues())]
+        self.marked.intersection_update(held)
+        return [inc for key in sorted(held) if (inc := store.get(key)) is not None]
+
     def action_escalate(self) -> None:
-        self.notify(
-            self.tr(
-                "Escalation through JSM Ops arrives with the escalation feature; the contacts pane shows "
-                "who Jira names as responsible."
-            ),
-            markup=False,
+        marked = self._marked_incidents()
+        if marked:
+            self._run_escalate(marked)
+            return
+        incident = self._need_incident()
+        if incident is not None:
+            self._run_escalate([incident])
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_escalate(self, incidents: list[Incident]) -> None:
+        desk = self.oncall.escalation
+        items = [Escalating(incident, await desk.resolved(incident)) for incident in incidents]
+        answer = await self.app.push_screen_wait(
+            EscalateDialog(items, can_page=desk.can_page(), now=self.oncall.now, tr=self.tr)
         )
+        if answer is None:
+            return
+        for item in items:
+            target = answer.target if answer.target is not None else item.default_target()
+            if target is None:
+                continue
+            desk.escalate(
+                item.incident,
+                item.resolved,
+                target,
+                answer.toggles,
+                answer.reason,
+                self._escalation_texts(answer.reason),
+            )
+        if len(items) > 1:
+            self.marked.clear()
+            table = self.query_one(QueueTable)
+            table.apply((), tuple(i.incident.key for i in items if table.holds(i.incident.key)), (), self.oncall.now)
+        self.refresh_chrome()
+
+    def _escalation_texts(self, reason: str) -> Callable[[ResolvedLevel, Incident], Texts]:
+        tr = self.tr
+        me = self.oncall.session.me
+        by = me.display_name if me is not None else "?"
+
+        def texts(level: ResolvedLevel, incident: Incident) -> Texts:
+            people = people_words(level, tr)
+            comment = tr(
+                "Escalated to {level} ({people}) by {name} with oncall-tui.\nReason: {reason}",
+                level=level.name,
+                people=people,
+                name=by,
+                reason=reason,
+            )
+            if level.index < esc_level_of(incident):
+                comment = tr(
+                    "De-escalated to {level} by {name} with oncall-tui.\nReason: {reason}",
+                    level=level.name,
+                    name=by,
+                    reason=reason,
+                )
+            message = fmt.fit(f"{incident.key}: {sanitize_line(incident.summary)}", 130)
+            description = tr(
+                "{level} of {key}, paged by {name}: {reason}\n{url}",
+                level=level.name,
+                key=incident.key,
+                name=by,
+                reason=reason,
+                url=incident.url,
+            )
+            return Texts(comment, message, description)
+
+        return texts
 
     def action_filter(self) -> None:
         field = self.query_one("#filter", Input)

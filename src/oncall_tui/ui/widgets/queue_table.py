@@ -124,6 +124,9 @@ class QueueTable(DataTable[Text]):
         # What the command pipeline says of a row's writes: "pending" (on its way), "stopped" (failed, or waiting
         # for the user's decision), None. Set by the screen; the table holds no copy of the commands.
         self.write_state: Callable[[str], str | None] = lambda key: None
+        # Whether the screen has the row marked for an action on several incidents (space).
+        self.is_marked: Callable[[str], bool] = lambda key: False
+        self._bulk: set[str] = set()
         self._marked: set[str] = set()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
         self._now_shown = datetime.now().astimezone()  # the time the rows were last drawn for
@@ -165,7 +168,7 @@ class QueueTable(DataTable[Text]):
             label = cell_len(self.columns[key].label.plain)  # type: ignore[index]
             if key == "key":
                 # Two more columns while any row carries a write mark ("OPS-33 ↑").
-                marks = 2 if self._marked else 0
+                marks = (2 if self._marked else 0) + (2 if self._bulk else 0)
                 wanted[key] = max(label, *(cell_len(k) + marks for k in self._cells), 3)
             elif key == "assignee":
                 wanted[key] = max(label, self._assignee_wanted)
@@ -240,6 +243,15 @@ class QueueTable(DataTable[Text]):
         assignee = sanitize_line(fmt.short_name(incident.assignee.display_name)) if incident.assignee else "—"
         age = fmt.age(incident.updated, now) if self.sort_mode == "updated" else fmt.age(incident.created, now)
         key_cell = Text(incident.key, style=key_style)
+        had_bulk = bool(self._bulk)
+        if self.is_marked(incident.key):
+            # Before the key, so it is never cut off however narrow the column.
+            key_cell = Text("* " if self.ascii_only else "● ", style=Style(bold=True)) + key_cell
+            self._bulk.add(incident.key)
+        else:
+            self._bulk.discard(incident.key)
+        if had_bulk != bool(self._bulk):
+            self.call_after_refresh(self._layout_columns)
         state = self.write_state(incident.key)
         if state is not None:
             glyph = {"pending": "^" if self.ascii_only else "↑", "stopped": "!"}[state]

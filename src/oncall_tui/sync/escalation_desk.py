@@ -1,0 +1,190 @@
+"""Which escalation policy an incident falls under, its levels resolved now, and escalate commands made from
+the user's choice: the one place the UI goes to escalate, so the dialog does no I/O and no rule lives in it.
+
+Without any policy in the config the Jira leads still make two levels (the component leads, then the project
+lead): escalating works on a site nobody configured, and says where its contacts came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from oncall_tui.domain.incident import FieldChoice, Incident
+from oncall_tui.domain.oncall import (
+    Contact,
+    Effects,
+    FixedContacts,
+    IncidentFacts,
+    Level,
+    OnCallShift,
+    Policy,
+    ResolvedLevel,
+    ResolvedPolicy,
+    Source,
+    match_policy,
+)
+from oncall_tui.domain.people import Person
+from oncall_tui.sync import commands as cmds
+from oncall_tui.sync import escalate as esc
+from oncall_tui.sync.commands import Command
+from oncall_tui.sync.leads import Leads
+from oncall_tui.sync.pipeline import CommandPipeline
+
+__all__ = ["LEADS_POLICY", "EscalationDesk", "Texts", "Toggles", "leads_resolved"]
+
+_NOBODY = Contact(account_id="-")
+# The policy every incident falls under when the config has none: Jira's own idea of who is responsible.
+LEADS_POLICY = Policy(
+    name="Jira leads",
+    levels=(
+        Level("Component lead", FixedContacts((_NOBODY,))),
+        Level("Project lead", FixedContacts((_NOBODY,)), effects=Effects(mention=True)),
+    ),
+    default=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Toggles:
+    """Which of the target level's effects the user left switched on (all of them, by default)."""
+
+    reassign: bool = True
+    priority: bool = True
+    transition: bool = True
+    mention: bool = True
+    page: bool = True
+    comment: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """What is written to Jira and JSM Ops, worded by the UI in the user's language."""
+
+    comment: str
+    page_message: str
+    page_description: str
+
+
+def _contact(person: Person) -> Contact:
+    return Contact(
+        account_id=person.account_id,
+        username=person.username,
+        display_name=person.display_name,
+        email=person.email,
+        time_zone=person.time_zone,
+    )
+
+
+def leads_resolved(incident: Incident, leads: Leads | None, now: datetime) -> ResolvedPolicy:
+    """The Jira-leads policy for `incident`: component leads, then the project lead (empty while unknown)."""
+    project_lead, component_leads = leads if leads is not None else (None, {})
+    first = [component_leads[c] for c in incident.components if c in component_leads]
+    unique = list({p.id: p for p in first}.values())
+    levels = []
+    for index, (level, people) in enumerate(zip(LEADS_POLICY.levels, (unique, [project_lead]), strict=True)):
+        shifts = tuple(OnCallShift(_contact(p), Source.JIRA_LEADS) for p in people if p is not None)
+        problem = None if shifts or leads is None else ("Jira names nobody for this level", {})
+        if leads is None:
+            problem = ("Asking Jira for the leads…", {})
+        levels.append(
+            ResolvedLevel(index, level.name, Source.JIRA_LEADS, shifts, effects=level.effects, problem=problem)
+        )
+    return ResolvedPolicy(LEADS_POLICY, tuple(levels), now)
+
+
+def facts_of(incident: Incident, queues: frozenset[str]) -> IncidentFacts:
+    return IncidentFacts(
+        project=incident.key.rsplit("-", 1)[0],
+        components=frozenset(incident.components),
+        labels=frozenset(incident.labels),
+        issue_type=incident.issue_type,
+        queues=queues,
+    )
+
+
+class EscalationDesk:
+    def __init__(
+        self,
+        *,
+        policies: Sequence[Policy],
+        pipeline: CommandPipeline,
+        leads: Callable[[str], Leads | None],
+        queues_of: Callable[[str], frozenset[str]],
+        clock: Callable[[], datetime],
+        resolve: Callable[[Policy, Incident, Leads | None], Awaitable[ResolvedPolicy]] | None = None,
+        pages: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.policies = tuple(policies)
+        self.pipeline = pipeline
+        self._leads = leads
+        self._queues_of = queues_of
+        self._clock = clock
+        self._resolve = resolve
+        # Whether paging can work here (JSM Ops on Cloud); the dialog says so instead of offering it.
+        self.can_page = pages
+
+    def policy_for(self, incident: Incident) -> Policy:
+        found = match_policy(self.policies, facts_of(incident, self._queues_of(incident.key)))
+        return found if found is not None else LEADS_POLICY
+
+    def leads_of(self, incident: Incident) -> Leads | None:
+        return self._leads(incident.key.rsplit("-", 1)[0])
+
+    async def resolved(self, incident: Incident) -> ResolvedPolicy:
+        policy = self.policy_for(incident)
+        if policy is LEADS_POLICY or self._resolve is None:
+            return leads_resolved(incident, self.leads_of(incident), self._clock())
+        return await self._resolve(policy, incident, self.leads_of(incident))
+
+    def escalate(
+        self,
+        incident: Incident,
+        resolved: ResolvedPolicy,
+        target: int,
+        toggles: Toggles,
+        reason: str,
+        texts: Callable[[ResolvedLevel, Incident], Texts],
+    ) -> Command | None:
+        """Submit the escalation of `incident` to level `target` (lower than now: a de-escalation); None when
+        that level does not exist or the incident is on it already."""
+        me = self.pipeline.me
+        level = resolved.level(target)
+        current = esc.level_of(incident)
+        if level is None or target == current:
+            return None
+        if me is None:
+            return self.pipeline.take(incident.key)  # refused as "not connected", the same way a take is
+        up = target > current
+        effects = level.effects if up else Effects()
+        functional = resolved.policy.mode.value == "functional"
+        choice = esc.EscalationChoice(
+            reassign=up and functional and effects.reassign and toggles.reassign,
+            priority=FieldChoice(effects.raise_priority_to)
+            if up and effects.raise_priority_to and toggles.priority
+            else None,
+            transition=effects.transition if up and toggles.transition else None,
+            mention=up and effects.mention and toggles.mention,
+            page=up and effects.page and toggles.page and self.can_page(),
+            comment=toggles.comment,
+        )
+        words = texts(level, incident)
+        from_level = resolved.level(current)
+        command_id = cmds.new_id()
+        params = esc.escalation_params(
+            command_id=command_id,
+            incident=incident,
+            policy=resolved.policy.name,
+            from_level=current,
+            from_name=from_level.name if from_level is not None else str(current + 1),
+            target=level,
+            choice=choice,
+            reason=reason,
+            me=me,
+            comment_text=words.comment,
+            page_message=words.page_message,
+            page_description=words.page_description,
+        )
+        shown = self.pipeline.store.get(incident.key) or incident
+        return self.pipeline.submit(cmds.escalate(command_id, incident.key, params, shown, now=self._clock()))

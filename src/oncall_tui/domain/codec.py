@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from oncall_tui.domain.escalation import state_from_data, state_to_data
 from oncall_tui.domain.incident import Comment, Incident, StatusCategory
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.sla import SlaClock
@@ -302,6 +303,7 @@ _INCIDENT_KEYS = frozenset(
         "slas",
         "url",
         "cut_fields",
+        "escalation",
     }
 )
 _CATEGORIES = {category.value: category for category in StatusCategory}
@@ -326,6 +328,7 @@ def incident_to_data(incident: Incident) -> Data:
     _put(out, "slas", [sla_to_data(s) for s in incident.slas], [])
     _put(out, "url", incident.url, "")
     _put(out, "cut_fields", list(incident.cut_fields), [])
+    _put(out, "escalation", None if incident.escalation is None else state_to_data(incident.escalation))
     return out
 
 
@@ -373,4 +376,6 @@ def _incident_from_data(data: object, path: str = "incident") -> Incident:
         slas=_list(d.get("slas", []), f"{path}.slas", _sla_from_data),
         url=_str(d.get("url", ""), f"{path}.url"),
         cut_fields=_list(d.get("cut_fields", []), f"{path}.cut_fields", _cut_field),
+        # The record's own reader: one that cannot be read counts as none, as when Jira sends it.
+        escalation=state_from_data(d.get("escalation")),
     )

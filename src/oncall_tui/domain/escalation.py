@@ -157,8 +157,20 @@ def record_to_data(record: EscalationRecord) -> dict[str, Any]:
     }
 
 
+# Anyone who can edit the issue can write the property: what is read back is bounded (and the UI shows it as
+# sanitised literal text, like everything else from Jira).
+TEXT_LIMIT = 2000
+NAMES_LIMIT = 20
+
+
+def _text(value: Any) -> str:
+    return value[:TEXT_LIMIT] if isinstance(value, str) else ""
+
+
 def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(v[:TEXT_LIMIT] for v in value[:NAMES_LIMIT] if isinstance(v, str))
 
 
 def record_from_data(data: Any) -> EscalationRecord | None:
@@ -173,14 +185,14 @@ def record_from_data(data: Any) -> EscalationRecord | None:
     except ValueError:
         direction = Direction.UP
     return EscalationRecord(
-        command_id=str(data.get("command") or ""),
+        command_id=_text(data.get("command")),
         at=at,
-        by=str(data.get("by") or ""),
-        by_id=str(data.get("byId") or ""),
-        reason=str(data.get("reason") or ""),
+        by=_text(data.get("by")),
+        by_id=_text(data.get("byId")),
+        reason=_text(data.get("reason")),
         from_level=source,
         to_level=target,
-        to_level_name=str(data.get("toName") or ""),
+        to_level_name=_text(data.get("toName")),
         direction=direction,
         to_whom=_strings(data.get("toWhom")),
         to_whom_ids=_strings(data.get("toWhomIds")),
@@ -207,11 +219,11 @@ def state_from_data(data: Any) -> EscalationState | None:
     if not isinstance(level, int) or isinstance(level, bool) or level < 0:
         return None
     raw = data.get("history")
-    records = (record_from_data(item) for item in raw) if isinstance(raw, list) else ()
+    records = (record_from_data(item) for item in raw[-HISTORY_LIMIT:]) if isinstance(raw, list) else ()
     history = tuple(r for r in records if r is not None)
     return EscalationState(
-        policy=str(data.get("policy") or ""),
+        policy=_text(data.get("policy")),
         level=level,
-        level_name=str(data.get("levelName") or ""),
+        level_name=_text(data.get("levelName")),
         history=history[-HISTORY_LIMIT:],
     )

@@ -16,14 +16,16 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.domain.incident import Incident
+from oncall_tui.domain.oncall import Policy
 from oncall_tui.domain.people import Person
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.connection import BACKOFF, Connection, LinkState, backoff_delay, breaks_connection, state_for
+from oncall_tui.sync.due import DueWatch
 from oncall_tui.sync.engine_events import (
     Arrived,
     Connected,
@@ -68,6 +70,7 @@ class Engine:
         explains: Callable[[str, Incident | None], bool] | None = None,
         timers: Timers | None = None,
         backoff: tuple[float, ...] = BACKOFF,
+        policies: Sequence[Policy] = (),
     ) -> None:
         self.session = session
         # The session's bus by default: the command pipeline publishes on it too, so one subscriber hears both.
@@ -108,6 +111,9 @@ class Engine:
         self._started = False
         self._stopped = False
         self._unsubscribe: Callable[[], None] = lambda: None
+        # Escalation due, recomputed on every Tick over the store (`policy_for` / `levels_for` may be swapped in
+        # by the on-call book); it publishes EscalationDueChanged and never escalates anything itself.
+        self.due = DueWatch(session.store, self.bus, policies=policies, thresholds=session.thresholds)
 
     # ---- life --------------------------------------------------------------------------------------------
 
@@ -117,6 +123,7 @@ class Engine:
             return
         self._started = True
         self._unsubscribe = self.session.store.subscribe(self._arrivals)
+        self.due.start()
         if self.tick_enabled:
             self._arm("tick", 1.0, self._tick)
         # The saved copies and the writes still waiting go on screen while the first poll asks Jira; a poll that
@@ -134,6 +141,7 @@ class Engine:
         self._timers.clear()
         self._unsubscribe()
         self._unsubscribe = lambda: None
+        self.due.stop()
         running = set(self._tasks)
         if not running:
             return

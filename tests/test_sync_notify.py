@@ -157,9 +157,9 @@ async def test_never_for_the_users_own_changes(rig: tuple[Rig, Clocks]) -> None:
     confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def hear(event: object) -> None:
-        if isinstance(event, CommandChanged) and event.command.id == command.id and not confirmed.done():
-            if event.command.state is State.CONFIRMED:
-                confirmed.set_result(None)
+        mine = isinstance(event, CommandChanged) and event.command.id == command.id
+        if mine and event.command.state is State.CONFIRMED and not confirmed.done():
+            confirmed.set_result(None)
 
     unsubscribe = session.bus.subscribe(hear)
     await asyncio.wait_for(confirmed, 15)

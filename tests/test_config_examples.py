@@ -21,6 +21,7 @@ from oncall_tui.config import (
     load_config,
     resolve_token,
 )
+from oncall_tui.config_notify import NOTIFY_KEYS
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "config"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.toml"))
@@ -81,7 +82,7 @@ def key_lines(text: str) -> list[tuple[int, str]]:
 
 
 def test_examples_document_every_key_with_a_comment() -> None:
-    schema = {*JIRA_KEYS, *QUEUE_KEYS, *SLA_KEYS, *POLL_KEYS, *UI_KEYS, "default_profile"}
+    schema = {*JIRA_KEYS, *QUEUE_KEYS, *SLA_KEYS, *POLL_KEYS, *UI_KEYS, *NOTIFY_KEYS, "default_profile"}
     documented: set[str] = set()
     for path in EXAMPLES:
         lines = path.read_text(encoding="utf-8").splitlines()

@@ -70,7 +70,7 @@ def test_unknown_binding_ids_are_refused_with_a_suggestion(tmp_path: Path, line:
 
 def test_an_id_nothing_resembles_lists_the_ids(tmp_path: Path) -> None:
     [problem] = keymap_problems(tmp_path, 'zzzzzzzz = "x"')
-    expected = "keymap.zzzzzzzz: unknown binding id; expected one of: app.commands, app.help, app.quit, "
+    expected = "keymap.zzzzzzzz: unknown binding id; expected one of: app.commands, app.help, app.quiet, app.quit, "
     assert problem.startswith(expected)
     assert all(spec.id in problem for spec in keys.BINDINGS)
 

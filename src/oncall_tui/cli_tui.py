@@ -128,6 +128,7 @@ def _session_and_app(
         keymap=config.keymap,
         language=language or config.ui.language,
         confirm_take=config.ui.confirm_take,
+        notify=config.notify,
     )
     if config.ui.theme:
         app.theme = config.ui.theme

@@ -16,6 +16,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from oncall_tui.config_notify import NOTIFY_KEYS, NotifyConfig
+
 Deployment = Literal["cloud", "datacenter", "auto"]
 Language = Literal["en", "de"]
 TokenSource = Literal["env", "file", "cmd", "inline"]
@@ -185,6 +187,7 @@ class Config:
     poll: PollConfig = field(default_factory=PollConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     keymap: Mapping[str, str] = field(default_factory=dict)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     profile: str | None = None
     profiles: tuple[str, ...] = ()
     path: Path | None = field(default=None, compare=False)
@@ -214,7 +217,7 @@ SLA_KEYS = frozenset({"at_risk_minutes", "at_risk_fraction"})
 POLL_KEYS = frozenset({"interval_seconds", "counts_interval_seconds", "full_resync_minutes"})
 UI_KEYS = frozenset({"theme", "language", "time_zone", "mouse", "bell", "ascii", "confirm_take"})
 SECTION_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"jira": JIRA_KEYS, "sla": SLA_KEYS, "poll": POLL_KEYS, "ui": UI_KEYS}
+    {"jira": JIRA_KEYS, "sla": SLA_KEYS, "poll": POLL_KEYS, "ui": UI_KEYS, "notify": NOTIFY_KEYS}
 )
 PROFILE_KEYS = frozenset({*SECTION_KEYS, "queues", "keymap"})
 TOP_KEYS = frozenset({*PROFILE_KEYS, "profiles", "default_profile"})

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from oncall_tui import keys
+from oncall_tui.config_notify import build_notify
 from oncall_tui.config_schema import (
     BUILTIN_THEMES,
     MAX_QUEUES,
@@ -342,6 +343,7 @@ def _build(m: _Merged, problems: list[Problem], env: Mapping[str, str], *, sugge
     )
     ui_config = _build_ui(fields("ui"), env)
     keymap = _build_keymap(fields("keymap"))
+    notify_config = build_notify(fields("notify"))
 
     if jira is None or queues is None:
         return None
@@ -352,6 +354,7 @@ def _build(m: _Merged, problems: list[Problem], env: Mapping[str, str], *, sugge
         poll=poll_config,
         ui=ui_config,
         keymap=keymap,
+        notify=notify_config,
         profile=m.profile,
         profiles=m.profile_names,
         path=m.path,

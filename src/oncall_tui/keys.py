@@ -111,6 +111,8 @@ BINDINGS: tuple[BindingSpec, ...] = (
     BindingSpec("queue.clear_filter", ("escape",), "clear_filter", "clear filter", Scope.MAIN, show=False),
     BindingSpec("app.quit", ("q",), "quit_safely", "quit", Scope.MAIN, app_level=True),
     BindingSpec("app.help", ("question_mark",), "help", "help", Scope.MAIN, app_level=True),
+    # Quiet mode: no bell, no desktop notification until pressed again (the header says "quiet" meanwhile).
+    BindingSpec("app.quiet", ("n",), "toggle_quiet", "quiet", Scope.MAIN, show=False, app_level=True),
     # Not priority bindings: the comment box handles these two itself, in the order keys arrive (a burst of text
     # and ctrl+s from a laggy link must send exactly the text typed before ctrl+s; ui/screens/dialogs.py).
     BindingSpec("comment.send", ("ctrl+s",), "send", "Send", Scope.COMMENT),

@@ -311,6 +311,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "Error": {"de": "Fehler"},
     "Something went wrong inside oncall-tui: {error}": {"de": "In oncall-tui ist etwas schiefgegangen: {error}"},
     "New {priority}: {key}": {"de": "Neu: {priority} {key}"},
+    "{count} new P1/P2 incidents: {keys}": {"de": "{count} neue P1/P2-Incidents: {keys}"},
+    "SLA at risk: {key}": {"de": "SLA gefährdet: {key}"},
+    "{count} SLAs at risk: {keys}": {"de": "{count} SLAs gefährdet: {keys}"},
+    "SLA breached: {key}": {"de": "SLA verletzt: {key}"},
+    "{count} SLAs breached: {keys}": {"de": "{count} SLAs verletzt: {keys}"},
+    "Escalation due: {key}": {"de": "Eskalation fällig: {key}"},
+    "{count} incidents due for escalation: {keys}": {"de": "{count} Incidents zur Eskalation fällig: {keys}"},
+    "{count} due": {"de": "{count} fällig"},
+    "quiet": {"de": "stumm"},
+    "Quiet: no bell, no desktop notifications.": {"de": "Stumm: keine Glocke, keine Desktop-Benachrichtigungen."},
+    "Notifications on again.": {"de": "Benachrichtigungen wieder an."},
     "The watched queue {queue} could not be checked: {error}\nNo bell for it until it works again.": {
         "de": "Die beobachtete Queue {queue} konnte nicht geprüft werden: {error}\n"
         "Kein Signalton für sie, bis das wieder geht."

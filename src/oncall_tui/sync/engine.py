@@ -16,14 +16,17 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.domain.incident import Incident
+from oncall_tui.domain.oncall import Policy
 from oncall_tui.domain.people import Person
 from oncall_tui.jira.errors import JiraError
+from oncall_tui.sync.commands import CommandKind
 from oncall_tui.sync.connection import BACKOFF, Connection, LinkState, backoff_delay, breaks_connection, state_for
+from oncall_tui.sync.due import DueWatch
 from oncall_tui.sync.engine_events import (
     Arrived,
     Connected,
@@ -38,11 +41,17 @@ from oncall_tui.sync.engine_events import (
 )
 from oncall_tui.sync.events import EventBus
 from oncall_tui.sync.leads import Leads, ProjectLeads
+from oncall_tui.sync.notify import Notifier
+from oncall_tui.sync.pipeline import CommandChanged
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.sync.timers import Cancellable, LoopTimers, Timers
 
 log = logging.getLogger(__name__)
+
+# An incident the user took or assigned is theirs for this long: whatever queue it enters meanwhile (a watched
+# "Mine", a P1 queue after its poll) is no news, even before Jira confirmed the write.
+OWN_WINDOW_SECONDS = 300.0
 
 # How long stop() lets a running poll or count finish before it stops waiting for it.
 STOP_GRACE_SECONDS = 1.0
@@ -68,6 +77,7 @@ class Engine:
         explains: Callable[[str, Incident | None], bool] | None = None,
         timers: Timers | None = None,
         backoff: tuple[float, ...] = BACKOFF,
+        policies: Sequence[Policy] = (),
     ) -> None:
         self.session = session
         # The session's bus by default: the command pipeline publishes on it too, so one subscriber hears both.
@@ -108,6 +118,21 @@ class Engine:
         self._started = False
         self._stopped = False
         self._unsubscribe: Callable[[], None] = lambda: None
+        self._unsubscribe_own: Callable[[], None] = lambda: None
+        # Escalation due, recomputed on every Tick over the store (`policy_for` / `levels_for` may be swapped in
+        # by the on-call book); it publishes EscalationDueChanged and never escalates anything itself.
+        self.due = DueWatch(session.store, self.bus, policies=policies, thresholds=session.thresholds)
+        # Notifications (bell, desktop): decided here from the events above, written to the terminal by the UI.
+        # `notifier.rules` comes from [notify]; the UI toggles `notifier.quiet`.
+        self.notifier = Notifier(
+            session.store,
+            self.bus,
+            watched=lambda: self.watched,
+            own=self.own_change,
+            thresholds=session.thresholds,
+            monotonic=lambda: self.monotonic(),
+        )
+        self._taken: dict[str, float] = {}  # key -> monotonic time the user took or assigned it
 
     # ---- life --------------------------------------------------------------------------------------------
 
@@ -117,6 +142,9 @@ class Engine:
             return
         self._started = True
         self._unsubscribe = self.session.store.subscribe(self._arrivals)
+        self.due.start()
+        self.notifier.start()
+        self._unsubscribe_own = self.bus.subscribe(self._hear_own)
         if self.tick_enabled:
             self._arm("tick", 1.0, self._tick)
         # The saved copies and the writes still waiting go on screen while the first poll asks Jira; a poll that
@@ -134,6 +162,9 @@ class Engine:
         self._timers.clear()
         self._unsubscribe()
         self._unsubscribe = lambda: None
+        self.due.stop()
+        self.notifier.stop()
+        self._unsubscribe_own()
         running = set(self._tasks)
         if not running:
             return
@@ -336,11 +367,25 @@ class Engine:
             return  # the first fill of a queue is not news (the poll delivering it has not finished yet)
         # An incident that entered because of our own write (we raised its priority, we took it) is not news;
         # one that someone else changed after that is.
-        explains = self._explains or self.session.pipeline.explains
         store = self.session.store
-        news = tuple(key for key in diff.added if not explains(key, store.get(key)))
+        news = tuple(key for key in diff.added if not self.own_change(key, store.get(key)))
         if news:
             self.bus.publish(Arrived(diff.queue, news))
+
+    def own_change(self, key: str, incident: Incident | None) -> bool:
+        """Whether `incident` as it is now comes from the user's own doing: the result of their last write (the
+        pipeline's `explains`), a write of theirs still on its way, or an incident they just took or assigned."""
+        explains = self._explains or self.session.pipeline.explains
+        if explains(key, incident) or self.session.store.has_pending(key):
+            return True
+        taken = self._taken.get(key)
+        return taken is not None and self.monotonic() - taken < OWN_WINDOW_SECONDS
+
+    def _hear_own(self, event: object) -> None:
+        if isinstance(event, CommandChanged) and event.command.kind in (CommandKind.TAKE, CommandKind.ASSIGN):
+            self._taken[event.command.key] = self.monotonic()
+            while len(self._taken) > 500:
+                self._taken.pop(next(iter(self._taken)))
 
     # ---- look-ups the panes and dialogs need ---------------------------------------------------------------------
 

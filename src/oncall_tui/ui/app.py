@@ -6,6 +6,7 @@ words.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,11 +23,12 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.worker import Worker
 
 from oncall_tui import keys as registry
-from oncall_tui.display import short_priority
+from oncall_tui.config_notify import NotifyConfig
 from oncall_tui.domain.people import Person
 from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.drafts import DraftBook
+from oncall_tui.sync.due import EscalationDueChanged
 from oncall_tui.sync.engine import Engine, utc_now
 from oncall_tui.sync.engine_events import (
     Arrived,
@@ -40,13 +42,18 @@ from oncall_tui.sync.engine_events import (
     WatchFailed,
     WatchRecovered,
 )
+<<<<<<< HEAD
 from oncall_tui.sync.escalation_desk import EscalationDesk
+=======
+from oncall_tui.sync.notify import Notify, NotifyRules
+>>>>>>> fix/notify
 from oncall_tui.sync.session import Session, SnapshotShown
 from oncall_tui.sync.snapshot import CacheProblem
 from oncall_tui.ui.ascii_filter import AsciiFilter
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.notices import Notices
 from oncall_tui.ui.screens.main import MAIN_BINDINGS, MainScreen
+from oncall_tui.ui.terminal_notify import desktop_kind, notify_text, sequences
 from oncall_tui.ui.widgets.status_bar import LiveState, live_state
 from oncall_tui.ui.words import error_words
 from oncall_tui.ui.workers import notify_worker_error
@@ -118,7 +125,12 @@ class OncallApp(App[None]):
         confirm_take: bool = True,
         queued: Callable[[], int] | None = None,
         engine: Engine | None = None,
+<<<<<<< HEAD
         escalation: EscalationDesk | None = None,
+=======
+        notify: NotifyConfig | None = None,
+        env: Mapping[str, str] | None = None,
+>>>>>>> fix/notify
     ) -> None:
         super().__init__()
         self.session = session
@@ -148,6 +160,7 @@ class OncallApp(App[None]):
         # The last poll's failure as the notices told it (one notice per distinct problem).
         self._poll_problem: JiraError | None = None
         self.now = self.engine.clock()
+<<<<<<< HEAD
         store = session.store
         # Policies and who is on call at each level; without a configured policy the Jira leads make the levels.
         self.escalation = escalation or EscalationDesk(
@@ -157,6 +170,24 @@ class OncallApp(App[None]):
             queues_of=lambda key: frozenset(q for q in store.queues() if store.holds(q, key)),
             clock=self.engine.clock,
         )
+=======
+        # [notify]: the engine's notifier decides, this app writes to the terminal (ui/terminal_notify.py).
+        self.notify_config = notify or NotifyConfig()
+        n = self.notify_config
+        self.engine.notifier.rules = NotifyRules(
+            new_urgent=n.new_urgent,
+            urgent_priorities=n.urgent_priorities,
+            sla_at_risk=n.sla_at_risk,
+            sla_breached=n.sla_breached,
+            escalation_due=n.escalation_due,
+            min_interval_seconds=n.min_interval_seconds,
+            quiet=n.quiet,
+        )
+        self.engine.notifier.quiet = n.quiet
+        environ = os.environ if env is None else env
+        self.desktop = desktop_kind(n.desktop, environ)
+        self.in_tmux = bool(environ.get("TMUX"))
+>>>>>>> fix/notify
 
     # ---- the engine's settings, kept here under their old names (the harness and tests set them) ------------
 
@@ -323,6 +354,10 @@ class OncallApp(App[None]):
             main.refresh_chrome()
         elif isinstance(event, Arrived):
             self._arrived(event)
+        elif isinstance(event, Notify):
+            self._notify_terminal(event)
+        elif isinstance(event, EscalationDueChanged):
+            main.refresh_chrome()
         elif isinstance(event, WatchFailed):
             self._watch_failed(event.queue, event.error)
         elif isinstance(event, WatchRecovered):
@@ -426,18 +461,34 @@ class OncallApp(App[None]):
             # "New" marks rows of the queue on screen; a watched queue in the background only rings.
             table = self.main.query_one("#queue")
             table.mark_new(event.keys, self.now)  # type: ignore[attr-defined]
-        if not self.bell_enabled or event.queue not in self.watched:
-            return
-        for key in event.keys:
-            incident = self.session.store.get(key)
-            if incident is not None and short_priority(incident.priority) in ("P1", "P2"):
-                self.bell()
-                self.notify(
-                    self.tr("New {priority}: {key}", priority=short_priority(incident.priority), key=key),
-                    severity="warning",
-                    markup=False,
-                )
-                break
+        # The bell and the desktop notification for a new P1/P2 in a watched queue: the engine's notifier
+        # (rate-limited, quiet mode), heard as `Notify`.
+
+    @property
+    def quiet(self) -> bool:
+        return self.engine.notifier.quiet
+
+    def action_toggle_quiet(self) -> None:
+        quiet = self.engine.notifier.toggle_quiet()
+        self.notices.show(
+            "quiet",
+            self.tr("Quiet: no bell, no desktop notifications.") if quiet else self.tr("Notifications on again."),
+            timeout=4,
+        )
+        main = self._live_main()
+        if main is not None:
+            main.refresh_chrome()
+
+    def _notify_terminal(self, event: Notify) -> None:
+        text = notify_text(event, self.tr)
+        self.notify(text, severity="warning", markup=False)
+        if self.bell_enabled and self.notify_config.bell:
+            self.bell()  # bare BEL, also inside tmux (tmux handles bells itself)
+        out = sequences(text, bell=False, desktop=self.desktop, tmux=self.in_tmux)
+        driver = self._driver
+        if out and driver is not None and not self.is_headless:
+            # Textual's own writer (as App.bell and OSC 52 use): in order with the frames, never inside one.
+            driver.write(out)
 
     def keys_of(self, binding_id: str) -> list[str]:
         """The keys a binding answers to now ([keymap] override, else the registry's defaults), as Textual

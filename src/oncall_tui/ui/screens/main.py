@@ -262,7 +262,7 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).render_status(
             site=app.site_label,
             user=me.display_name if me else None,
-            writes=self._writes_summary(),
+            writes=" · ".join(w for w in (self._writes_summary(), self._notify_summary()) if w),
             state=app.live_state(),
             now=app.now,
             tz=app.display_tz,
@@ -287,6 +287,17 @@ class MainScreen(Screen[None]):
             detail = self.query_one(DetailPane)
             detail.estimate = degraded
             detail.tick(self.oncall.now)
+
+    def _notify_summary(self) -> str:
+        """ "3 due" (incidents due for escalation) and "quiet" while notifications are off; "" otherwise."""
+        engine = self.oncall.engine
+        parts = []
+        due = len(engine.due.due)
+        if due:
+            parts.append(self.tr("{count} due", count=due))
+        if engine.notifier.quiet:
+            parts.append(self.tr("quiet"))
+        return " · ".join(parts)
 
     def _writes_summary(self) -> str:
         pipeline = self.oncall.session.pipeline

@@ -1,0 +1,228 @@
+"""What deserves a notification in the user's own terminal, decided from the engine's events (headless, no words).
+
+Four kinds (issue 9 item 6): a new urgent incident in a watched queue (`Arrived`), an SLA entering at risk or
+breaching (seen on `Tick`, transitions only: a clock that was already at risk when first seen is the baseline,
+not news), and an incident becoming due for escalation (`EscalationDueChanged.new`). Never for the user's own
+changes (`own(key, incident)`, the engine's `own_change`). At most one `Notify` per `min_interval_seconds`;
+what comes meanwhile waits and is merged into the next one, never dropped. Quiet mode tells nothing (the
+header says it is on) and what it kept quiet is counted.
+
+`Notify` carries message ids and parameters; the UI translates and writes them to the terminal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from oncall_tui.domain.incident import Incident
+from oncall_tui.domain.sla import AtRiskThresholds, SlaState
+from oncall_tui.sync.due import EscalationDueChanged
+from oncall_tui.sync.engine_events import Arrived, Tick
+from oncall_tui.sync.events import EventBus
+from oncall_tui.sync.store import IncidentStore
+
+__all__ = ["Notifier", "Notify", "NotifyKind", "NotifyPart", "NotifyRules"]
+
+
+class NotifyKind(StrEnum):
+    # In the order a merged notification names them: the most pressing first.
+    SLA_BREACHED = "sla_breached"
+    NEW_URGENT = "new_urgent"
+    ESCALATION_DUE = "escalation_due"
+    SLA_AT_RISK = "sla_at_risk"
+
+
+_ORDER = tuple(NotifyKind)
+
+# (one incident, several): English message ids, translated by the UI. `{keys}` lists the keys.
+MESSAGES: Mapping[NotifyKind, tuple[str, str]] = MappingProxyType(
+    {
+        NotifyKind.NEW_URGENT: ("New {priority}: {key}", "{count} new P1/P2 incidents: {keys}"),
+        NotifyKind.SLA_AT_RISK: ("SLA at risk: {key}", "{count} SLAs at risk: {keys}"),
+        NotifyKind.SLA_BREACHED: ("SLA breached: {key}", "{count} SLAs breached: {keys}"),
+        NotifyKind.ESCALATION_DUE: ("Escalation due: {key}", "{count} incidents due for escalation: {keys}"),
+    }
+)
+# How many keys a merged part names; the count says how many there are.
+KEYS_NAMED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyPart:
+    kind: NotifyKind
+    keys: tuple[str, ...]
+    message: str  # English message id
+    params: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """One notification: `kind` the most pressing of its parts, `keys` every incident it is about."""
+
+    kind: NotifyKind
+    keys: tuple[str, ...]
+    parts: tuple[NotifyPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyRules:
+    """The headless half of `[notify]` (config_notify.NotifyConfig): which events, how often."""
+
+    new_urgent: bool = True
+    urgent_priorities: tuple[str, ...] = ("Highest", "High")
+    sla_at_risk: bool = True
+    sla_breached: bool = True
+    escalation_due: bool = True
+    min_interval_seconds: float = 30.0
+    quiet: bool = False
+
+    def enabled(self, kind: NotifyKind) -> bool:
+        return bool(getattr(self, kind.value))
+
+    def urgent(self, incident: Incident) -> bool:
+        wanted = {p.strip().casefold() for p in self.urgent_priorities}
+        return bool(
+            (incident.priority and incident.priority.casefold() in wanted)
+            or (incident.priority_id and incident.priority_id.casefold() in wanted)
+        )
+
+
+@dataclass
+class Notifier:
+    store: IncidentStore
+    bus: EventBus
+    rules: NotifyRules = field(default_factory=NotifyRules)
+    watched: Callable[[], Iterable[str]] = lambda: ()
+    own: Callable[[str, Incident | None], bool] = lambda key, incident: False
+    thresholds: AtRiskThresholds = field(default_factory=AtRiskThresholds)
+    monotonic: Callable[[], float] = time.monotonic
+    quiet: bool = False
+    # What quiet mode kept quiet (the UI may say so when it is switched off).
+    suppressed: int = field(default=0, init=False)
+    _pending: dict[NotifyKind, dict[str, Incident | None]] = field(default_factory=dict, init=False)
+    _last_sent: float | None = field(default=None, init=False)
+    _sla_states: dict[tuple[str, str], SlaState] = field(default_factory=dict, init=False)
+    _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.quiet = self.quiet or self.rules.quiet
+
+    def start(self) -> None:
+        if self._unsubscribe is None:
+            self._unsubscribe = self.bus.subscribe(self.hear)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    @property
+    def waiting(self) -> int:
+        """Incidents held back by the rate limit, to go out with the next notification."""
+        return sum(len(keys) for keys in self._pending.values())
+
+    def toggle_quiet(self) -> bool:
+        self.quiet = not self.quiet
+        if self.quiet:
+            self.suppressed += self.waiting
+            self._pending.clear()
+        return self.quiet
+
+    # ---- hearing the engine ---------------------------------------------------------------------------------
+
+    def hear(self, event: object) -> None:
+        if isinstance(event, Arrived):
+            self._arrived(event)
+        elif isinstance(event, EscalationDueChanged):
+            for key in sorted(event.new):
+                self._add(NotifyKind.ESCALATION_DUE, key)
+        elif isinstance(event, Tick):
+            self._slas(event)
+        else:
+            return
+        self.flush()
+
+    def _arrived(self, event: Arrived) -> None:
+        if event.queue not in set(self.watched()):
+            return
+        for key in event.keys:
+            incident = self.store.get(key)
+            if incident is not None and self.rules.urgent(incident):
+                self._add(NotifyKind.NEW_URGENT, key, incident)
+
+    def _slas(self, event: Tick) -> None:
+        seen: set[tuple[str, str]] = set()
+        for key in self._store_keys():
+            incident = self.store.get(key)
+            if incident is None:
+                continue
+            for sla in incident.slas:
+                slot = (key, sla.name)
+                seen.add(slot)
+                state = sla.state_at(event.now, self.thresholds)
+                before = self._sla_states.get(slot)
+                self._sla_states[slot] = state
+                if before is None or before == state:
+                    continue  # first seen: the baseline, not a transition
+                if state is SlaState.BREACHED:
+                    self._add(NotifyKind.SLA_BREACHED, key, incident)
+                elif state is SlaState.AT_RISK and before is not SlaState.BREACHED:
+                    self._add(NotifyKind.SLA_AT_RISK, key, incident)
+        for slot in self._sla_states.keys() - seen:
+            del self._sla_states[slot]
+
+    def _store_keys(self) -> list[str]:
+        keys: dict[str, None] = {}
+        for queue in self.store.queues():
+            keys.update(dict.fromkeys(self.store.keys(queue)))
+        return list(keys)
+
+    def _add(self, kind: NotifyKind, key: str, incident: Incident | None = None) -> None:
+        if not self.rules.enabled(kind):
+            return
+        incident = incident if incident is not None else self.store.get(key)
+        if self.own(key, incident):
+            return
+        if self.quiet:
+            self.suppressed += 1
+            return
+        self._pending.setdefault(kind, {})[key] = incident
+
+    # ---- telling -------------------------------------------------------------------------------------------------
+
+    def flush(self) -> Notify | None:
+        """Publish what waits when the rate limit allows; every Tick calls this, so nothing waits for long."""
+        if not self._pending or self.quiet:
+            return None
+        now = self.monotonic()
+        if self._last_sent is not None and now - self._last_sent < self.rules.min_interval_seconds:
+            return None
+        notify = self._merge()
+        self._pending.clear()
+        self._last_sent = now
+        self.bus.publish(notify)
+        return notify
+
+    def _merge(self) -> Notify:
+        parts: list[NotifyPart] = []
+        every: dict[str, None] = {}
+        for kind in _ORDER:
+            waiting = self._pending.get(kind)
+            if not waiting:
+                continue
+            keys = tuple(waiting)
+            every.update(dict.fromkeys(keys))
+            one, many = MESSAGES[kind]
+            if len(keys) == 1:
+                incident = waiting[keys[0]]
+                params: dict[str, object] = {"key": keys[0], "priority": (incident.priority if incident else "") or ""}
+                parts.append(NotifyPart(kind, keys, one, MappingProxyType(params)))
+            else:
+                named = ", ".join(keys[:KEYS_NAMED]) + (", …" if len(keys) > KEYS_NAMED else "")
+                params = {"count": len(keys), "keys": named}
+                parts.append(NotifyPart(kind, keys, many, MappingProxyType(params)))
+        return Notify(parts[0].kind, tuple(every), tuple(parts))

@@ -42,11 +42,8 @@ from oncall_tui.sync.engine_events import (
     WatchFailed,
     WatchRecovered,
 )
-<<<<<<< HEAD
 from oncall_tui.sync.escalation_desk import EscalationDesk
-=======
 from oncall_tui.sync.notify import Notify, NotifyRules
->>>>>>> fix/notify
 from oncall_tui.sync.session import Session, SnapshotShown
 from oncall_tui.sync.snapshot import CacheProblem
 from oncall_tui.ui.ascii_filter import AsciiFilter

@@ -122,12 +122,9 @@ class OncallApp(App[None]):
         confirm_take: bool = True,
         queued: Callable[[], int] | None = None,
         engine: Engine | None = None,
-<<<<<<< HEAD
         escalation: EscalationDesk | None = None,
-=======
         notify: NotifyConfig | None = None,
         env: Mapping[str, str] | None = None,
->>>>>>> fix/notify
     ) -> None:
         super().__init__()
         self.session = session
@@ -157,7 +154,6 @@ class OncallApp(App[None]):
         # The last poll's failure as the notices told it (one notice per distinct problem).
         self._poll_problem: JiraError | None = None
         self.now = self.engine.clock()
-<<<<<<< HEAD
         store = session.store
         # Policies and who is on call at each level; without a configured policy the Jira leads make the levels.
         self.escalation = escalation or EscalationDesk(
@@ -167,7 +163,6 @@ class OncallApp(App[None]):
             queues_of=lambda key: frozenset(q for q in store.queues() if store.holds(q, key)),
             clock=self.engine.clock,
         )
-=======
         # [notify]: the engine's notifier decides, this app writes to the terminal (ui/terminal_notify.py).
         self.notify_config = notify or NotifyConfig()
         n = self.notify_config
@@ -184,7 +179,6 @@ class OncallApp(App[None]):
         environ = os.environ if env is None else env
         self.desktop = desktop_kind(n.desktop, environ)
         self.in_tmux = bool(environ.get("TMUX"))
->>>>>>> fix/notify
 
     # ---- the engine's settings, kept here under their old names (the harness and tests set them) ------------
 

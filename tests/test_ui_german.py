@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
-from oncall_tui import display
+from oncall_tui import display, keys
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import translator
 from oncall_tui.ui.app import OncallApp
@@ -103,7 +103,7 @@ async def test_german_help_dialogs_and_notifications() -> None:
             help_text = static_text(app, "Static")
             assert help_text.startswith("Tasten")
             for _, key, _, desc, _ in MAIN_BINDINGS:
-                shown = "/" if key == "slash" else key
+                shown = keys.display_key(key)
                 german = rf"^\s*{re.escape(shown)}\s+{re.escape(DE(desc))}\s+\S+$"
                 assert re.search(german, help_text, re.MULTILINE), desc
                 english = rf"^\s*{re.escape(shown)}\s+{re.escape(desc)}\s+\S+$"

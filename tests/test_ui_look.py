@@ -80,22 +80,21 @@ async def test_at_200_columns_assignees_are_whole_and_the_summary_takes_the_rest
             assert rows.columns["summary"].width + starts["Summary"] >= rows.scrollable_content_region.width - 4
 
 
-async def test_contact_roles_are_cut_with_an_ellipsis_when_narrow_and_whole_when_wide() -> None:
+async def test_escalation_level_names_are_cut_with_an_ellipsis_when_narrow_and_whole_when_wide() -> None:
     for size, whole in (((80, 24), False), ((200, 60), True)):
         with quiet_tui() as tui:
             app = tui.app
             async with app.run_test(size=size) as pilot:
                 await started(pilot, tui)
                 contacts = app.main.query_one("#contacts")
-                await wait_for(pilot, lambda contacts=contacts: "Project lead" in " ".join(lines(contacts)))
+                await wait_for(pilot, lambda contacts=contacts: "Level 1 of 1" in " ".join(lines(contacts)))
                 incident = app.main.selected()
                 assert incident is not None and incident.components
-                service = incident.components[0]
                 text = "\n".join(lines(contacts))
                 if whole:
-                    assert f"{service} " in text, text
+                    assert "Level 1 of 1 · Service and project leads" in text, text
                 else:
-                    assert service not in text.split("\n", 1)[1] and "…" in text, text
+                    assert "Service and project leads" not in text.split("\n")[1] and "…" in text, text
                     assert not any(cell_len(line.rstrip()) > contacts.size.width for line in lines(contacts))
 
 

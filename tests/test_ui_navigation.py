@@ -243,7 +243,7 @@ async def test_command_palette_offers_every_action_and_runs_them() -> None:
             await started(pilot, tui)
             commands = {c.title: c for c in app.get_system_commands(app.main)}
             for _, key, _, desc, _ in MAIN_BINDINGS:
-                shown = "/" if key == "slash" else key
+                shown = keys.display_key(key)
                 assert f"{desc.capitalize()} ({shown})" in commands
             for queue in tui.session.queues:
                 assert f"Queue: {queue.name}" in commands

@@ -96,6 +96,12 @@ BINDINGS: tuple[BindingSpec, ...] = (
     _main("app.commands", "w", "commands", "writes waiting", show=False),
     # Marks incidents for one action on all of them (an alert storm: escalate them together).
     _main("incident.mark", "space", "toggle_mark", "mark", show=False),
+    # The escalation pane's contact (the next level's first, unless [ / ] picked another): OSC 52 to the
+    # engineer's own clipboard, as y / Y do. Shifted and punctuation keys: the letters are incident actions.
+    _main("contact.copy_phone", "P", "copy_phone", "copy contact's phone", show=False),
+    _main("contact.copy_email", "at", "copy_email", "copy contact's e-mail", show=False),
+    _main("contact.next", "right_square_bracket", "next_contact", "next contact", show=False),
+    _main("contact.previous", "left_square_bracket", "previous_contact", "previous contact", show=False),
     *(
         BindingSpec(
             f"queue.switch_{n}",

@@ -35,7 +35,6 @@ ESCALATION_MESSAGES: dict[str, dict[str, str]] = {
     "Transition (where the level says so)": {"de": "Statusübergang (wo die Stufe es vorsieht)"},
     "Transition: {name}": {"de": "Statusübergang: {name}"},
     "nobody known": {"de": "niemand bekannt"},
-    "on call until {time}": {"de": "Bereitschaft bis {time}"},
     "tab next · space switch · ctrl+s escalate · esc cancel": {
         "de": "Tab weiter · Leertaste umschalten · Strg+s eskalieren · Esc abbrechen"
     },
@@ -66,7 +65,6 @@ ESCALATION_MESSAGES: dict[str, dict[str, str]] = {
     "Asking Jira for the leads…": {"de": "Jira wird nach den Leads gefragt…"},
     "Component lead": {"de": "Komponenten-Lead"},
     "Project lead": {"de": "Projekt-Lead"},
-    "Jira leads": {"de": "Jira-Leads"},
     # Why a step of an escalation cannot be done.
     "Paging needs JSM Ops, which this Jira site does not offer; nobody was paged.": {
         "de": "Alarmieren braucht JSM Ops, das diese Jira-Site nicht anbietet; niemand wurde alarmiert."

@@ -43,6 +43,8 @@ _SINGLE = {
     "⚠": "!",
     "‖": "=",
     "☾": "z",
+    "☽": "z",  # night where an escalation contact is
+    "▸": ">",  # the current escalation level
     "×": "x",
     "\u00a0": " ",
 }

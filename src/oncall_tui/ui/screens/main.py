@@ -22,7 +22,7 @@ from textual.worker import Worker
 from oncall_tui import display as fmt
 from oncall_tui import keys as registry
 from oncall_tui.domain.incident import FieldChoice, Incident, TransitionOption
-from oncall_tui.domain.oncall import ResolvedLevel
+from oncall_tui.domain.oncall import Contact, ResolvedLevel
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
@@ -35,6 +35,7 @@ from oncall_tui.sync.escalation_desk import Texts
 from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.degraded import degraded_banner
+from oncall_tui.ui.escalation_source import leads_provider
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from oncall_tui.ui.screens.dialogs import (
@@ -49,8 +50,8 @@ from oncall_tui.ui.screens.dialogs import (
     transition_label,
 )
 from oncall_tui.ui.screens.escalate import EscalateDialog, Escalating, people_words
-from oncall_tui.ui.widgets.contacts import ContactsPane, contacts_text
 from oncall_tui.ui.widgets.detail import DetailPane
+from oncall_tui.ui.widgets.escalation import EscalationPane, contact_name
 from oncall_tui.ui.widgets.lines import ChangeOnly
 from oncall_tui.ui.widgets.palette import sla_styles, warning_style
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
@@ -140,7 +141,7 @@ class MainScreen(Screen[None]):
                 yield QueueTable(ascii_only=ascii_only, tr=tr, id="queue")
             with Vertical(id="side"):
                 yield DetailPane(ascii_only=ascii_only, tr=tr, id="detail")
-                yield ContactsPane(id="contacts")
+                yield EscalationPane(tr=tr, ascii_only=ascii_only, id="contacts")
         yield Input(placeholder=tr("filter: words in key, summary, status, assignee, service, label"), id="filter")
         # German words are longer: at 80 columns the palette key would push `? Hilfe` and `q Beenden` off the
         # footer. The help dialog names ctrl+p instead.
@@ -157,6 +158,13 @@ class MainScreen(Screen[None]):
         detail = self.query_one(DetailPane)
         detail.thresholds = app.session.thresholds
         detail.tz = app.display_tz
+        escalation = self.query_one(EscalationPane)
+        escalation.tz = app.display_tz
+        # Until the on-call book is wired in, the pane shows the Jira leads as a one-level policy.
+        escalation.provider = leads_provider(
+            app.leads_for, lambda project: project in app.engine.leads.failed_at, app.clock, self.tr
+        )
+        escalation.hint = self._contact_keys_hint()
         self._restyle()
         app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self.query_one("#filter", Input).display = False
@@ -379,6 +387,7 @@ class MainScreen(Screen[None]):
     def tick(self, now: datetime) -> None:
         self.query_one(QueueTable).tick(now)
         self.query_one(DetailPane).tick(now)
+        self.query_one(EscalationPane).tick(now)
         self.refresh_chrome()
 
     # ---- selection -------------------------------------------------------------------------------------------
@@ -413,14 +422,9 @@ class MainScreen(Screen[None]):
         pane = self.query_one(DetailPane)
         pane.tz = app.display_tz
         pane.show(incident, app.now, note)
-        contacts = self.query_one(ContactsPane)
-        width = max(contacts.size.width - 2, 20)
-        if incident is None:
-            contacts.update(contacts_text(None, None, {}, self.tr, width=width, ascii_only=app.ascii_only))
-            return
-        leads = app.leads_for(incident.key.split("-")[0])
-        lead, component_leads = leads if leads is not None else (None, {})
-        contacts.update(contacts_text(incident, lead, component_leads, self.tr, width=width, ascii_only=app.ascii_only))
+        escalation = self.query_one(EscalationPane)
+        escalation.tz = app.display_tz
+        escalation.show(incident, app.now)
 
     def _detail_note(self, listed: Incident, detail: Detail | None) -> Text | None:
         """Says how old the description and comments are when they could not be read again."""
@@ -902,6 +906,70 @@ class MainScreen(Screen[None]):
             # OSC 8 hyperlink too) and copy it via OSC 52 to the engineer's own clipboard.
             self.app.copy_to_clipboard(incident.url)
             self.notify(self.tr("{url}\n(copied to your clipboard)", url=incident.url), timeout=8, markup=False)
+
+    # ---- the escalation pane's contact -------------------------------------------------------------------------
+
+    def _contact_keys_hint(self) -> str:
+        def shown(binding_id: str) -> str:
+            keys = self.oncall.keys_of(binding_id)
+            return registry.display_key(keys[0]) if keys else "—"
+
+        return self.tr(
+            "{phone} phone · {email} e-mail · {previous} {next} contact",
+            phone=shown("contact.copy_phone"),
+            email=shown("contact.copy_email"),
+            previous=shown("contact.previous"),
+            next=shown("contact.next"),
+        )
+
+    def _chosen_contact(self) -> Contact | None:
+        chosen = self.query_one(EscalationPane).chosen()
+        if chosen is None:
+            self.notify(self.tr("No contact to copy for this incident."), severity="warning", markup=False)
+            return None
+        return chosen[1]
+
+    def action_copy_phone(self) -> None:
+        contact = self._chosen_contact()
+        if contact is None:
+            return
+        name = contact_name(contact)
+        if not contact.phone:
+            self.notify(self.tr("{name} has no phone number.", name=name), severity="warning", markup=False)
+            return
+        phone = sanitize_line(contact.phone)
+        self.app.copy_to_clipboard(phone)
+        self.notify(self.tr("Copied the phone number of {name}: {what}", name=name, what=phone), markup=False)
+
+    def action_copy_email(self) -> None:
+        contact = self._chosen_contact()
+        if contact is None:
+            return
+        name = contact_name(contact)
+        if not contact.email:
+            self.notify(self.tr("{name} has no e-mail address.", name=name), severity="warning", markup=False)
+            return
+        email = sanitize_line(contact.email)
+        self.app.copy_to_clipboard(email)
+        self.notify(self.tr("Copied the e-mail address of {name}: {what}", name=name, what=email), markup=False)
+
+    def _pick_contact(self, step: int) -> None:
+        chosen = self.query_one(EscalationPane).pick(step)
+        if chosen is None:
+            self.notify(self.tr("No contact to copy for this incident."), severity="warning", markup=False)
+            return
+        level, contact = chosen
+        self.oncall.notices.show(
+            "contact",
+            self.tr("Copy keys: {name} ({level})", name=contact_name(contact), level=sanitize_line(level.name)),
+            timeout=3,
+        )
+
+    def action_next_contact(self) -> None:
+        self._pick_contact(1)
+
+    def action_previous_contact(self) -> None:
+        self._pick_contact(-1)
 
     def help_lines(self) -> list[HelpLine]:
         """Every binding from the registry, with the keys the [keymap] gives it and its id (what [keymap] takes),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from oncall_tui.i18n.catalog_cache import CACHE_MESSAGES
 from oncall_tui.i18n.catalog_errors import ERROR_MESSAGES
+from oncall_tui.i18n.catalog_oncall import ONCALL_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     # ---- commands and what became of them (sync/pipeline.py) --------------------------------------------
@@ -351,3 +352,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 MESSAGES.update(ERROR_MESSAGES)  # the jira layer's messages (catalog_errors.py)
 MESSAGES.update(CACHE_MESSAGES)  # the snapshot cache's messages (catalog_cache.py)
+MESSAGES.update(ONCALL_MESSAGES)  # why an escalation level shows the Jira leads (catalog_oncall.py)

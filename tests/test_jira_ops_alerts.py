@@ -165,7 +165,7 @@ def test_data_center_pages_nothing_and_sends_nothing(dc_sim: SimServer) -> None:
     assert not [ex for ex in dc_sim.exchanges if "/jsm/ops" in ex.path]  # type: ignore[attr-defined]
 
 
-def test_a_responder_needs_a_known_type_and_the_alias_a_length() -> None:
+def test_a_responder_needs_an_id_and_a_known_type() -> None:
     with pytest.raises(ValueError):
         Responder("x", "group")  # type: ignore[arg-type]
     with pytest.raises(ValueError):

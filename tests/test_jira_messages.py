@@ -277,6 +277,8 @@ def from_ops() -> list[E.JiraError]:
         ops.TeamNotFound(),
         ops.ScheduleNotFound(ops._NO_SCHEDULE, params={"name": "'Nope'", "names": "A, B"}),
         ops.TeamNotFound(ops._NO_TEAM, params={"team": "t-1"}),
+        ops.AlertRefused(),
+        ops._refused("priority must be one of P1, P2, P3, P4, P5", 422),
     ]
     with pytest.raises(E.BadResponse) as caught:
         parse_cloud_id([])
@@ -315,7 +317,7 @@ def _canned(method: str, path: str) -> Answer:
         return _json([1] if method == "POST" else 5)
     if path.startswith("/rest/api/3/issue/") or "/project/" in path or "/mypermissions" in path:
         return _json({})
-    if "/search/approximate-count" in path or "/servicedeskapi/" in path:
+    if "/search/approximate-count" in path or "/servicedeskapi/" in path or path.split("?")[0] == "/rest/api/3/user":
         return _json({})
     if "/search/jql" in path:
         return _json([])
@@ -351,6 +353,7 @@ async def from_a_hostile_server() -> list[E.JiraError]:
                 jira.add_comment("OPS-1", " \x1b "),
                 jira.get_issue(""),
                 jira.assign("OPS-1", dc_user),
+                jira.user(account_id="5b10"),
             ):
                 made.append(await _caught(call))
             made.append(await _caught(jira._http.request("GET", "/rest/api/3/serverInfo")))

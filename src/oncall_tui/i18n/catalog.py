@@ -9,6 +9,7 @@ from __future__ import annotations
 from oncall_tui.i18n.catalog_cache import CACHE_MESSAGES
 from oncall_tui.i18n.catalog_errors import ERROR_MESSAGES
 from oncall_tui.i18n.catalog_escalation import ESCALATION_MESSAGES
+from oncall_tui.i18n.catalog_oncall import ONCALL_MESSAGES
 from oncall_tui.i18n.catalog_pane import PANE_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -361,3 +362,4 @@ MESSAGES.update(ERROR_MESSAGES)  # the jira layer's messages (catalog_errors.py)
 MESSAGES.update(CACHE_MESSAGES)  # the snapshot cache's messages (catalog_cache.py)
 MESSAGES.update(ESCALATION_MESSAGES)  # the escalate action (catalog_escalation.py)
 MESSAGES.update(PANE_MESSAGES)  # the escalation pane's words (catalog_pane.py)
+MESSAGES.update(ONCALL_MESSAGES)  # why an escalation level shows the Jira leads (catalog_oncall.py)

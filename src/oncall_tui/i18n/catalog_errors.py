@@ -281,6 +281,9 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     # ---- the client's own refusals (client.py) ----------------------------------------------------------------
     "{name} has no account id.": {"de": "{name} hat keine Account-ID."},
     "{name} has no username.": {"de": "{name} hat keinen Benutzernamen."},
+    "Jira sent a user without an account id or username.": {
+        "de": "Jira hat einen Benutzer ohne Account-ID und ohne Benutzernamen geschickt."
+    },
     "A comment needs some text.": {"de": "Ein Kommentar braucht Text."},
     "An issue key, project key or property name is missing.": {
         "de": "Ein Vorgangs-Key, Projekt-Key oder Property-Name fehlt."
@@ -313,4 +316,6 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "JSM Ops has no team {team}.": {"de": "JSM Ops hat kein Team {team}."},
     "JSM Ops has no such schedule.": {"de": "Diesen Bereitschaftsplan gibt es in JSM Ops nicht."},
     "JSM Ops has no such team.": {"de": "Dieses Team gibt es in JSM Ops nicht."},
+    "JSM Ops refused the alert.": {"de": "JSM Ops hat den Alarm abgelehnt."},
+    "JSM Ops refused the alert: {detail}": {"de": "JSM Ops hat den Alarm abgelehnt: {detail}"},
 }

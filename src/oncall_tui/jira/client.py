@@ -604,6 +604,18 @@ class JiraClient:
         path = await self._api(f"issue/{_seg(key)}")
         await self._call("PUT", path, body={"fields": {"priority": _choice_ref(priority)}})
 
+    async def user(self, *, account_id: str | None = None, username: str | None = None) -> Person:
+        """One user by account id (Cloud) or username (Data Center): name, e-mail and time zone.
+
+        NotFound when Jira does not know them (deleted, or hidden from this user)."""
+        if (account_id is None) == (username is None):
+            raise ValueError("look a user up by exactly one of account_id or username")
+        params = {"accountId": account_id} if account_id is not None else {"username": username or ""}
+        person = parse_user(await self._call("GET", await self._api("user"), params=params))
+        if person is None:
+            raise BadResponse(msgid("Jira sent a user without an account id or username."))
+        return person
+
     async def assignable_users(self, key: str, query: str = "", *, max_results: int = 50) -> list[Person]:
         params: dict[str, str | int] = {"issueKey": key, "maxResults": max_results}
         params["query" if await self.detect() == "cloud" else "username"] = query

@@ -20,8 +20,16 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from oncall_tui.jira.client import JiraClient
-from oncall_tui.jira.errors import JiraError, NotFound, PermissionDenied, msgid
+from oncall_tui.jira.errors import BadRequest, JiraError, NotFound, PermissionDenied, msgid
 from oncall_tui.jira.parse import parse_user
+from oncall_tui.jira.parse_alerts import (
+    AlertRequest,
+    OpsAlert,
+    Responder,
+    parse_alert,
+    parse_alert_request,
+    parse_request_id,
+)
 from oncall_tui.jira.parse_ops import (
     EscalationPolicy,
     NextOnCall,
@@ -41,10 +49,14 @@ from oncall_tui.jira.urls import display_url
 
 __all__ = [
     "CLOUD_OPS_URL",
+    "AlertRefused",
+    "AlertRequest",
+    "OpsAlert",
     "OpsClient",
     "OpsNotAvailable",
     "OpsNotEnabled",
     "OpsPermissionDenied",
+    "Responder",
     "ScheduleNotFound",
     "TeamNotFound",
 ]
@@ -55,6 +67,10 @@ _PAGE_SIZE = 100
 _MAX_PAGES = 100
 # Names listed in a "no such schedule" message; a site with hundreds would drown the message.
 _MAX_NAMES = 20
+# JSM Ops' limits for an alert: a longer message or description is refused, so they are cut to fit here.
+MAX_ALERT_MESSAGE = 130
+MAX_ALERT_DESCRIPTION = 15000
+MAX_ALERT_ALIAS = 512
 # Parallel user look-ups: a handful, so a big escalation does not trip Jira's burst limit.
 _USER_LOOKUPS = 4
 
@@ -87,6 +103,15 @@ class ScheduleNotFound(NotFound):
 
 class TeamNotFound(NotFound):
     default_message = msgid("JSM Ops has no such team.")
+
+
+class AlertRefused(BadRequest):
+    """JSM Ops refused an alert (a 400/422 on create), or processed the request and created none."""
+
+    default_message = msgid("JSM Ops refused the alert.")
+
+
+_ALERT_REFUSED = msgid("JSM Ops refused the alert: {detail}")
 
 
 class OpsClient:
@@ -123,11 +148,14 @@ class OpsClient:
 
     async def _get(self, path: str, params: Mapping[str, str | int | bool] | None = None) -> Any:
         """GET an Ops path (below `/v1`); a 403 becomes OpsPermissionDenied, other errors pass unchanged."""
-        url = f"{self._ops_url}/jsm/ops/api/{quote(await self.cloud_id(), safe='')}/v1{path}"
+        url = await self._ops_url_for(path)
         try:
             return await self._jira._call("GET", url, params=params)
         except PermissionDenied as exc:
             raise OpsPermissionDenied(status=exc.status, detail=exc.detail) from None
+
+    async def _ops_url_for(self, path: str) -> str:
+        return f"{self._ops_url}/jsm/ops/api/{quote(await self.cloud_id(), safe='')}/v1{path}"
 
     async def _list(self, path: str, what: str) -> list[Any]:
         """Every value of a paged Ops list; a 404 on the list itself means the site has no JSM Ops."""
@@ -225,6 +253,74 @@ class OpsClient:
         values, _more = parse_page(data, "escalation list")
         return [parse_escalation(item, team_id) for item in values]
 
+    # Alerts (paging) ---------------------------------------------------------------------------------------
+
+    async def create_alert(
+        self,
+        *,
+        message: str,
+        alias: str,
+        responders: Iterable[Responder],
+        description: str = "",
+        priority: str | None = None,
+        tags: Iterable[str] = (),
+        details: Mapping[str, str] | None = None,
+        note: str | None = None,
+    ) -> str:
+        """Ask JSM Ops to create an alert (page the responders); returns the request id.
+
+        JSM Ops does not create a second open alert with the same `alias` (it counts it instead), so the alias
+        is the idempotency key: sending again after a lost answer pages nobody twice, and the request is
+        retried like a read. The outcome comes later: `alert_request(request_id)`, or `alert(alias)`.
+        A message longer than JSM Ops takes is cut (with "…"), as is the description."""
+        if not alias or len(alias) > MAX_ALERT_ALIAS:
+            raise ValueError(f"an alert alias must have 1 to {MAX_ALERT_ALIAS} characters")
+        body: dict[str, Any] = {
+            "message": _cut(message.strip() or alias, MAX_ALERT_MESSAGE),
+            "alias": alias,
+            "responders": [{"id": r.id, "type": r.type} for r in responders],
+        }
+        if description:
+            body["description"] = _cut(description, MAX_ALERT_DESCRIPTION)
+        if priority is not None:
+            body["priority"] = priority
+        if tags:
+            body["tags"] = list(dict.fromkeys(tags))
+        if details:
+            body["details"] = dict(details)
+        if note:
+            body["note"] = note
+        url = await self._ops_url_for("/alerts")
+        try:
+            data = await self._jira._call("POST", url, body=body, idempotent=True)
+        except PermissionDenied as exc:
+            raise OpsPermissionDenied(status=exc.status, detail=exc.detail) from None
+        except NotFound as exc:
+            raise OpsNotEnabled(status=404, detail=exc.detail) from None
+        except BadRequest as exc:
+            raise _refused(exc.detail, exc.status) from None
+        return parse_request_id(data)
+
+    async def alert_request(self, request_id: str) -> AlertRequest | None:
+        """The outcome of a create-alert request; None while JSM Ops has not processed it (it answers 404)."""
+        try:
+            data = await self._get(f"/alerts/requests/{quote(request_id, safe='')}")
+        except OpsPermissionDenied:
+            raise
+        except NotFound:
+            return None
+        return parse_alert_request(data, request_id)
+
+    async def alert(self, alias: str) -> OpsAlert | None:
+        """The alert with this alias (the open one, if any), or None when JSM Ops has none."""
+        try:
+            data = await self._get(f"/alerts/{quote(alias, safe='')}", {"identifierType": "alias"})
+        except OpsPermissionDenied:
+            raise
+        except NotFound:
+            return None
+        return parse_alert(data)
+
     # People ----------------------------------------------------------------------------------------------
 
     async def users(self, account_ids: Iterable[str]) -> dict[str, OpsUser]:
@@ -257,6 +353,16 @@ class OpsClient:
             time_zone=person.time_zone,
             email=person.email,
         )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refused(detail: str | None, status: int | None) -> AlertRefused:
+    if detail:
+        return AlertRefused(_ALERT_REFUSED, params={"detail": detail}, status=status, detail=detail)
+    return AlertRefused(status=status)
 
 
 def _default_ops_url(site_url: str) -> str:

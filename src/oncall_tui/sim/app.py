@@ -23,6 +23,7 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 
 def create_app(state: SimState, faults: Faults | None = None, observer: Observer | None = None) -> Starlette:
     from oncall_tui.sim import (
+        routes_alerts,
         routes_control,
         routes_issue_meta,
         routes_jsm,
@@ -37,6 +38,7 @@ def create_app(state: SimState, faults: Faults | None = None, observer: Observer
         *routes_issue_meta.routes(),
         *routes_jsm.routes(),
         *routes_ops.routes(),
+        *routes_alerts.routes(),
         *routes_control.routes(),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

@@ -296,6 +296,53 @@ class Escalation:
     enabled: bool = True
 
 
+@dataclass(frozen=True)
+class AlertResponder:
+    """A responder as the alert stores it: resolved to an id, whatever the request named it by."""
+
+    id: str
+    type: Literal["team", "user", "escalation", "schedule"]
+    name: str
+
+
+@dataclass
+class Alert:
+    """A JSM Ops alert (a page). An open alert with the same alias is not created again: `count` goes up."""
+
+    id: str
+    tiny_id: str
+    message: str
+    created: datetime
+    updated: datetime
+    requested_by: str  # account id of the authenticated caller
+    alias: str | None = None
+    description: str = ""
+    responders: list[AlertResponder] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+    entity: str = ""
+    source: str = ""
+    priority: str = "P3"
+    note: str | None = None
+    user: str | None = None  # the `user` the request named (display only)
+    count: int = 1
+    status: Literal["open", "closed"] = "open"
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True)
+class AlertRequest:
+    """The outcome of one asynchronous alert request, as `GET /v1/alerts/requests/{id}` reports it."""
+
+    id: str
+    action: str
+    processed_at: datetime
+    success: bool
+    status: str
+    alert_id: str | None = None
+    alias: str | None = None
+
+
 # ---- Scheduled scenario events --------------------------------------------------------------------------
 
 

@@ -239,12 +239,43 @@ async def permissions(request: Request) -> Response:
     return json_response(_summary(request))
 
 
+@endpoint(auth=False)
+async def alerts(request: Request) -> Response:
+    """Every JSM Ops alert (page) the site recorded, oldest first, with who asked for it: tests check pages here."""
+    state = sim_state(request)
+    return json_response(
+        {
+            "alerts": [
+                {
+                    "id": a.id,
+                    "tinyId": a.tiny_id,
+                    "alias": a.alias,
+                    "message": a.message,
+                    "description": a.description,
+                    "responders": [{"id": r.id, "type": r.type, "name": r.name} for r in a.responders],
+                    "priority": a.priority,
+                    "tags": list(a.tags),
+                    "details": dict(a.details),
+                    "note": a.note,
+                    "count": a.count,
+                    "status": a.status,
+                    "created": _iso(a.created),
+                    "requestedBy": a.requested_by,
+                    "user": a.user,
+                }
+                for a in state.alerts.values()
+            ]
+        }
+    )
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_sim/state", get_state, methods=["GET"]),
         Route("/_sim/faults", set_faults, methods=["POST"]),
         Route("/_sim/clock", clock, methods=["POST"]),
         Route("/_sim/permissions", permissions, methods=["POST"]),
+        Route("/_sim/alerts", alerts, methods=["GET"]),
         Route("/_sim/incidents", new_incident, methods=["POST"]),
         Route("/_sim/issues/{key}", issue_view, methods=["GET"]),
         Route("/_sim/issues/{key}/customer-comment", customer_comment_route, methods=["POST"]),

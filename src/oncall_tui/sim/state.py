@@ -16,6 +16,8 @@ from typing import Any
 
 from oncall_tui.sim.clock import SimClock
 from oncall_tui.sim.model import (
+    Alert,
+    AlertRequest,
     Comment,
     Escalation,
     Flavour,
@@ -106,6 +108,9 @@ class SimState:
     teams: dict[str, Team] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
     escalations: dict[str, Escalation] = field(default_factory=dict)
+    # JSM Ops alerts (pages) by id, in creation order, and the outcome of every alert request by request id.
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    alert_requests: dict[str, AlertRequest] = field(default_factory=dict)
     credentials: list[Credentials] = field(default_factory=list)
     # Permissions withheld from the API user (tests flip these through /_sim/permissions).
     denied_permissions: set[str] = field(default_factory=set)

@@ -55,16 +55,15 @@ ESCALATION_MESSAGES: dict[str, dict[str, str]] = {
     # The steps of an escalation, as its progress names them.
     "reassigning": {"de": "Zuweisen"},
     "raising the priority": {"de": "Priorität erhöhen"},
-    "transition": {"de": "Statusübergang"},
-    "label": {"de": "Label"},
-    "internal comment": {"de": "interner Kommentar"},
+    "moving it on (transition)": {"de": "Statusübergang"},
+    "labelling": {"de": "Label setzen"},
+    "the internal comment": {"de": "interner Kommentar"},
     "paging through JSM Ops": {"de": "Alarmieren über JSM Ops"},
     "recording the level": {"de": "Stufe festhalten"},
     # The Jira-leads policy (no policy configured) and its levels.
     "Jira names nobody for this level": {"de": "Jira nennt für diese Stufe niemanden"},
     "Asking Jira for the leads…": {"de": "Jira wird nach den Leads gefragt…"},
     "Component lead": {"de": "Komponenten-Lead"},
-    "Project lead": {"de": "Projekt-Lead"},
     # Why a step of an escalation cannot be done.
     "Paging needs JSM Ops, which this Jira site does not offer; nobody was paged.": {
         "de": "Alarmieren braucht JSM Ops, das diese Jira-Site nicht anbietet; niemand wurde alarmiert."

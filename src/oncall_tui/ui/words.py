@@ -52,9 +52,9 @@ def command_words(command: Command, tr: Translator) -> str:
 _STEP_WORDS = {
     StepKind.ASSIGN: "reassigning",
     StepKind.PRIORITY: "raising the priority",
-    StepKind.TRANSITION: "transition",
-    StepKind.LABEL: "label",
-    StepKind.COMMENT: "internal comment",
+    StepKind.TRANSITION: "moving it on (transition)",
+    StepKind.LABEL: "labelling",
+    StepKind.COMMENT: "the internal comment",
     StepKind.PAGE: "paging through JSM Ops",
     StepKind.RECORD: "recording the level",
 }

@@ -26,9 +26,10 @@ from oncall_tui.domain.oncall import (
 )
 from oncall_tui.i18n import ENGLISH, Translator
 from oncall_tui.ui.ascii_filter import to_ascii
-from oncall_tui.ui.escalation_source import UNREAD
 from oncall_tui.ui.widgets.escalation import EscalationPane, escalation_text
 from tests.tui_harness import notes, quiet_tui, send_keys, started, wait_for
+
+UNREAD = "The leads could not be read from Jira; trying again shortly"
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -87,14 +87,14 @@ async def test_escalation_level_names_are_cut_with_an_ellipsis_when_narrow_and_w
             async with app.run_test(size=size) as pilot:
                 await started(pilot, tui)
                 contacts = app.main.query_one("#contacts")
-                await wait_for(pilot, lambda contacts=contacts: "Level 1 of 1" in " ".join(lines(contacts)))
+                await wait_for(pilot, lambda contacts=contacts: "Level 1 of 2" in " ".join(lines(contacts)))
                 incident = app.main.selected()
                 assert incident is not None and incident.components
                 text = "\n".join(lines(contacts))
                 if whole:
-                    assert "Level 1 of 1 · Service and project leads" in text, text
+                    assert "Level 1 of 2 · Component lead" in text, text
                 else:
-                    assert "Service and project leads" not in text.split("\n")[1] and "…" in text, text
+                    assert "Component lead" not in text.split("\n")[1] and "…" in text, text
                     assert not any(cell_len(line.rstrip()) > contacts.size.width for line in lines(contacts))
 
 

@@ -1,4 +1,4 @@
-"""German for the escalation pane and its copy keys (ui/widgets/escalation.py, ui/escalation_source.py).
+"""German for the escalation pane and its copy keys (ui/widgets/escalation.py).
 
 Same shape as catalog.MESSAGES, merged into it there; kept apart so the parts of the escalation feature add
 their words without all editing one table. Source names (JSM Ops) stay as Atlassian spells them.

@@ -16,14 +16,16 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from oncall_tui.domain.incident import Incident
-from oncall_tui.domain.oncall import Policy
+from oncall_tui.domain.oncall import Contact, Policy
 from oncall_tui.domain.people import Person
+from oncall_tui.domain.rota import Rota
 from oncall_tui.jira.errors import JiraError
+from oncall_tui.jira.ops import OpsClient
 from oncall_tui.sync.commands import CommandKind
 from oncall_tui.sync.connection import BACKOFF, Connection, LinkState, backoff_delay, breaks_connection, state_for
 from oncall_tui.sync.due import DueWatch
@@ -39,9 +41,11 @@ from oncall_tui.sync.engine_events import (
     WatchFailed,
     WatchRecovered,
 )
+from oncall_tui.sync.escalation_desk import EscalationDesk
 from oncall_tui.sync.events import EventBus
 from oncall_tui.sync.leads import Leads, ProjectLeads
 from oncall_tui.sync.notify import Notifier
+from oncall_tui.sync.oncall import OnCallBook
 from oncall_tui.sync.pipeline import CommandChanged
 from oncall_tui.sync.session import Session
 from oncall_tui.sync.store import StoreDiff
@@ -78,6 +82,8 @@ class Engine:
         timers: Timers | None = None,
         backoff: tuple[float, ...] = BACKOFF,
         policies: Sequence[Policy] = (),
+        rotas: Mapping[str, Rota] | None = None,
+        directory: Mapping[str, Contact] | None = None,
     ) -> None:
         self.session = session
         # The session's bus by default: the command pipeline publishes on it too, so one subscriber hears both.
@@ -133,6 +139,44 @@ class Engine:
             monotonic=lambda: self.monotonic(),
         )
         self._taken: dict[str, float] = {}  # key -> monotonic time the user took or assigned it
+        # Who is on call at each level (JSM Ops, rotas, fixed people, the Jira leads as the fallback), and the
+        # one place the UI goes to escalate: the pane, the dialog and escalation due see the same levels.
+        self.oncall = OnCallBook(
+            client=lambda: self.session.client,
+            ops=self.ops,
+            rotas=rotas or {},
+            directory=directory or {},
+            bus=self.bus,
+            clock=lambda: self.clock(),
+            monotonic=lambda: self.monotonic(),
+            spawn=self._spawn,
+        )
+        store = session.store
+        self.escalation = EscalationDesk(
+            policies=policies,
+            pipeline=session.pipeline,
+            leads=self.leads_for,
+            leads_failed=lambda project: project in self.leads.failed_at,
+            queues_of=lambda key: frozenset(q for q in store.queues() if store.holds(q, key)),
+            clock=lambda: self.clock(),
+            book=self.oncall,
+            pages=lambda: self.ops() is not None,
+        )
+        self.due.policy_for = self.escalation.configured_policy
+        self.due.levels_for = self.escalation.levels_for
+        # The page step of an escalation goes to JSM Ops, which only Cloud has.
+        session.pipeline.ops = self.ops
+        self._ops: tuple[Any, OpsClient] | None = None
+
+    def ops(self) -> OpsClient | None:
+        """JSM Ops through the session's client (the same credentials); None where there is none (Data Center,
+        or a client that cannot say)."""
+        client = self.session.client
+        if getattr(client, "flavour", None) != "cloud":
+            return None
+        if self._ops is None or self._ops[0] is not client:
+            self._ops = (client, OpsClient(client))
+        return self._ops[1]
 
     # ---- life --------------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ lead): escalating works on a site nobody configured, and says where its contacts
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +30,7 @@ from oncall_tui.sync import commands as cmds
 from oncall_tui.sync import escalate as esc
 from oncall_tui.sync.commands import Command
 from oncall_tui.sync.leads import Leads
+from oncall_tui.sync.oncall import OnCallBook
 from oncall_tui.sync.pipeline import CommandPipeline
 
 __all__ = ["LEADS_POLICY", "EscalationDesk", "Texts", "Toggles", "leads_resolved"]
@@ -77,7 +78,9 @@ def _contact(person: Person) -> Contact:
     )
 
 
-def leads_resolved(incident: Incident, leads: Leads | None, now: datetime) -> ResolvedPolicy:
+def leads_resolved(
+    incident: Incident, leads: Leads | None, now: datetime, *, unreadable: bool = False
+) -> ResolvedPolicy:
     """The Jira-leads policy for `incident`: component leads, then the project lead (empty while unknown)."""
     project_lead, component_leads = leads if leads is not None else (None, {})
     first = [component_leads[c] for c in incident.components if c in component_leads]
@@ -85,9 +88,13 @@ def leads_resolved(incident: Incident, leads: Leads | None, now: datetime) -> Re
     levels = []
     for index, (level, people) in enumerate(zip(LEADS_POLICY.levels, (unique, [project_lead]), strict=True)):
         shifts = tuple(OnCallShift(_contact(p), Source.JIRA_LEADS) for p in people if p is not None)
-        problem = None if shifts or leads is None else ("Jira names nobody for this level", {})
-        if leads is None:
+        problem: tuple[str, dict[str, object]] | None = None
+        if unreadable:
+            problem = ("The leads could not be read from Jira; trying again shortly", {})
+        elif leads is None:
             problem = ("Asking Jira for the leads…", {})
+        elif not shifts:
+            problem = ("Jira names nobody for this level", {})
         levels.append(
             ResolvedLevel(index, level.name, Source.JIRA_LEADS, shifts, effects=level.effects, problem=problem)
         )
@@ -113,30 +120,66 @@ class EscalationDesk:
         leads: Callable[[str], Leads | None],
         queues_of: Callable[[str], frozenset[str]],
         clock: Callable[[], datetime],
-        resolve: Callable[[Policy, Incident, Leads | None], Awaitable[ResolvedPolicy]] | None = None,
+        book: OnCallBook | None = None,
         pages: Callable[[], bool] = lambda: False,
+        leads_failed: Callable[[str], bool] = lambda project: False,
     ) -> None:
         self.policies = tuple(policies)
         self.pipeline = pipeline
         self._leads = leads
+        self._leads_failed = leads_failed
         self._queues_of = queues_of
         self._clock = clock
-        self._resolve = resolve
+        self.book = book
         # Whether paging can work here (JSM Ops on Cloud); the dialog says so instead of offering it.
         self.can_page = pages
 
     def policy_for(self, incident: Incident) -> Policy:
-        found = match_policy(self.policies, facts_of(incident, self._queues_of(incident.key)))
+        found = self.configured_policy(incident)
         return found if found is not None else LEADS_POLICY
+
+    def configured_policy(self, incident: Incident) -> Policy | None:
+        """The config's policy for `incident`; None when none matches (escalation due needs one: the Jira
+        leads have no response times)."""
+        return match_policy(self.policies, facts_of(incident, self._queues_of(incident.key)))
 
     def leads_of(self, incident: Incident) -> Leads | None:
         return self._leads(incident.key.rsplit("-", 1)[0])
 
+    def view(self, incident: Incident) -> tuple[ResolvedPolicy | None, str | None]:
+        """What the escalation pane shows, without waiting: the resolved policy (None while it is looked up) and
+        its name. The same levels the escalate dialog offers, from the same place."""
+        policy = self.policy_for(incident)
+        leads = self.leads_of(incident)
+        if policy is LEADS_POLICY or self.book is None:
+            project = incident.key.rsplit("-", 1)[0]
+            if leads is None and not self._leads_failed(project):
+                return None, policy.name
+            return leads_resolved(incident, leads, self._clock(), unreadable=leads is None), policy.name
+        return self.book.get(policy, incident, leads), policy.name
+
+    def levels_for(self, policy: Policy) -> tuple[ResolvedLevel, ...] | None:
+        """The policy's levels as last resolved (for escalation due); None before the first answer."""
+        if policy is LEADS_POLICY:
+            return None
+        known = self.book.known(policy) if self.book is not None else None
+        # Before JSM Ops has answered, the configured timeouts (a team escalation's rules add theirs later).
+        return (
+            known
+            if known is not None
+            else tuple(
+                ResolvedLevel(
+                    i, level.name, level.source, response_timeout=level.response_timeout, effects=level.effects
+                )
+                for i, level in enumerate(policy.levels)
+            )
+        )
+
     async def resolved(self, incident: Incident) -> ResolvedPolicy:
         policy = self.policy_for(incident)
-        if policy is LEADS_POLICY or self._resolve is None:
+        if policy is LEADS_POLICY or self.book is None:
             return leads_resolved(incident, self.leads_of(incident), self._clock())
-        return await self._resolve(policy, incident, self.leads_of(incident))
+        return await self.book.resolve(policy, incident, self.leads_of(incident))
 
     def escalate(
         self,

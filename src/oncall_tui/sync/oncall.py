@@ -136,6 +136,12 @@ class OnCallBook:
             entry = await asyncio.shield(self._start(policy))
         return self._with_leads(entry, incident, leads)
 
+    def known(self, policy: Policy) -> tuple[ResolvedLevel, ...] | None:
+        """The levels last resolved for `policy` (fresh or not), without waiting or asking anyone; None before
+        the first answer. Their timeouts are what escalation due is measured with."""
+        entry = self._entries.get(policy.name)
+        return entry.answer.levels if entry is not None and entry.policy == policy else None
+
     def forget(self) -> None:
         """Drop every cached answer (the connection or the config changed)."""
         self._entries.clear()

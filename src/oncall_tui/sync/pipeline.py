@@ -50,6 +50,7 @@ from oncall_tui.jira.errors import (
     ServerError,
     TlsError,
 )
+from oncall_tui.jira.parse_alerts import Responder
 from oncall_tui.sync import commands as cmds
 from oncall_tui.sync import escalate as esc
 from oncall_tui.sync.commands import ACTIVE, FINAL, Command, CommandKind, Seen, State
@@ -614,10 +615,15 @@ class CommandPipeline:
                 ops = self.ops() if self.ops is not None else None
                 if ops is None:
                     raise PagingNotAvailable()
+                responders = [
+                    Responder(str(r.get("id", "")), r.get("type", "team"))
+                    for r in data.get("responders") or []
+                    if isinstance(r, Mapping) and r.get("id")
+                ]
                 await ops.create_alert(
                     message=str(data.get("message", "")),
                     alias=str(data.get("alias", "")),
-                    responders=list(data.get("responders") or []),
+                    responders=responders,
                     description=str(data.get("description", "")),
                     priority=data.get("priority"),
                     details=dict(data.get("details") or {}),

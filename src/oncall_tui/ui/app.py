@@ -24,7 +24,9 @@ from textual.worker import Worker
 
 from oncall_tui import keys as registry
 from oncall_tui.config_notify import NotifyConfig
+from oncall_tui.domain.oncall import Contact, Policy
 from oncall_tui.domain.people import Person
+from oncall_tui.domain.rota import Rota
 from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.drafts import DraftBook
@@ -44,6 +46,7 @@ from oncall_tui.sync.engine_events import (
 )
 from oncall_tui.sync.escalation_desk import EscalationDesk
 from oncall_tui.sync.notify import Notify, NotifyRules
+from oncall_tui.sync.oncall import OnCallLoaded
 from oncall_tui.sync.session import Session, SnapshotShown
 from oncall_tui.sync.snapshot import CacheProblem
 from oncall_tui.ui.ascii_filter import AsciiFilter
@@ -122,7 +125,9 @@ class OncallApp(App[None]):
         confirm_take: bool = True,
         queued: Callable[[], int] | None = None,
         engine: Engine | None = None,
-        escalation: EscalationDesk | None = None,
+        policies: Sequence[Policy] = (),
+        rotas: Mapping[str, Rota] | None = None,
+        directory: Mapping[str, Contact] | None = None,
         notify: NotifyConfig | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
@@ -139,6 +144,9 @@ class OncallApp(App[None]):
             watched=watched,
             tick=tick,
             queued=queued,
+            policies=policies,
+            rotas=rotas,
+            directory=directory,
         )
         self._tz_name = time_zone
         self.ascii_only = ascii_only
@@ -154,15 +162,9 @@ class OncallApp(App[None]):
         # The last poll's failure as the notices told it (one notice per distinct problem).
         self._poll_problem: JiraError | None = None
         self.now = self.engine.clock()
-        store = session.store
-        # Policies and who is on call at each level; without a configured policy the Jira leads make the levels.
-        self.escalation = escalation or EscalationDesk(
-            policies=(),
-            pipeline=session.pipeline,
-            leads=self.engine.leads_for,
-            queues_of=lambda key: frozenset(q for q in store.queues() if store.holds(q, key)),
-            clock=self.engine.clock,
-        )
+        # Policies and who is on call at each level (the engine's); without a configured policy the Jira leads
+        # make the levels.
+        self.escalation: EscalationDesk = self.engine.escalation
         # [notify]: the engine's notifier decides, this app writes to the terminal (ui/terminal_notify.py).
         self.notify_config = notify or NotifyConfig()
         n = self.notify_config
@@ -353,7 +355,7 @@ class OncallApp(App[None]):
             self._watch_failed(event.queue, event.error)
         elif isinstance(event, WatchRecovered):
             self.notices.clear(f"watch:{event.queue}")
-        elif isinstance(event, LeadsLoaded):
+        elif isinstance(event, LeadsLoaded | OnCallLoaded):
             main.show_detail()
         elif isinstance(event, EngineFailed):
             error = event.error

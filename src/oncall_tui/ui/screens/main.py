@@ -35,7 +35,6 @@ from oncall_tui.sync.escalation_desk import Texts
 from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.degraded import degraded_banner
-from oncall_tui.ui.escalation_source import leads_provider
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
 from oncall_tui.ui.screens.dialogs import (
@@ -160,10 +159,8 @@ class MainScreen(Screen[None]):
         detail.tz = app.display_tz
         escalation = self.query_one(EscalationPane)
         escalation.tz = app.display_tz
-        # Until the on-call book is wired in, the pane shows the Jira leads as a one-level policy.
-        escalation.provider = leads_provider(
-            app.leads_for, lambda project: project in app.engine.leads.failed_at, app.clock, self.tr
-        )
+        # The same levels the escalate dialog offers: the engine's desk (the on-call book, or the Jira leads).
+        escalation.provider = app.escalation.view
         escalation.hint = self._contact_keys_hint()
         self._restyle()
         app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())

@@ -2,7 +2,7 @@
 call there, until when, who is next, the time where they are (night hours marked) and how to reach them.
 
 The answer comes from a provider (`EscalationProvider`): the on-call book once it is wired, the Jira leads
-until then (`ui/escalation_source.py`). The pane never waits for it: None means "still looking".
+until then (`sync/escalation_desk.py`). The pane never waits for it: None means "still looking".
 
 Text from Jira (names, phone numbers, level and team names) is sanitised and shown literally. Widths are
 terminal cells (`rich.cells.cell_len`); what does not fit is dropped whole (a phone number, a time) or cut with

@@ -371,6 +371,9 @@ def _overrides(t: _Table, people: _People, participants: tuple[Contact, ...] | N
     for table, where in t.tables("override", "an array of [[rota.override]] tables"):
         o = _Table(table, where, OVERRIDE_KEYS, people.problems)
         who = people.person(table["who"], o.path("who")) if o.has("who") else None
+        if who is not None and participants is not None:
+            # A participant's inline contact knows how to reach them; the override names them by id only.
+            who = next((p for p in participants if p.same_person(who)), who)
         if not o.has("who"):
             o.expected("who", "the person on call instead (an id or a contact table)")
         start, end = _instant(o, "start"), _instant(o, "end")

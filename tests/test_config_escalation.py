@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_tui.config import ConfigError, EscalationConfig, load_config
+from oncall_tui.cli_sim import sim_config
+from oncall_tui.config import Config, ConfigError, EscalationConfig, load_config, save_config
 from oncall_tui.domain.oncall import (
     Contact,
     EscalationMode,
@@ -20,6 +21,10 @@ from oncall_tui.domain.oncall import (
     TeamEscalationRef,
 )
 from oncall_tui.domain.rota import Rotation, on_call
+from oncall_tui.sim.scenarios.people import SERVICE_TEAMS
+from oncall_tui.sim.server import SimServer, build_site
+from oncall_tui.sim.state import SimState
+from tests.conftest import FROZEN_START
 
 NO_LOCALE: dict[str, str] = {}
 ZOE = "5b10ac8d82e05b22cc7d4ef5"
@@ -721,3 +726,97 @@ def test_every_problem_is_collected_at_once(tmp_path: Path) -> None:
         'rota[0].time_zone: expected an IANA time zone such as "Europe/Berlin", got "Mars/Base"',
         'escalation.policy[0].level[0].rota: no [[rota]] is named "Nope"; known: "DB"',
     ]
+
+
+# ---- the simulator's config: written, loaded with the real loader, checked against the simulated site ------------
+
+
+def _sim_escalation(server: SimServer, tmp_path: Path) -> Config:
+    login = server.login()
+    data = sim_config(login.url, login.flavour, login.email, login.username, login.token, state=server.state)
+    return load_config(save_config(tmp_path / "sim.toml", data), env={})
+
+
+def _components(state: SimState) -> set[str]:
+    return {c.name for project in state.projects.values() for c in project.components}
+
+
+def _check_people_and_matches(config: Config, state: SimState, identity: str) -> None:
+    escalation = config.escalation
+    agents = {getattr(u, identity): u for u in state.users.values() if u.agent and u.active}
+    # The directory is the scenario's people with the phones and e-mails the site gives them.
+    assert escalation.directory and set(escalation.directory) <= set(agents)
+    for contact in escalation.directory.values():
+        user = agents[contact.id]
+        assert (contact.phone, contact.email) == (user.phone, user.email)
+    rules = [rule for policy in escalation.policies for rule in policy.rules]
+    assert {r.component for r in rules if r.component} <= _components(state)
+    assert {r.project for r in rules if r.project} <= set(state.projects)
+    # The major-incident policy's label is one the scenarios' incidents carry (the outage's major incident).
+    outage = build_site(scenario="outage", flavour=state.flavour, speed=0.0, start=FROZEN_START)
+    labels = {label for site in (state, outage) for issue in site.issues.values() for label in issue.labels}
+    assert {r.label for r in rules if r.label} <= labels
+    for policy in escalation.policies:
+        for level in policy.levels:
+            people: tuple[Contact, ...] = ()
+            if isinstance(level.contacts, FixedContacts):
+                people = level.contacts.contacts
+            elif isinstance(level.contacts, RotaRef):
+                people = escalation.rotas[level.contacts.rota].participants
+            for person in people:
+                assert person.id in agents, (policy.name, level.name, person)
+                # A level's people carry the directory's phone (the team lead's, to call at L3).
+                assert person.phone == agents[person.id].phone
+    # Every service component (but the rota's) falls to the policy of the team that runs it.
+    for component, team in SERVICE_TEAMS.items():
+        policy = escalation.policy_for(IncidentFacts(project="OPS", components=frozenset({component})))
+        assert policy is not None and policy.name == (component if component == "Data Warehouse Exports" else team)
+    major = escalation.policy_for(IncidentFacts(labels=frozenset({"major-incident"})))
+    assert major is not None and major.mode is EscalationMode.HIERARCHICAL
+    fallback = escalation.policy_for(IncidentFacts(project="XYZ"))
+    assert fallback is not None and fallback.default
+    assert [q.name for q in config.queues if q.escalation_due] == ["Escalation due"]
+    # The rota is in a time zone none of the site's people lives in, and is running when the site starts.
+    zones = {u.time_zone for u in state.users.values()}
+    follow = escalation.rotas["Data Warehouse Exports – follow-the-sun"]
+    assert follow.time_zone not in zones
+    assert on_call(follow, state.now()).who.id in agents
+
+
+def test_sim_config_escalation_fits_the_cloud_site(sim: SimServer, tmp_path: Path) -> None:
+    config = _sim_escalation(sim, tmp_path)
+    state = sim.state
+    _check_people_and_matches(config, state, "account_id")
+    schedules = {s.name for s in state.schedules.values()}
+    teams = {t.name: t for t in state.teams.values()}
+    kinds = set()
+    for policy in config.escalation.policies:
+        for level in policy.levels:
+            kinds.add(type(level.contacts).__name__)
+            if isinstance(level.contacts, ScheduleRef):
+                assert level.contacts.by_name and level.contacts.schedule in schedules
+            elif isinstance(level.contacts, TeamEscalationRef):
+                team = teams[level.contacts.team]
+                names = {e.name for e in state.escalations.values() if e.team_id == team.id}
+                assert level.contacts.escalation in names
+    assert kinds == {"ScheduleRef", "TeamEscalationRef", "RotaRef", "FixedContacts"}
+    crm = next(p for p in config.escalation.policies if p.name == "CRM Platform Team")
+    assert [level.contacts for level in crm.levels[:2]] == [
+        ScheduleRef("CRM Platform Team – Primary"),
+        ScheduleRef("CRM Platform Team – Secondary"),
+    ]
+    assert crm.levels[0].effects.page and crm.levels[0].response_timeout == timedelta(minutes=15)
+    l2 = crm.levels[1].effects
+    assert (l2.reassign, l2.raise_priority_to, l2.mention, l2.page) == (True, "Highest", True, True)
+    # L4 informs the duty manager without taking the incident.
+    assert crm.levels[3].contacts == ScheduleRef("IT Ops Duty Manager") and not crm.levels[3].effects.reassign
+
+
+def test_sim_config_escalation_fits_the_data_center_site(dc_sim: SimServer, tmp_path: Path) -> None:
+    config = _sim_escalation(dc_sim, tmp_path)
+    _check_people_and_matches(config, dc_sim.state, "username")
+    levels = [level for policy in config.escalation.policies for level in policy.levels]
+    # No JSM Ops on Data Center: rotas and fixed people only, nothing pages.
+    assert {type(level.contacts) for level in levels} == {RotaRef, FixedContacts}
+    assert not any(level.effects.page for level in levels)
+    assert all(c.username and not c.account_id for c in config.escalation.directory.values())

@@ -72,8 +72,14 @@ def sim_config(
         jira["username"] = username
     # Inline token: the simulator's throw-away credential, in a file created 0600.
     jira["token"] = token
+    from oncall_tui.cli_sim_escalation import escalation_tables
+
+    escalation = escalation_tables(flavour, state)
     return {
         "jira": jira,
+        "contact": escalation["contact"],
+        "rota": escalation["rota"],
+        "escalation": escalation["escalation"],
         "queues": [
             {"name": "Mine", "jql": "assignee = currentUser() AND statusCategory != Done ORDER BY priority DESC"},
             {
@@ -88,6 +94,7 @@ def sim_config(
             },
             {"name": "At risk", "jql": at_risk},
             {"name": "All open", "jql": "project = OPS AND statusCategory != Done ORDER BY priority DESC"},
+            *escalation["queues"],
         ],
     }
 

@@ -733,7 +733,15 @@ def test_every_problem_is_collected_at_once(tmp_path: Path) -> None:
 
 def _sim_escalation(server: SimServer, tmp_path: Path) -> Config:
     login = server.login()
-    data = sim_config(login.url, login.flavour, login.email, login.username, login.token, state=server.state)
+    data = sim_config(
+        login.url,
+        login.flavour,
+        login.email,
+        login.username,
+        login.token,
+        state=server.state,
+        escalation_due_queue=True,
+    )
     return load_config(save_config(tmp_path / "sim.toml", data), env={})
 
 

@@ -53,6 +53,7 @@ def offenders(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
         "config.py",
         "config_schema.py",
         "config_validate.py",
+        "config_escalation.py",
         "display.py",
         "i18n",
         "private_files.py",

@@ -495,7 +495,8 @@ def test_unknown_key_inside_a_profile(tmp_path: Path) -> None:
     data = {**PROFILED, "profiles": {"prod": {"jira": {"urll": "https://x.example.net"}, "default_profile": "y"}}}
     problems = problems_of(write_data(tmp_path, data))
     assert sorted(problems) == [
-        "profiles.prod.default_profile: unknown key; expected one of: jira, keymap, notify, poll, queues, sla, ui",
+        "profiles.prod.default_profile: unknown key; expected one of: contact, escalation, jira, keymap, notify, poll, "
+        "queues, rota, sla, ui",
         'profiles.prod.jira.urll: unknown key; did you mean "url"?',
     ]
 

@@ -21,6 +21,15 @@ from oncall_tui.config import (
     load_config,
     resolve_token,
 )
+from oncall_tui.config_escalation import (
+    CONTACT_KEYS,
+    ESCALATION_KEYS,
+    LEVEL_KEYS,
+    MATCH_KEYS,
+    OVERRIDE_KEYS,
+    POLICY_KEYS,
+    ROTA_KEYS,
+)
 from oncall_tui.config_notify import NOTIFY_KEYS
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -28,8 +37,8 @@ EXAMPLES = sorted(EXAMPLES_DIR.glob("*.toml"))
 NO_LOCALE: dict[str, str] = {}
 
 
-def test_the_three_examples_exist() -> None:
-    assert [p.name for p in EXAMPLES] == ["cloud.toml", "datacenter.toml", "demo.toml"]
+def test_the_examples_exist() -> None:
+    assert [p.name for p in EXAMPLES] == ["cloud.toml", "datacenter.toml", "demo.toml", "escalation.toml"]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -71,6 +80,19 @@ def test_demo_example_targets_the_simulator_on_loopback() -> None:
     assert any("token is stored in the config file" in w for w in config_warnings(cfg))
 
 
+def test_escalation_example_shows_every_source_kind_and_match_key() -> None:
+    path = EXAMPLES_DIR / "escalation.toml"
+    cfg = load_config(path, env=NO_LOCALE)
+    kinds = {type(level.contacts).__name__ for policy in cfg.escalation.policies for level in policy.levels}
+    assert kinds == {"ScheduleRef", "TeamEscalationRef", "RotaRef", "FixedContacts"}
+    assert set(cfg.escalation.rotas) == {"DB follow-the-sun"} and cfg.escalation.rotas["DB follow-the-sun"].overrides
+    assert [q.name for q in cfg.queues if q.escalation_due] == ["Escalation due"]
+    # Match keys sit inside inline tables, which the key-line check below cannot see: the comment names each.
+    comment = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("# match:"))
+    following = path.read_text(encoding="utf-8").split(comment, 1)[1].split("\nmatch =", 1)[0]
+    assert all(key in comment + following for key in MATCH_KEYS)
+
+
 def key_lines(text: str) -> list[tuple[int, str]]:
     """(line index, key) for every `key = …` line, commented out or not."""
     found = []
@@ -83,6 +105,9 @@ def key_lines(text: str) -> list[tuple[int, str]]:
 
 def test_examples_document_every_key_with_a_comment() -> None:
     schema = {*JIRA_KEYS, *QUEUE_KEYS, *SLA_KEYS, *POLL_KEYS, *UI_KEYS, *NOTIFY_KEYS, "default_profile"}
+    # Escalation's keys too; those that are array-of-tables headers ([[rota.override]]) are not `key =` lines.
+    escalation = {*CONTACT_KEYS, *ROTA_KEYS, *OVERRIDE_KEYS, *POLICY_KEYS, *LEVEL_KEYS}
+    schema |= escalation - {*ESCALATION_KEYS, "override", "level"}
     documented: set[str] = set()
     for path in EXAMPLES:
         lines = path.read_text(encoding="utf-8").splitlines()

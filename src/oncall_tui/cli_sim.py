@@ -51,11 +51,21 @@ def scenario_sla_goals(state: SimState | None = None) -> list[SlaGoals]:
 
 
 def sim_config(
-    url: str, flavour: str, email: str, username: str, token: str, *, state: SimState | None = None
+    url: str,
+    flavour: str,
+    email: str,
+    username: str,
+    token: str,
+    *,
+    state: SimState | None = None,
+    escalation_due_queue: bool = False,
 ) -> dict[str, Any]:
     """A complete oncall-tui config (per the contract in PRODUCT.md) for connecting to a simulator.
 
     `state` is the simulated site, whose SLA definitions shape the "At risk" queue; without it, the catalog's.
+    The escalation policies are always there; `escalation_due_queue` adds the "Escalation due" queue (as
+    `sim --config-out` does), off by default so in-process harnesses keep their five tabs until the table
+    filters that queue by due escalations (issue 9).
     """
     from oncall_tui.config_schema import SlaConfig
     from oncall_tui.domain.sla import AtRiskThresholds
@@ -72,8 +82,14 @@ def sim_config(
         jira["username"] = username
     # Inline token: the simulator's throw-away credential, in a file created 0600.
     jira["token"] = token
+    from oncall_tui.cli_sim_escalation import escalation_tables
+
+    escalation = escalation_tables(flavour, state)
     return {
         "jira": jira,
+        "contact": escalation["contact"],
+        "rota": escalation["rota"],
+        "escalation": escalation["escalation"],
         "queues": [
             {"name": "Mine", "jql": "assignee = currentUser() AND statusCategory != Done ORDER BY priority DESC"},
             {
@@ -88,6 +104,7 @@ def sim_config(
             },
             {"name": "At risk", "jql": at_risk},
             {"name": "All open", "jql": "project = OPS AND statusCategory != Done ORDER BY priority DESC"},
+            *(escalation["queues"] if escalation_due_queue else []),
         ],
     }
 
@@ -144,7 +161,9 @@ def run_sim(args: argparse.Namespace) -> int:
         lines.append(f"  Faults:    {args.faults}")
     if args.config_out:
         out = Path(args.config_out)
-        data = sim_config(login.url, login.flavour, login.email, login.username, login.token, state=state)
+        data = sim_config(
+            login.url, login.flavour, login.email, login.username, login.token, state=state, escalation_due_queue=True
+        )
         write_private_toml(out, data)
         lines.append(f"  Config:    {out} (use: oncall-tui --config {out})")
     lines.append("Press Ctrl-C to stop.")

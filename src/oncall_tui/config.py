@@ -21,8 +21,10 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from oncall_tui.config_escalation import EscalationConfig
 from oncall_tui.config_schema import (
     DEFAULT_TOKEN_ENV,
+    ESCALATION_TOP_KEYS,
     JIRA_KEYS,
     POLL_KEYS,
     PROFILE_KEYS,
@@ -51,6 +53,7 @@ __all__ = [
     "APP_NAME",
     "CONFIG_ENV",
     "DEFAULT_TOKEN_ENV",
+    "ESCALATION_TOP_KEYS",
     "JIRA_KEYS",
     "POLL_KEYS",
     "PROFILE_KEYS",
@@ -62,6 +65,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Deployment",
+    "EscalationConfig",
     "JiraConfig",
     "Language",
     "PollConfig",

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from oncall_tui.config_notify import NOTIFY_KEYS, NotifyConfig
+
+if TYPE_CHECKING:
+    from oncall_tui.config_escalation import EscalationConfig
 
 Deployment = Literal["cloud", "datacenter", "auto"]
 Language = Literal["en", "de"]
@@ -152,6 +155,8 @@ class QueueConfig:
     jql: str
     watch: bool = False
     poll_seconds: float | None = None
+    # The queue holds only the incidents whose escalation is due (issue 9); its JQL is the scope to look in.
+    escalation_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,7 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     keymap: Mapping[str, str] = field(default_factory=dict)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    escalation: EscalationConfig = field(default_factory=lambda: _no_escalation())
     profile: str | None = None
     profiles: tuple[str, ...] = ()
     path: Path | None = field(default=None, compare=False)
@@ -195,6 +201,13 @@ class Config:
     def __post_init__(self) -> None:
         object.__setattr__(self, "queues", tuple(self.queues))
         object.__setattr__(self, "keymap", MappingProxyType(dict(self.keymap)))
+
+
+def _no_escalation() -> EscalationConfig:
+    # Imported here: config_escalation builds on this module (Problem, describe), so it cannot be imported above.
+    from oncall_tui.config_escalation import EscalationConfig
+
+    return EscalationConfig()
 
 
 # The keys each table accepts; also used by the tests to check that config/*.toml documents every one.
@@ -212,14 +225,16 @@ JIRA_KEYS = frozenset(
         "verify_tls",
     }
 )
-QUEUE_KEYS = frozenset({"name", "jql", "watch", "poll_seconds"})
+QUEUE_KEYS = frozenset({"name", "jql", "watch", "poll_seconds", "escalation_due"})
 SLA_KEYS = frozenset({"at_risk_minutes", "at_risk_fraction"})
 POLL_KEYS = frozenset({"interval_seconds", "counts_interval_seconds", "full_resync_minutes"})
 UI_KEYS = frozenset({"theme", "language", "time_zone", "mouse", "bell", "ascii", "confirm_take"})
 SECTION_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {"jira": JIRA_KEYS, "sla": SLA_KEYS, "poll": POLL_KEYS, "ui": UI_KEYS, "notify": NOTIFY_KEYS}
 )
-PROFILE_KEYS = frozenset({*SECTION_KEYS, "queues", "keymap"})
+# [[contact]], [[rota]] and [escalation] (issue 9): read and merged by config_escalation.
+ESCALATION_TOP_KEYS = frozenset({"contact", "rota", "escalation"})
+PROFILE_KEYS = frozenset({*SECTION_KEYS, "queues", "keymap", *ESCALATION_TOP_KEYS})
 TOP_KEYS = frozenset({*PROFILE_KEYS, "profiles", "default_profile"})
 
 

@@ -13,13 +13,14 @@ import math
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from oncall_tui import keys
+from oncall_tui.config_escalation import escalation_from_data, identity_is_cloud
 from oncall_tui.config_notify import build_notify
 from oncall_tui.config_schema import (
     BUILTIN_THEMES,
@@ -201,6 +202,18 @@ def config_from_data(data: Mapping[str, Any], path: Path, profile: str | None, e
         invalid = top.invalid | (layer.invalid if layer is not None else set())
         merged = _Merged(sections, queues, path.parent, name, names, path, invalid)
         config = _build(merged, problems, env, suggest_profiles=bool(names) and name is None)
+        # After _build: a bare id's meaning comes from [jira], a `queue` rule's names from [[queues]].
+        escalation = escalation_from_data(
+            data,
+            raw_profiles[name] if name is not None else None,
+            join_key("profiles", name) if name is not None else "",
+            problems,
+            cloud=identity_is_cloud(config.jira.deployment, config.jira.host, _CLOUD_HOST_SUFFIXES)
+            if config is not None
+            else None,
+            queue_names=[q.name for q in config.queues] if config is not None else None,
+        )
+        config = replace(config, escalation=escalation) if config is not None else None
         if name == selected:
             result = config
     if problems or result is None:
@@ -510,6 +523,7 @@ def _build_queues(m: _Merged, problems: list[Problem], *, suggest_profiles: bool
             if value is _MISSING and not f.has(key):
                 f.expected(key, "a queue name" if key == "name" else "a JQL query")
         watch = f.flag("watch", False)
+        escalation_due = f.flag("escalation_due", False)
         poll_seconds = f.number("poll_seconds", None, minimum=MIN_POLL_SECONDS, what="a number of seconds >= 5")
         if isinstance(name, str) and name in first_index:
             f.fail(
@@ -519,7 +533,15 @@ def _build_queues(m: _Merged, problems: list[Problem], *, suggest_profiles: bool
         elif isinstance(name, str):
             first_index[name] = i
         if isinstance(name, str) and isinstance(jql, str):
-            result.append(QueueConfig(name=name.strip(), jql=jql.strip(), watch=watch, poll_seconds=poll_seconds))
+            result.append(
+                QueueConfig(
+                    name=name.strip(),
+                    jql=jql.strip(),
+                    watch=watch,
+                    poll_seconds=poll_seconds,
+                    escalation_due=escalation_due,
+                )
+            )
     return tuple(result)
 
 

@@ -67,10 +67,12 @@ def build_tui(
     extra_queues: Iterable[tuple[str, str]] = (),
     timeout_seconds: float | None = None,
     state_dir: Path | None = None,
+    escalation: bool = False,
     **app_kwargs: Any,
 ) -> Tui:
     login = server.login()
-    config = demo_config(login.url, login.email)
+    # With `escalation`, the demo's policies for the simulator's teams (as `oncall-tui demo` runs).
+    config = demo_config(login.url, login.email, server.state if escalation else None)
     if keymap is not None:
         config = dataclasses.replace(config, keymap=keymap)
     if timeout_seconds is not None:

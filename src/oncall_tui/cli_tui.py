@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import errno
 import os
 import signal
@@ -129,6 +130,9 @@ def _session_and_app(
         language=language or config.ui.language,
         confirm_take=config.ui.confirm_take,
         notify=config.notify,
+        policies=config.escalation.policies,
+        rotas=config.escalation.rotas,
+        directory=config.escalation.directory,
     )
     if config.ui.theme:
         app.theme = config.ui.theme
@@ -260,21 +264,29 @@ def run_tui(args: argparse.Namespace) -> int:
     return _run(app, client, mouse=config.ui.mouse and not args.no_mouse)
 
 
-def demo_config(url: str, email: str) -> Any:
+def demo_config(url: str, email: str, state: Any = None) -> Any:
+    """The demo's config: the simulator's queues and, given its `state`, escalation policies that fit it."""
     from oncall_tui.cli_sim import sim_config
-    from oncall_tui.config_schema import Config, JiraConfig, PollConfig, QueueConfig
+    from oncall_tui.config_escalation import escalation_from_data
+    from oncall_tui.config_schema import Config, ConfigError, JiraConfig, PollConfig, Problem, QueueConfig
 
-    queues = tuple(
-        QueueConfig(q["name"], q["jql"], q.get("watch", False))
-        for q in sim_config(url, "cloud", email, "", "")["queues"]
-    )
-    # The token is passed to the client directly, never through the environment or argv.
-    return Config(
+    data = sim_config(url, "cloud", email, "", "", state=state)
+    queues = tuple(QueueConfig(q["name"], q["jql"], q.get("watch", False)) for q in data["queues"])
+    config = Config(
+        # The token is passed to the client directly, never through the environment or argv.
         jira=JiraConfig(url=url, deployment="cloud", email=email),
         queues=queues,
         # The simulator is local: poll it briskly so the demo shows life quickly.
         poll=PollConfig(interval_seconds=5, counts_interval_seconds=20),
     )
+    if state is None:
+        return config
+    problems: list[Problem] = []
+    # Through the config's own validation, as a written `sim --config-out` file would be read.
+    escalation = escalation_from_data(data, None, "", problems, cloud=True, queue_names=[q.name for q in queues])
+    if problems:
+        raise ConfigError(None, problems)
+    return dataclasses.replace(config, escalation=escalation)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -294,7 +306,7 @@ def run_demo(args: argparse.Namespace) -> int:
     server = SimServer(state).start()
     try:
         login = server.login()
-        config = demo_config(login.url, login.email)
+        config = demo_config(login.url, login.email, state)
         # With --speed the simulated site runs faster than the wall clock: the countdowns, the ages and the
         # poller's time windows must follow the site's clock, as they follow Jira's time on a real site.
         client = JiraClient(config.jira, Secret(login.token), now=state.clock.now)

@@ -131,6 +131,7 @@ def _session_and_app(
         confirm_take=config.ui.confirm_take,
         notify=config.notify,
         policies=config.escalation.policies,
+        due_queues=[q.name for q in config.queues if q.escalation_due],
         rotas=config.escalation.rotas,
         directory=config.escalation.directory,
     )

@@ -126,6 +126,7 @@ class OncallApp(App[None]):
         queued: Callable[[], int] | None = None,
         engine: Engine | None = None,
         policies: Sequence[Policy] = (),
+        due_queues: Iterable[str] = (),
         rotas: Mapping[str, Rota] | None = None,
         directory: Mapping[str, Contact] | None = None,
         notify: NotifyConfig | None = None,
@@ -165,6 +166,8 @@ class OncallApp(App[None]):
         # Policies and who is on call at each level (the engine's); without a configured policy the Jira leads
         # make the levels.
         self.escalation: EscalationDesk = self.engine.escalation
+        # Queues that hold only the incidents whose escalation is due ([[queues]] escalation_due = true).
+        self.due_queues = frozenset(due_queues)
         # [notify]: the engine's notifier decides, this app writes to the terminal (ui/terminal_notify.py).
         self.notify_config = notify or NotifyConfig()
         n = self.notify_config
@@ -350,7 +353,7 @@ class OncallApp(App[None]):
         elif isinstance(event, Notify):
             self._notify_terminal(event)
         elif isinstance(event, EscalationDueChanged):
-            main.refresh_chrome()
+            main.due_changed(event.due)
         elif isinstance(event, WatchFailed):
             self._watch_failed(event.queue, event.error)
         elif isinstance(event, WatchRecovered):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -119,6 +119,7 @@ class MainScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         # Incidents marked (space) for one action on all of them; a choice of the moment, not queue data.
         self.marked: set[str] = set()
+        self._due_shown: set[str] = set()
 
     @property
     def oncall(self) -> OncallApp:
@@ -154,6 +155,8 @@ class MainScreen(Screen[None]):
         table.bind_store(store.get, lambda key: store.holds(self.active_queue, key))
         table.write_state = self._write_state
         table.is_marked = self.marked.__contains__
+        table.is_due = lambda key: key in app.engine.due.due
+        table.due_only = self.active_queue in app.due_queues
         detail = self.query_one(DetailPane)
         detail.thresholds = app.session.thresholds
         detail.tz = app.display_tz
@@ -234,12 +237,22 @@ class MainScreen(Screen[None]):
         incident = self.query_one(DetailPane).incident
         return incident.key if incident else None
 
+    def due_changed(self, due: Mapping[str, object]) -> None:
+        """The incidents due for escalation changed: their rows' marks (and a due-only queue's rows) follow."""
+        now_due = set(due)
+        changed = (now_due ^ self._due_shown) & set(self.oncall.session.store.keys(self.active_queue))
+        self._due_shown = now_due
+        if changed:
+            self.query_one(QueueTable).apply(sorted(changed), (), (), self.oncall.now)
+        self.refresh_chrome()
+
     def show_queue(self, name: str) -> None:
         if name != self.active_queue:
             self._selection_moved_at = 0.0  # a queue chosen on purpose: no "the selection moved" grace
         self.active_queue = name
         self.oncall.engine.activate(name)
         table = self.query_one(QueueTable)
+        table.due_only = name in self.oncall.due_queues
         table.show(self.oncall.session.store.keys(name), self.oncall.now)
         if table.row_count:
             table.move_cursor(row=0)
@@ -276,7 +289,12 @@ class MainScreen(Screen[None]):
         )
         active = self.active_queue
         # The active queue's count is the store's: the same number as the rows the table shows, at every moment.
-        held = {active: session.store.count(active)} if session.status[active].loaded else {}
+        held: dict[str, int | None] = {active: session.store.count(active)} if session.status[active].loaded else {}
+        due = app.engine.due.due
+        for name in app.due_queues:
+            # A due-only queue counts what it shows, not what its JQL matches.
+            loaded = session.status[name].loaded
+            held[name] = sum(1 for key in session.store.keys(name) if key in due) if loaded else None
         self.query_one(QueueTabs).render_tabs(
             [q.name for q in session.queues], session.status, active, held=held, ascii_only=app.ascii_only
         )

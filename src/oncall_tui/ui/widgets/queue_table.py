@@ -127,6 +127,11 @@ class QueueTable(DataTable[Text]):
         # Whether the screen has the row marked for an action on several incidents (space).
         self.is_marked: Callable[[str], bool] = lambda key: False
         self._bulk: set[str] = set()
+        # Whether escalation is due for the row (the engine's due watch, through the screen), and whether the
+        # table shows only those ([[queues]] escalation_due = true).
+        self.is_due: Callable[[str], bool] = lambda key: False
+        self.due_only = False
+        self._due_marked: set[str] = set()
         self._marked: set[str] = set()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
         self._now_shown = datetime.now().astimezone()  # the time the rows were last drawn for
@@ -168,7 +173,7 @@ class QueueTable(DataTable[Text]):
             label = cell_len(self.columns[key].label.plain)  # type: ignore[index]
             if key == "key":
                 # Two more columns while any row carries a write mark ("OPS-33 ↑").
-                marks = (2 if self._marked else 0) + (2 if self._bulk else 0)
+                marks = (2 if self._marked else 0) + (2 if self._bulk else 0) + (2 if self._due_marked else 0)
                 wanted[key] = max(label, *(cell_len(k) + marks for k in self._cells), 3)
             elif key == "assignee":
                 wanted[key] = max(label, self._assignee_wanted)
@@ -214,6 +219,8 @@ class QueueTable(DataTable[Text]):
         return key in self._cells
 
     def matches(self, incident: Incident) -> bool:
+        if self.due_only and not self.is_due(incident.key):
+            return False
         if not self.filter_text:
             return True
         needle = self.filter_text.casefold()
@@ -251,6 +258,15 @@ class QueueTable(DataTable[Text]):
         else:
             self._bulk.discard(incident.key)
         if had_bulk != bool(self._bulk):
+            self.call_after_refresh(self._layout_columns)
+        had_due = bool(self._due_marked)
+        if self.is_due(incident.key):
+            # Escalation is due: the level's response time passed unanswered, or the SLA is close at level 1.
+            key_cell.append(" >" if self.ascii_only else " »", style=Style(bold=True))
+            self._due_marked.add(incident.key)
+        else:
+            self._due_marked.discard(incident.key)
+        if had_due != bool(self._due_marked):
             self.call_after_refresh(self._layout_columns)
         state = self.write_state(incident.key)
         if state is not None:

@@ -151,7 +151,7 @@ class QueueTabs(_Line):
         status: Mapping[str, QueueStatus],
         active: str,
         *,
-        held: Mapping[str, int] | None = None,
+        held: Mapping[str, int | None] | None = None,
         ascii_only: bool = False,
     ) -> None:
         """One tab per queue with its count: "?" while the count is unknown (never a 0 nobody counted), "!" when

@@ -271,8 +271,12 @@ def demo_config(url: str, email: str, state: Any = None) -> Any:
     from oncall_tui.config_escalation import escalation_from_data
     from oncall_tui.config_schema import Config, ConfigError, JiraConfig, PollConfig, Problem, QueueConfig
 
-    data = sim_config(url, "cloud", email, "", "", state=state)
-    queues = tuple(QueueConfig(q["name"], q["jql"], q.get("watch", False)) for q in data["queues"])
+    # With the site's state, its escalation policies and the "Escalation due" queue, as `sim --config-out` writes.
+    data = sim_config(url, "cloud", email, "", "", state=state, escalation_due_queue=state is not None)
+    queues = tuple(
+        QueueConfig(q["name"], q["jql"], q.get("watch", False), escalation_due=q.get("escalation_due", False))
+        for q in data["queues"]
+    )
     config = Config(
         # The token is passed to the client directly, never through the environment or argv.
         jira=JiraConfig(url=url, deployment="cloud", email=email),

@@ -140,8 +140,9 @@ BINDINGS: tuple[BindingSpec, ...] = (
     BindingSpec("conflict.go_ahead", ("y",), "answer('go')", "Send anyway", Scope.CONFLICT),
     BindingSpec("conflict.drop", ("d",), "answer('drop')", "Drop", Scope.CONFLICT),
     BindingSpec("conflict.later", ("escape",), "answer('')", "Later", Scope.CONFLICT),
-    # Priority: ctrl+s must escalate whichever field (reason, level list, a check box) has the focus.
-    BindingSpec("escalate.send", ("ctrl+s",), "send", "Escalate", Scope.ESCALATE, priority=True),
+    # Not a priority binding: ctrl+s reaches the dialog after the keys typed before it have reached the reason
+    # field (the focused widget gets keys in order; a priority binding would read the field too early).
+    BindingSpec("escalate.send", ("ctrl+s",), "send", "Escalate", Scope.ESCALATE),
     BindingSpec("escalate.cancel", ("escape",), "cancel", "Cancel", Scope.ESCALATE),
 )
 

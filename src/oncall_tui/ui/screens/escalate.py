@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.style import Style
 from rich.text import Text
@@ -74,6 +74,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         *,
         can_page: bool,
         now: datetime,
+        tz: tzinfo | None = None,
         tr: Translator = ENGLISH,
     ) -> None:
         super().__init__()
@@ -82,6 +83,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         self.items = list(items)
         self.can_page = can_page
         self.now = now
+        self.tz = tz
         single = self.items[0] if len(self.items) == 1 else None
         self.single = single
         self.target: int | None = None
@@ -183,7 +185,9 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         text.append(": " + people_words(level, tr))
         shift = level.shifts[0] if level.shifts else None
         if shift is not None and shift.until is not None:
-            text.append(" · " + tr("on call until {time}", time=fmt.local_time(shift.until, None, tr=tr, now=self.now)))
+            text.append(
+                " · " + tr("on call until {time}", time=fmt.local_time(shift.until, self.tz, tr=tr, now=self.now))
+            )
         if level.problem is not None:
             message, params = level.problem
             text.append("\n" + tr(message, **params), style=Style(italic=True))

@@ -793,7 +793,7 @@ class MainScreen(Screen[None]):
         desk = self.oncall.escalation
         items = [Escalating(incident, await desk.resolved(incident)) for incident in incidents]
         answer = await self.app.push_screen_wait(
-            EscalateDialog(items, can_page=desk.can_page(), now=self.oncall.now, tr=self.tr)
+            EscalateDialog(items, can_page=desk.can_page(), now=self.oncall.now, tz=self.oncall.display_tz, tr=self.tr)
         )
         if answer is None:
             return

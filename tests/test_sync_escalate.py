@@ -4,7 +4,7 @@ failure in the middle stops at that step, and a resend (also in a new process) c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +218,141 @@ def test_de_escalation_steps_are_label_comment_and_record() -> None:
     shown = cmds.apply(cmds.escalate("c2", KEY, params, incident, now=at + timedelta(minutes=5)), incident)
     assert shown.escalation is not None and shown.escalation.level == 0 and "db" in shown.labels
     assert label_for(1) not in shown.labels
+
+
+def team_level(team_id: str, person: Person) -> ResolvedLevel:
+    contact = Contact(account_id=person.account_id, display_name=person.display_name)
+    return ResolvedLevel(
+        index=1,
+        name="L2 secondary",
+        source=Source.JSM_OPS_SCHEDULE,
+        shifts=(OnCallShift(contact, Source.JSM_OPS_SCHEDULE),),
+        team_id=team_id,
+        team_name="Payments",
+    )
+
+
+async def paging_rig(sim: CheckedSimServer, tmp_path: Path) -> Rig:
+    from oncall_tui.jira.ops import OpsClient
+
+    def configure(pipeline: Any) -> None:
+        ops = OpsClient(pipeline.client)
+        pipeline.ops = lambda: ops
+        pipeline.page_check_wait = 0.0
+
+    return await make_rig(sim, tmp_path / "outbox.sqlite3", configure=configure)
+
+
+async def test_the_page_reaches_jsm_ops_once_for_the_levels_team(sim: CheckedSimServer, tmp_path: Path) -> None:
+    rig = await paging_rig(sim, tmp_path)
+    try:
+        team = next(t for t in sim.state.teams.values() if t.member_ids)
+        person = await colleague(rig)
+        command = escalation(rig, team_level(team.id, person), esc.EscalationChoice(page=True))
+        done = await rig.until(command.id, DONE)
+        assert done.state is State.CONFIRMED, done.error
+        (alert,) = sim.state.alerts.values()
+        assert alert.alias == f"oncall-tui-{command.id}" and [r.id for r in alert.responders] == [team.id]
+        assert KEY in alert.message
+    finally:
+        await rig.pipeline.stop()
+        await rig.client.aclose()
+        rig.outbox.close()
+
+
+async def test_a_page_jsm_ops_does_not_carry_out_fails_at_the_page_step(sim: CheckedSimServer, tmp_path: Path) -> None:
+    rig = await paging_rig(sim, tmp_path)
+    try:
+        person = await colleague(rig)
+        # A team JSM Ops does not know: it accepts the request (202) and fails it while processing.
+        command = escalation(
+            rig, team_level("00000000-0000-4000-8000-000000000000", person), esc.EscalationChoice(page=True)
+        )
+        failed = await rig.until(command.id, DONE)
+        assert failed.state is State.FAILED
+        step = esc.next_step(failed.params)
+        assert step is not None and step.kind is esc.StepKind.PAGE
+        assert PROPERTY not in rig.issue(KEY)["properties"], "the level is not recorded while nobody was paged"
+    finally:
+        await rig.pipeline.stop()
+        await rig.client.aclose()
+        rig.outbox.close()
+
+
+async def test_a_resend_after_a_colleague_escalated_meanwhile_asks_first(rig: Rig, sim: CheckedSimServer) -> None:
+    person = await colleague(rig)
+    sim.set_faults(f"status=403,paths={COMMENT_PATH},methods=POST")
+    command = escalation(rig, level_two(person), esc.EscalationChoice(reassign=True, comment=True))
+    assert (await rig.until(command.id, DONE)).state is State.FAILED
+    sim.set_faults("")
+    theirs = {"format": 1, "policy": "Payments", "level": 2, "levelName": "L3", "history": []}
+    await rig.client.set_property(KEY, PROPERTY, theirs)
+    rig.pipeline.resend(command.id)
+    stopped = await rig.until(command.id, DONE)
+    assert stopped.state is State.CONFLICT and stopped.conflict is not None and stopped.conflict.now == "L3"
+    assert rig.issue(KEY)["properties"][PROPERTY]["level"] == 2, "their level stands"
+
+
+async def test_a_long_reason_is_cut_and_a_long_history_stays_under_jiras_property_limit(
+    rig: Rig, sim: CheckedSimServer
+) -> None:
+    import json
+
+    from oncall_tui.domain.escalation import EscalationRecord, EscalationState, state_to_data
+
+    person = await colleague(rig)
+    command = escalation(rig, level_two(person), esc.EscalationChoice(comment=True), reason="x" * 50_000)
+    done = await rig.until(command.id, DONE)
+    assert done.state is State.CONFIRMED, done.error
+    assert len(rig.issue(KEY)["properties"][PROPERTY]["history"][0]["reason"]) == esc.REASON_LIMIT
+    at = datetime.now(UTC)
+    records = tuple(EscalationRecord(f"c{n}", at, "Ann", "a1", "r" * esc.REASON_LIMIT, 0, 1, "L2") for n in range(40))
+    data = state_to_data(EscalationState("P", 1, "L2", records))
+    assert len(json.dumps(data).encode()) < 32_768 and data["history"][-1]["command"] == "c39"
+
+
+def test_an_escalation_raises_the_priority_by_name_or_id_and_never_lowers_it() -> None:
+    from oncall_tui.domain.incident import Incident
+    from oncall_tui.domain.oncall import Effects
+    from oncall_tui.sync.escalation_desk import EscalationDesk
+
+    desk = EscalationDesk(
+        policies=(),
+        pipeline=None,
+        leads=lambda p: None,
+        queues_of=lambda k: frozenset(),
+        clock=lambda: None,  # type: ignore[arg-type]
+    )
+    desk.priorities = [("1", "Highest"), ("2", "High"), ("3", "Medium"), ("4", "Low")]
+
+    def level(value: str) -> ResolvedLevel:
+        return ResolvedLevel(1, "L2", Source.FIXED, effects=Effects(raise_priority_to=value))
+
+    medium = Incident(KEY, "1", "x", priority="Medium", priority_id="3")
+    highest = Incident(KEY, "1", "x", priority="Highest", priority_id="1")
+    assert desk.raise_to(medium, level("High")) == FieldChoice("High", id="2")
+    assert desk.raise_to(medium, level("1")) == FieldChoice("Highest", id="1"), "an id, as the config allows"
+    assert desk.raise_to(highest, level("High")) is None, "an escalation never lowers the priority"
+    assert desk.raise_to(Incident(KEY, "1", "x", priority="High", priority_id="2"), level("high")) is None
+
+
+async def test_a_step_jira_keeps_refusing_can_be_skipped_and_the_rest_goes_on(rig: Rig, sim: CheckedSimServer) -> None:
+    from oncall_tui.i18n import ENGLISH
+    from oncall_tui.ui.words import state_words
+
+    person = await colleague(rig)
+    # A transition this workflow does not offer from the incident's status: refused before anything is sent.
+    choice = esc.EscalationChoice(reassign=True, transition="Teleport", comment=True)
+    command = escalation(rig, level_two(person), choice)
+    failed = await rig.until(command.id, DONE)
+    assert failed.state is State.FAILED
+    step = esc.next_step(failed.params)
+    assert step is not None and step.kind is esc.StepKind.TRANSITION
+    assert "failed at moving it on (transition)" in state_words(failed, ENGLISH)
+    rig.pipeline.skip_step(command.id)
+    done = await rig.until(command.id, DONE)
+    assert done.state is State.CONFIRMED, done.error
+    assert "skipped: moving it on (transition)" in state_words(done.with_state(State.QUEUED), ENGLISH)
+    issue = rig.issue(KEY)
+    assert issue["assignee"] == person.account_id and issue["properties"][PROPERTY]["level"] == 1
+    assert len([c for c in issue["comments"] if "DB is down" in c["text"]]) == 1

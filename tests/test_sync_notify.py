@@ -217,3 +217,36 @@ async def test_escalation_due_is_told_when_it_becomes_due(rig: tuple[Rig, Clocks
     mark = len(r.events)
     r.engine.tick()
     assert notified(r, mark) == [], "told when it becomes due, not on every tick"
+
+
+async def test_an_sla_breaching_on_an_incident_the_user_took_is_told(rig) -> None:
+    """Own changes silence arrivals only: an SLA running out is the clock's doing, whoever took the incident."""
+    r, clocks = rig
+    r.engine.notifier.rules = NotifyRules(min_interval_seconds=0, escalation_due=False)
+    key = create(r.sim, "Search is slow", "Low")
+    await started(r)
+    session = r.engine.session
+    incident = session.store.get(key)
+    assert incident is not None
+    sla = min(incident.slas, key=lambda s: s.remaining_ms or 0)
+    remaining = timedelta(milliseconds=sla.remaining_ms or 0)
+    command = session.pipeline.take(key)
+    confirmed = asyncio.get_running_loop().create_future()
+
+    def hear(event: object) -> None:
+        done = isinstance(event, CommandChanged) and event.command.id == command.id
+        if done and event.command.state is State.CONFIRMED and not confirmed.done():  # type: ignore[union-attr]
+            confirmed.set_result(None)
+
+    session.bus.subscribe(hear)
+    await asyncio.wait_for(confirmed, 15)
+    assert session.pipeline.explains(key, session.store.get(key)), "the incident is as the user's take left it"
+    clocks.site = FROZEN_START + timedelta(seconds=1)
+    clocks.elapsed += 1
+    r.engine.tick()
+    clocks.elapsed += 3600
+    clocks.site = FROZEN_START + remaining + timedelta(seconds=1)
+    mark = len(r.events)
+    r.engine.tick()
+    told = [n for n in notified(r, mark) if key in n.keys]
+    assert [n.kind for n in told] == [NotifyKind.SLA_BREACHED]

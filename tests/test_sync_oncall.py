@@ -469,3 +469,25 @@ def test_every_problem_has_german_with_the_same_placeholders() -> None:
     for message_id in PROBLEMS.values():
         german = MESSAGES[message_id]["de"]
         assert german.strip() and placeholders(german) == placeholders(message_id), message_id
+
+
+def test_on_data_center_the_engines_book_says_data_center_and_nothing_is_paged(dc_sim: CheckedSimServer) -> None:
+    """As the app wires it (the engine's book and desk), not with a hand-made Ops client."""
+    from oncall_tui.config_schema import JiraConfig
+    from oncall_tui.sync.engine import Engine
+    from oncall_tui.sync.session import QueueSpec, Session
+
+    login = dc_sim.login()
+    chosen = policy(Level("L1", ScheduleRef("Telematics Ops – Primary")))
+
+    async def go() -> tuple[object, bool, object]:
+        config = JiraConfig(url=login.url, deployment=login.flavour)
+        async with JiraClient(config, login.token, sleep=_no_sleep) as jira:
+            await jira.detect()
+            engine = Engine(Session(jira, [QueueSpec("Open", "project = OPS")], site_url=login.url), tick=False)
+            answer = await engine.oncall.resolve(chosen, incident(dc_sim), leads_of(dc_sim))
+            return answer.levels[0].problem, engine.escalation.can_page(), engine.session.pipeline.ops()  # type: ignore[misc]
+
+    problem, can_page, paging = asyncio.run(go())
+    assert problem is not None and problem[0].startswith("Jira Data Center has no JSM Ops"), problem
+    assert can_page is False and paging is None

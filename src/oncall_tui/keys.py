@@ -134,6 +134,7 @@ BINDINGS: tuple[BindingSpec, ...] = (
     BindingSpec("commands.resend", ("r",), "resend", "Resend", Scope.COMMANDS),
     BindingSpec("commands.edit", ("e",), "edit", "Edit and resend", Scope.COMMANDS),
     BindingSpec("commands.drop", ("d",), "drop", "Drop", Scope.COMMANDS),
+    BindingSpec("commands.skip_step", ("s",), "skip_step", "Skip the failed step", Scope.COMMANDS),
     BindingSpec("commands.go_ahead", ("g",), "go_ahead", "Send anyway", Scope.COMMANDS),
     BindingSpec("commands.copy", ("y",), "copy", "Copy text", Scope.COMMANDS),
     BindingSpec("commands.close", ("escape", "q", "w"), "close", "Close", Scope.COMMANDS),

@@ -10,6 +10,7 @@ cannot be read (another tool wrote it, a newer version) counts as none, it never
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ LABEL_PREFIX = "escalation-level-"
 FORMAT = 1
 # Jira refuses property values over 32 KB; a long storm of re-escalations keeps its most recent entries.
 HISTORY_LIMIT = 40
+# Below Jira's 32,768 bytes for a property value, with room for JSON written less compactly than ours.
+PROPERTY_BYTES = 30_000
 
 _LABEL = re.compile(re.escape(LABEL_PREFIX) + r"(\d{1,3})\Z")
 
@@ -89,8 +92,12 @@ class EscalationState:
 
     @property
     def since(self) -> datetime | None:
+        """When the current level started: when the escalation landed in Jira (Jira's clock), else when it was
+        asked for (an escalation that waited offline starts its level's response time when it lands)."""
         last = self.last
-        return last.at if last is not None else None
+        if last is None:
+            return None
+        return last.jira_updated or last.at
 
     def acknowledged(self, updated: datetime | None) -> bool:
         """Whether the issue changed after the last escalation's own changes (someone reacted to it)."""
@@ -201,14 +208,19 @@ def record_from_data(data: Any) -> EscalationRecord | None:
 
 
 def state_to_data(state: EscalationState) -> dict[str, Any]:
-    return {
+    """The property's value; the oldest history entries are left out as needed to stay under Jira's 32 KB."""
+    history = [record_to_data(entry) for entry in state.history]
+    data = {
         "format": FORMAT,
         "policy": state.policy,
         "level": state.level,
         "levelName": state.level_name,
         "label": label_for(state.level),
-        "history": [record_to_data(entry) for entry in state.history],
+        "history": history,
     }
+    while len(history) > 1 and len(json.dumps(data).encode("utf-8")) > PROPERTY_BYTES:
+        del history[0]
+    return data
 
 
 def state_from_data(data: Any) -> EscalationState | None:

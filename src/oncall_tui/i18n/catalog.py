@@ -53,9 +53,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "einen Absturz geschützt. Beenden mit wartenden Änderungen verliert sie."
     },
     "Writes not yet in Jira": {"de": "Änderungen, die noch nicht in Jira sind"},
-    "r resend · e edit · d drop · g send anyway · y copy text · esc close": {
-        "de": "r erneut senden · e bearbeiten · d verwerfen · g trotzdem senden · y Text kopieren · esc schließen"
-    },
     "Nothing waiting: every write is in Jira.": {"de": "Nichts wartet: alle Änderungen sind in Jira."},
     "{description} anyway?": {"de": "{description} trotzdem?"},
     "y send anyway · d drop · esc later (w lists it)": {

@@ -78,5 +78,11 @@ ESCALATION_MESSAGES: dict[str, dict[str, str]] = {
         "de": "Ohne ihn erneut senden oder den Vorgang zuerst in Jira weiterschieben."
     },
     "mark": {"de": "markieren"},
+    "Skip the failed step": {"de": "Fehlgeschlagenen Schritt auslassen"},
+    "skipped: {steps}": {"de": "ausgelassen: {steps}"},
+    "r resend · e edit · s skip step · d drop · g send anyway · y copy text · esc close": {
+        "de": "r erneut senden · e bearbeiten · s Schritt auslassen · d verwerfen · g trotzdem senden · "
+        "y Text kopieren · esc schließen"
+    },
     "Escalate": {"de": "Eskalieren"},
 }

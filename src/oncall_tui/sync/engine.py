@@ -160,23 +160,27 @@ class Engine:
             queues_of=lambda key: frozenset(q for q in store.queues() if store.holds(q, key)),
             clock=lambda: self.clock(),
             book=self.oncall,
-            pages=lambda: self.ops() is not None,
+            pages=lambda: self.paging() is not None,
         )
         self.due.policy_for = self.escalation.configured_policy
         self.due.levels_for = self.escalation.levels_for
         # The page step of an escalation goes to JSM Ops, which only Cloud has.
-        session.pipeline.ops = self.ops
+        session.pipeline.ops = self.paging
         self._ops: tuple[Any, OpsClient] | None = None
 
     def ops(self) -> OpsClient | None:
-        """JSM Ops through the session's client (the same credentials); None where there is none (Data Center,
-        or a client that cannot say)."""
+        """JSM Ops through the session's client (the same credentials). On Data Center it answers every question
+        with OpsNotAvailable, which the on-call book shows as such ("Data Center has no JSM Ops")."""
         client = self.session.client
-        if getattr(client, "flavour", None) != "cloud":
+        if client is None:
             return None
         if self._ops is None or self._ops[0] is not client:
             self._ops = (client, OpsClient(client))
         return self._ops[1]
+
+    def paging(self) -> OpsClient | None:
+        """JSM Ops for paging: only where the site is known to be Cloud (Data Center has none)."""
+        return self.ops() if getattr(self.session.client, "flavour", None) == "cloud" else None
 
     # ---- life --------------------------------------------------------------------------------------------
 

@@ -32,11 +32,12 @@ from oncall_tui.domain.escalation import (
     with_record,
 )
 from oncall_tui.domain.incident import FieldChoice, Incident
-from oncall_tui.domain.oncall import Contact, ResolvedLevel
+from oncall_tui.domain.oncall import Contact, ResolvedLevel, Source
 from oncall_tui.domain.people import Person
 
 __all__ = [
     "ALIAS_PREFIX",
+    "REASON_LIMIT",
     "EscalationChoice",
     "Step",
     "StepKind",
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 ALIAS_PREFIX = "oncall-tui-"
+# A reason is a sentence or two; a pasted log would push the issue's record past Jira's 32 KB for a property.
+REASON_LIMIT = 1000
 
 
 class StepKind(StrEnum):
@@ -90,8 +93,12 @@ def contact_person(contact: Contact) -> Person:
     )
 
 
-def _responders(level: ResolvedLevel) -> list[dict[str, str]]:
-    # A level with a JSM Ops team pages the team (its own routing decides who is called); otherwise its people.
+def responders(level: ResolvedLevel) -> list[dict[str, str]]:
+    """Whom paging the level alerts: its JSM Ops team (whose routing decides who is called), else its people.
+    Nobody for a level that fell back to the Jira leads: they are not on call for it, and JSM Ops may not know
+    them."""
+    if level.source is Source.JIRA_LEADS:
+        return []
     if level.team_id:
         return [{"id": level.team_id, "type": "team"}]
     return [{"id": c.account_id, "type": "user"} for c in level.contacts if c.account_id]
@@ -114,6 +121,7 @@ def escalation_params(
 ) -> dict[str, Any]:
     """The parameters of an escalate (or de-escalate) command: every step, in the order they are carried out."""
     direction = Direction.UP if target.index > from_level else Direction.DOWN
+    reason = reason[:REASON_LIMIT]
     people = [contact_person(c) for c in target.contacts]
     steps: list[dict[str, Any]] = []
     if choice.reassign and people:
@@ -128,15 +136,15 @@ def escalation_params(
     if choice.comment:
         mentions = [person_to_data(p) for p in people] if choice.mention else []
         steps.append({"kind": StepKind.COMMENT.value, "text": comment_text, "mentions": mentions})
-    responders = _responders(target)
-    if choice.page and responders:
+    paged = responders(target)
+    if choice.page and paged:
         steps.append(
             {
                 "kind": StepKind.PAGE.value,
                 "alias": f"{ALIAS_PREFIX}{command_id}",
                 "message": page_message,
                 "description": page_description,
-                "responders": responders,
+                "responders": paged,
                 "priority": _alert_priority(incident),
                 "details": {"incident": incident.key, "url": incident.url, "level": target.name},
             }
@@ -248,7 +256,9 @@ def step_landed(command_id: str, step: Step, fresh: Incident) -> bool:
             return fresh.status.casefold() in targets
         case StepKind.LABEL:
             labels = set(fresh.labels)
-            return set(data.get("add") or []) <= labels and not (set(data.get("remove") or []) & labels)
+            add = set(data.get("add") or [])
+            others = {label for label in labels if label.startswith(LABEL_PREFIX)} - add
+            return add <= labels and not (set(data.get("remove") or []) & labels) and not others
         case StepKind.RECORD:
             return fresh.escalation is not None and fresh.escalation.has(command_id)
     return False

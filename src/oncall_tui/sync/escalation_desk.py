@@ -47,6 +47,10 @@ LEADS_POLICY = Policy(
 )
 
 
+# The built-in policy's names are the app's words (message ids), not a config's: the UI translates them.
+BUILT_IN_NAMES = frozenset({LEADS_POLICY.name, *(level.name for level in LEADS_POLICY.levels)})
+
+
 @dataclass(frozen=True, slots=True)
 class Toggles:
     """Which of the target level's effects the user left switched on (all of them, by default)."""
@@ -133,6 +137,30 @@ class EscalationDesk:
         self.book = book
         # Whether paging can work here (JSM Ops on Cloud); the dialog says so instead of offering it.
         self.can_page = pages
+        # Jira's priorities, highest first, as (id, name); set once read (None: not known, sent by name as given).
+        self.priorities: Sequence[tuple[str, str]] | None = None
+
+    def raise_to(self, incident: Incident, level: ResolvedLevel) -> FieldChoice | None:
+        """The priority escalating to `level` sets: its configured one (by id or name) if that is above the
+        incident's now; None when the level sets none or the incident is already as high."""
+        wanted = level.effects.raise_priority_to
+        if not wanted:
+            return None
+        known = list(self.priorities or ())
+        target = next(
+            (i for i, (pid, name) in enumerate(known) if wanted in (pid, name) or wanted.casefold() == name.casefold()),
+            None,
+        )
+        if target is None:
+            return FieldChoice(wanted)
+        current = next(
+            (i for i, (pid, name) in enumerate(known) if pid == incident.priority_id or name == incident.priority),
+            None,
+        )
+        if current is not None and current <= target:
+            return None  # never lowered by an escalation
+        pid, name = known[target]
+        return FieldChoice(name=name, id=pid)
 
     def policy_for(self, incident: Incident) -> Policy:
         found = self.configured_policy(incident)
@@ -204,9 +232,7 @@ class EscalationDesk:
         functional = resolved.policy.mode.value == "functional"
         choice = esc.EscalationChoice(
             reassign=up and functional and effects.reassign and toggles.reassign,
-            priority=FieldChoice(effects.raise_priority_to)
-            if up and effects.raise_priority_to and toggles.priority
-            else None,
+            priority=self.raise_to(incident, level) if up and toggles.priority else None,
             transition=effects.transition if up and toggles.transition else None,
             mention=up and effects.mention and toggles.mention,
             page=up and effects.page and toggles.page and self.can_page(),

@@ -185,7 +185,10 @@ class Notifier:
         if not self.rules.enabled(kind):
             return
         incident = incident if incident is not None else self.store.get(key)
-        if self.own(key, incident):
+        # An arrival can be the user's own doing (they raised its priority, moved it into the queue); an SLA
+        # running out or a level's response time passing is the clock's, and is news however the incident got
+        # there (even one they took themselves an hour ago).
+        if kind is NotifyKind.NEW_URGENT and self.own(key, incident):
             return
         if self.quiet:
             self.suppressed += 1

@@ -50,6 +50,7 @@ from oncall_tui.jira.errors import (
     ServerError,
     TlsError,
 )
+from oncall_tui.jira.ops import AlertRefused
 from oncall_tui.jira.parse_alerts import Responder
 from oncall_tui.sync import commands as cmds
 from oncall_tui.sync import escalate as esc
@@ -100,6 +101,8 @@ class PageClient(Protocol):
         priority: str | None = None,
         details: Mapping[str, str] | None = None,
     ) -> str: ...
+
+    async def alert_request(self, request_id: str) -> Any: ...
 
 
 class ReadOnlyError(JiraError):
@@ -160,6 +163,9 @@ MAX_ATTEMPTS = 5
 # many times) before sending it again.
 STILL_WORKING_WAIT = 20.0
 STILL_WORKING_CHECKS = 3
+# How often, and how far apart, a page's outcome is asked for before it counts as paged.
+PAGE_CHECKS = 4
+PAGE_CHECK_WAIT = 0.5
 
 
 def may_have_landed(error: JiraError) -> bool:
@@ -222,6 +228,7 @@ class CommandPipeline:
     still_working_wait: float = STILL_WORKING_WAIT
     # JSM Ops, for the page step of an escalation; None (or returning None): the site has no JSM Ops.
     ops: Callable[[], PageClient | None] | None = None
+    page_check_wait: float = PAGE_CHECK_WAIT
     # Every command not over yet (active, failed, in conflict), by id, oldest first.
     commands: dict[str, Command] = field(default_factory=dict, init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
@@ -322,6 +329,17 @@ class CommandPipeline:
         seen = Seen.of(self.store.jira_copy(command.key)) if self.store.jira_copy(command.key) else command.seen
         again = command.with_state(State.QUEUED, params=params, seen=seen, error=None, conflict=None, forced=False)
         return self._restart(again)
+
+    def skip_step(self, command_id: str) -> Command | None:
+        """Carry on with a failed escalation without the step it stopped at (kept in its record as skipped)."""
+        command = self.commands.get(command_id)
+        if command is None or command.kind is not CommandKind.ESCALATE or command.state is not State.FAILED:
+            return None
+        step = esc.next_step(command.params)
+        if step is None:
+            return None
+        params = esc.mark_done(command.params, step.index, skipped=True)
+        return self._restart(command.with_state(State.QUEUED, params=params, error=None, attempts=0))
 
     def drop(self, command_id: str) -> Command | None:
         """Give a command up. Not while its request is on its way (its answer decides what happened)."""
@@ -541,8 +559,10 @@ class CommandPipeline:
         self.store.put(fresh)
         self._look_first.discard(command.id)
         params = command.params
-        if not params.get("done") and not command.forced:
-            # Someone escalated (or de-escalated) it since the user looked: theirs must not be overwritten blindly.
+        ours = fresh.escalation is not None and fresh.escalation.has(command.id)
+        if not command.forced and not ours:
+            # Someone escalated (or de-escalated) it since the user looked, before this escalation or between its
+            # steps (a resend, a resume after a restart): theirs must not be overwritten blindly.
             level = esc.level_of(fresh)
             if level != params.get("from_level"):
                 now = fresh.escalation.level_name if fresh.escalation is not None else None
@@ -606,7 +626,11 @@ class CommandPipeline:
             case esc.StepKind.TRANSITION:
                 await client.transition(key, str(data["id"]))
             case esc.StepKind.LABEL:
-                await client.edit_labels(key, add=list(data.get("add") or []), remove=list(data.get("remove") or []))
+                add = list(data.get("add") or [])
+                # Every other level's label as Jira has it now (one set meanwhile by a colleague's escalation too).
+                stale = [label for label in fresh.labels if label.startswith(esc.LABEL_PREFIX) and label not in add]
+                remove = list(dict.fromkeys([*(data.get("remove") or []), *stale]))
+                await client.edit_labels(key, add=add, remove=[label for label in remove if label not in add])
             case esc.StepKind.COMMENT:
                 await client.add_comment(
                     key, str(data.get("text", "")), internal=True, command_id=command.id, mentions=esc.mentions(step)
@@ -620,7 +644,7 @@ class CommandPipeline:
                     for r in data.get("responders") or []
                     if isinstance(r, Mapping) and r.get("id")
                 ]
-                await ops.create_alert(
+                request_id = await ops.create_alert(
                     message=str(data.get("message", "")),
                     alias=str(data.get("alias", "")),
                     responders=responders,
@@ -628,9 +652,26 @@ class CommandPipeline:
                     priority=data.get("priority"),
                     details=dict(data.get("details") or {}),
                 )
+                await self._paged(ops, request_id)
             case esc.StepKind.RECORD:
                 state = esc.recorded_state(command.id, command.params, command.created, fresh)
                 await client.set_property(key, ESCALATION_PROPERTY, state_to_data(state))
+
+    async def _paged(self, ops: PageClient, request_id: str) -> None:
+        """JSM Ops takes an alert asynchronously: its 202 says "accepted", the request's outcome says whether an
+        alert was made (an unknown team is found out only then). A refusal fails the page step; no answer yet
+        after a few looks counts as paged (JSM Ops has the request, and its alias keeps a resend harmless)."""
+        for attempt in range(PAGE_CHECKS):
+            try:
+                outcome = await ops.alert_request(request_id)
+            except JiraError:
+                return
+            if outcome is not None:
+                if not outcome.success:
+                    raise AlertRefused("JSM Ops refused the alert: {detail}", params={"detail": outcome.status})
+                return
+            if attempt + 1 < PAGE_CHECKS:
+                await asyncio.sleep(self.page_check_wait)
 
     async def _look_for(self, command: Command) -> float | None:
         """The answer was lost: does Jira show the command? Yes: confirmed. No: sent again. Cannot tell: ask later."""

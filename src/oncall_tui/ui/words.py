@@ -23,6 +23,7 @@ from oncall_tui.jira.errors import (
 )
 from oncall_tui.sync.commands import Command, CommandKind, State
 from oncall_tui.sync.escalate import StepKind, next_step, steps_of
+from oncall_tui.sync.escalation_desk import BUILT_IN_NAMES
 from oncall_tui.sync.pipeline import ReadOnlyError, may_have_landed
 
 
@@ -43,9 +44,10 @@ def command_words(command: Command, tr: Translator) -> str:
         case CommandKind.PRIORITY:
             return tr("Set priority of {key} to {priority}", key=key, priority=target)
         case CommandKind.ESCALATE:
+            level = level_name(command.target, tr)
             if command.params.get("direction") == "down":
-                return tr("De-escalate {key} to {level}", key=key, level=target)
-            return tr("Escalate {key} to {level}", key=key, level=target)
+                return tr("De-escalate {key} to {level}", key=key, level=level)
+            return tr("Escalate {key} to {level}", key=key, level=level)
     return key  # pragma: no cover - every kind is handled above
 
 
@@ -66,13 +68,23 @@ def escalation_progress(command: Command, tr: Translator) -> str:
     done = sum(step.done for step in steps)
     upcoming = next_step(command.params)
     if upcoming is None:
-        return tr("{done} of {total} steps done", done=done, total=len(steps))
-    return tr(
-        "{done} of {total} steps done · next: {step}",
-        done=done,
-        total=len(steps),
-        step=tr(_STEP_WORDS[upcoming.kind]),
-    )
+        words = tr("{done} of {total} steps done", done=done, total=len(steps))
+    else:
+        words = tr(
+            "{done} of {total} steps done · next: {step}",
+            done=done,
+            total=len(steps),
+            step=tr(_STEP_WORDS[upcoming.kind]),
+        )
+    skipped = [tr(_STEP_WORDS[step.kind]) for step in steps if step.data.get("skipped")]
+    if skipped:
+        words += " · " + tr("skipped: {steps}", steps=", ".join(skipped))
+    return words
+
+
+def level_name(name: str, tr: Translator) -> str:
+    """A policy's or level's name as shown: a config's as written, the built-in Jira-leads policy's translated."""
+    return sanitize_line(tr(name) if name in BUILT_IN_NAMES else name)
 
 
 def error_words(error: JiraError, tr: Translator, *, hint: bool = True) -> str:

@@ -57,7 +57,7 @@ class CommandsDialog(ModalScreen[None]):
             yield Static(id="command-detail")
             yield Static(
                 Text(
-                    self.tr("r resend · e edit · d drop · g send anyway · y copy text · esc close"),
+                    self.tr("r resend · e edit · s skip step · d drop · g send anyway · y copy text · esc close"),
                     style=Style(dim=True),
                 )
             )
@@ -120,6 +120,13 @@ class CommandsDialog(ModalScreen[None]):
         command = self.selected()
         if command is not None and command.state in (State.FAILED, State.CONFLICT):
             self.pipeline.resend(command.id)
+
+    def action_skip_step(self) -> None:
+        """An escalation stopped at a step Jira will keep refusing (a transition the workflow does not offer, a
+        page JSM Ops refuses): go on without that step."""
+        command = self.selected()
+        if command is not None and command.kind is CommandKind.ESCALATE and command.state is State.FAILED:
+            self.pipeline.skip_step(command.id)
 
     def action_go_ahead(self) -> None:
         command = self.selected()

@@ -8,7 +8,7 @@ it is handed the resolved policies and answers with what was chosen; the main sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -22,14 +22,15 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Stati
 
 from oncall_tui import display as fmt
 from oncall_tui import keys as registry
-from oncall_tui.domain.incident import Incident
+from oncall_tui.domain.incident import FieldChoice, Incident
 from oncall_tui.domain.oncall import ResolvedLevel, ResolvedPolicy
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
-from oncall_tui.sync.escalate import level_of
+from oncall_tui.sync.escalate import REASON_LIMIT, level_of, responders
 from oncall_tui.sync.escalation_desk import Toggles
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.dialogs import _bindings
+from oncall_tui.ui.words import level_name
 
 EFFECTS = ("reassign", "priority", "transition", "mention", "page", "comment")
 
@@ -76,6 +77,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         now: datetime,
         tz: tzinfo | None = None,
         tr: Translator = ENGLISH,
+        raise_to: Callable[[Incident, ResolvedLevel], FieldChoice | None] | None = None,
     ) -> None:
         super().__init__()
         self.tr = tr
@@ -84,6 +86,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         self.can_page = can_page
         self.now = now
         self.tz = tz
+        self._raise_to = raise_to
         single = self.items[0] if len(self.items) == 1 else None
         self.single = single
         self.target: int | None = None
@@ -102,7 +105,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
                 title = tr(
                     "Escalate {key} · policy {policy}",
                     key=item.incident.key,
-                    policy=sanitize_line(item.resolved.policy.name),
+                    policy=level_name(item.resolved.policy.name, tr),
                 )
             else:
                 title = tr("Escalate {count} incidents, one reason", count=len(self.items))
@@ -114,7 +117,11 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
                 yield Static(self._storm_lines(), id="escalate-route")
             for name in EFFECTS:
                 yield Checkbox(id=f"escalate-{name}", value=True)
-            yield Input(placeholder=tr("Reason (required, goes into the internal comment)"), id="escalate-reason")
+            yield Input(
+                placeholder=tr("Reason (required, goes into the internal comment)"),
+                id="escalate-reason",
+                max_length=REASON_LIMIT,
+            )
             yield Static(id="escalate-problem")
             yield Static(
                 Text(tr("tab next · space switch · ctrl+s escalate · esc cancel"), style=Style(dim=True)),
@@ -127,7 +134,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
             if level.index == item.current:
                 continue
             arrow = "↑" if level.index > item.current else "↓"
-            label = Text(f"{arrow} {sanitize_line(level.name)} — {people_words(level, self.tr)}")
+            label = Text(f"{arrow} {level_name(level.name, self.tr)} — {people_words(level, self.tr)}")
             buttons.append(RadioButton(label, value=level.index == self.target, name=str(level.index)))
         return buttons
 
@@ -136,7 +143,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         for item in self.items:
             now_level = item.resolved.level(item.current)
             target = item.default_target()
-            here = sanitize_line(now_level.name) if now_level else str(item.current + 1)
+            here = level_name(now_level.name, self.tr) if now_level else str(item.current + 1)
             if target is None:
                 line = self.tr("{key}: {level}, the last level: left as it is", key=item.incident.key, level=here)
             else:
@@ -145,7 +152,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
                     "{key}: {level} → {target} ({people})",
                     key=item.incident.key,
                     level=here,
-                    target=sanitize_line(level.name),
+                    target=level_name(level.name, self.tr),
                     people=people_words(level, self.tr),
                 )
             lines.append(line + "\n")
@@ -170,7 +177,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
         if self.single is not None:
             item = self.single
             now_level = item.resolved.level(item.current)
-            here = sanitize_line(now_level.name) if now_level else str(item.current + 1)
+            here = level_name(now_level.name, self.tr) if now_level else str(item.current + 1)
             route = self.query_one("#escalate-route", Static)
             if level is None:
                 route.update(Text(tr("{level}: there is no other level in this policy.", level=here)))
@@ -181,7 +188,7 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
     def _route(self, here: str, level: ResolvedLevel) -> Text:
         tr = self.tr
         text = Text(f"{here} → ", style=Style(dim=True))
-        text.append(sanitize_line(level.name), style=Style(bold=True))
+        text.append(level_name(level.name, self.tr), style=Style(bold=True))
         text.append(": " + people_words(level, tr))
         shift = level.shifts[0] if level.shifts else None
         if shift is not None and shift.until is not None:
@@ -210,13 +217,17 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
             shown = dict.fromkeys(EFFECTS, True)
         else:
             people = people_words(level, tr) if level is not None else ""
+            contacts = level.contacts if level is not None else ()
+            first = sanitize_line(contacts[0].display_name or contacts[0].id) if contacts else ""
             functional = self.single.resolved.policy.mode.value == "functional"
             team = sanitize_line(level.team_name) if level is not None and level.team_name else people
+            raised = None
+            if effects and level is not None and effects.raise_priority_to:
+                incident = self.single.incident
+                raised = self._raise_to(incident, level) if self._raise_to else None
             labels = {
-                "reassign": tr("Reassign to {name}", name=people.split(", ")[0]),
-                "priority": tr("Raise priority to {priority}", priority=effects.raise_priority_to or "")
-                if effects
-                else "",
+                "reassign": tr("Reassign to {name}", name=first),
+                "priority": tr("Raise priority to {priority}", priority=sanitize_line(raised.name)) if raised else "",
                 "transition": tr("Transition: {name}", name=effects.transition or "") if effects else "",
                 "mention": tr("Mention {names}", names=people),
                 "page": tr("Page {team} through JSM Ops", team=team),
@@ -224,10 +235,12 @@ class EscalateDialog(ModalScreen[EscalateAnswer | None]):
             }
             shown = {
                 "reassign": bool(effects and effects.reassign and functional and level and level.contacts),
-                "priority": bool(effects and effects.raise_priority_to),
+                # Not offered when the incident is already at (or above) the level's priority.
+                "priority": raised is not None,
                 "transition": bool(effects and effects.transition),
                 "mention": bool(effects and effects.mention and level and level.contacts),
-                "page": bool(effects and effects.page),
+                # Only where someone can be paged: a JSM Ops team or on-call people (not the Jira leads fallback).
+                "page": bool(effects and effects.page and level and responders(level)),
                 "comment": True,
             }
         for name in EFFECTS:

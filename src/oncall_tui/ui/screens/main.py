@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -55,7 +56,7 @@ from oncall_tui.ui.widgets.lines import ChangeOnly
 from oncall_tui.ui.widgets.palette import sla_styles, warning_style
 from oncall_tui.ui.widgets.queue_table import SORTS, QueueTable
 from oncall_tui.ui.widgets.status_bar import QueueTabs, StatusBar
-from oncall_tui.ui.words import error_words, outbox_problem_words, state_words
+from oncall_tui.ui.words import error_words, level_name, outbox_problem_words, state_words
 from oncall_tui.ui.workers import notify_worker_error
 
 if TYPE_CHECKING:
@@ -791,9 +792,20 @@ class MainScreen(Screen[None]):
     @work(group="actions", exit_on_error=False)
     async def _run_escalate(self, incidents: list[Incident]) -> None:
         desk = self.oncall.escalation
+        if desk.priorities is None:
+            # To raise a priority by the level's name or id, and never lower it: Jira's order of priorities.
+            with contextlib.suppress(JiraError):
+                desk.priorities = await self.oncall.priorities()
         items = [Escalating(incident, await desk.resolved(incident)) for incident in incidents]
         answer = await self.app.push_screen_wait(
-            EscalateDialog(items, can_page=desk.can_page(), now=self.oncall.now, tz=self.oncall.display_tz, tr=self.tr)
+            EscalateDialog(
+                items,
+                can_page=desk.can_page(),
+                now=self.oncall.now,
+                tz=self.oncall.display_tz,
+                tr=self.tr,
+                raise_to=desk.raise_to,
+            )
         )
         if answer is None:
             return
@@ -824,7 +836,7 @@ class MainScreen(Screen[None]):
             people = people_words(level, tr)
             comment = tr(
                 "Escalated to {level} ({people}) by {name} with oncall-tui.\nReason: {reason}",
-                level=level.name,
+                level=level_name(level.name, tr),
                 people=people,
                 name=by,
                 reason=reason,
@@ -832,14 +844,14 @@ class MainScreen(Screen[None]):
             if level.index < esc_level_of(incident):
                 comment = tr(
                     "De-escalated to {level} by {name} with oncall-tui.\nReason: {reason}",
-                    level=level.name,
+                    level=level_name(level.name, tr),
                     name=by,
                     reason=reason,
                 )
             message = fmt.fit(f"{incident.key}: {sanitize_line(incident.summary)}", 130)
             description = tr(
                 "{level} of {key}, paged by {name}: {reason}\n{url}",
-                level=level.name,
+                level=level_name(level.name, tr),
                 key=incident.key,
                 name=by,
                 reason=reason,

@@ -39,6 +39,7 @@ from oncall_tui.ui.widgets.escalation_parts import (
     zone,
 )
 from oncall_tui.ui.widgets.lines import ChangeOnly
+from oncall_tui.ui.words import level_name
 
 __all__ = ["ContactRef", "EscalationPane", "EscalationProvider", "contact_refs", "default_ref", "escalation_text"]
 
@@ -129,7 +130,7 @@ def escalation_text(
     room = _Room(max(width, 8), tz, now, tr, ascii_only)
     if policy_name is None and resolved is None:
         return Text(fmt.fit(tr("No escalation policy matches this incident"), room.width, ascii_only=ascii_only), DIM)
-    name = sanitize_line(policy_name or (resolved.policy.name if resolved is not None else ""))
+    name = level_name(policy_name or (resolved.policy.name if resolved is not None else ""), tr)
     title = pack([Piece(tr("Escalation: {service}", service=name), BOLD, cut=True)], room.width, ascii_only=ascii_only)
     if resolved is None:
         waiting = pack([Piece(tr("Looking up who is on call…"), DIM, cut=True)], room.width, ascii_only=ascii_only)
@@ -164,7 +165,7 @@ def _levels(resolved: ResolvedPolicy, current: int, chosen: ContactRef | None, r
             pack(
                 [
                     Piece(tr("Level {number} of {count}", number=current + 1, count=len(levels))),
-                    Piece(sanitize_line(at.name), cut=True, gap=" · "),
+                    Piece(level_name(at.name, tr), cut=True, gap=" · "),
                 ],
                 room.width,
                 ascii_only=room.ascii_only,
@@ -199,7 +200,7 @@ def _level(level: ResolvedLevel, current: int, chosen: ContactRef | None, room: 
     header = [
         Piece(_marker(level, current, room.ascii_only)),
         Piece(tr("escalate to:"), rank=3) if level.index == current + 1 else Piece(""),
-        Piece(sanitize_line(level.name), cut=True),
+        Piece(level_name(level.name, tr), cut=True),
         Piece(_source_words(level, tr), rank=2, gap=" · "),
     ]
     lines = [pack(header, room.width, ascii_only=room.ascii_only, base=style)]

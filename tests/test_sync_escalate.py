@@ -356,3 +356,37 @@ async def test_a_step_jira_keeps_refusing_can_be_skipped_and_the_rest_goes_on(ri
     issue = rig.issue(KEY)
     assert issue["assignee"] == person.account_id and issue["properties"][PROPERTY]["level"] == 1
     assert len([c for c in issue["comments"] if "DB is down" in c["text"]]) == 1
+
+
+async def test_de_escalating_goes_back_down_with_its_label_comment_and_history(rig: Rig, sim: CheckedSimServer) -> None:
+    person = await colleague(rig)
+    up = escalation(rig, level_two(person), esc.EscalationChoice(comment=True))
+    assert (await rig.until(up.id, DONE)).state is State.CONFIRMED
+    rig.store.put(await rig.client.get_issue(KEY))
+    me = rig.pipeline.me
+    incident = rig.store.get(KEY)
+    assert me is not None and incident is not None and incident.escalation is not None
+    first = ResolvedLevel(index=0, name="L1 on-call", source=Source.FIXED)
+    command_id = cmds.new_id()
+    params = esc.escalation_params(
+        command_id=command_id,
+        incident=incident,
+        policy="Payments",
+        from_level=1,
+        from_name="L2 secondary",
+        target=first,
+        choice=esc.EscalationChoice(comment=True),
+        reason="false alarm: the monitor was wrong",
+        me=me,
+        comment_text="De-escalated to L1: false alarm",
+        page_message="",
+        page_description="",
+    )
+    down = rig.pipeline.submit(cmds.escalate(command_id, KEY, params, incident, now=rig.pipeline.clock()))
+    done = await rig.until(down.id, DONE)
+    assert done.state is State.CONFIRMED, done.error
+    issue = rig.issue(KEY)
+    assert label_for(0) in issue["labels"] and label_for(1) not in issue["labels"]
+    record = issue["properties"][PROPERTY]
+    assert record["level"] == 0 and [h["direction"] for h in record["history"]] == ["up", "down"]
+    assert any("false alarm" in c["text"] and c["public"] is False for c in issue["comments"])

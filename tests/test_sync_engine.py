@@ -216,6 +216,19 @@ async def test_polls_asked_for_while_one_runs_follow_it_and_never_overlap(rig: R
     assert not rig.engine.polling
 
 
+async def test_a_count_refresh_asked_for_while_a_round_runs_follows_it(rig: Rig) -> None:
+    """`r` (or a watched queue's check) during a counts round is not lost: one more round follows it."""
+    await started(rig)
+    rounds = rig.engine.counts_rounds
+    first = asyncio.ensure_future(rig.next(CountsRefreshed))
+    rig.engine.refresh_counts_now()
+    rig.engine.refresh_counts_now()  # while the first runs
+    rig.engine.refresh_counts_now()
+    await first
+    await rig.next(CountsRefreshed)
+    assert rig.engine.counts_rounds == rounds + 2, "the asks made during the round became one more round"
+
+
 async def test_a_dropped_connection_backs_off_then_recovers_by_itself(rig: Rig) -> None:
     await started(rig)
     rig.faults("drop=1")

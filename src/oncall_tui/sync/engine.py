@@ -118,6 +118,7 @@ class Engine:
         self._poll_started_at = 0.0
         self._again: bool | None = None  # a poll asked for while one ran: None, or whether to poll fully
         self._counting = False
+        self._count_again = False
         self._watch_failing: set[str] = set()
         self._timers: dict[str, Cancellable] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -364,7 +365,12 @@ class Engine:
     # ---- counts and watched queues ------------------------------------------------------------------------------
 
     def refresh_counts_now(self) -> None:
-        if self._stopped or self._counting:  # as with polls: never cancel one in flight
+        if self._stopped:
+            return
+        if self._counting:
+            # As with polls: never cancel one in flight; the round asked for follows when it ends (what it
+            # would have found may have changed since the running one started).
+            self._count_again = True
             return
         self._counting = True
         self._disarm("counts")
@@ -405,6 +411,9 @@ class Engine:
         if bug is not None:
             self.bus.publish(EngineFailed(bug))
         self.bus.publish(CountsRefreshed())
+        if self._count_again:
+            self._count_again = False
+            self.refresh_counts_now()
 
     # ---- news ----------------------------------------------------------------------------------------------------
 

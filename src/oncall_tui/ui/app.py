@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.message import Message
 from textual.reactive import reactive
@@ -338,7 +339,15 @@ class OncallApp(App[None]):
         self.post_message(EngineEvent(event))
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
+        try:
+            self._engine_event(message.event)
+        except NoMatches:
+            # News that arrives while the app quits finds the main screen's widgets half removed: nothing to
+            # draw on any more (the widgets go one by one, so no single check up front covers every one).
+            if self._live_main() is not None:
+                raise
+
+    def _engine_event(self, event: object) -> None:
         main = self._live_main()
         if main is None:
             return
@@ -386,7 +395,7 @@ class OncallApp(App[None]):
         if not self.screen_stack or not isinstance(self.screen_stack[0], MainScreen):
             return None
         main = self.screen_stack[0]
-        return main if main.is_mounted and main.query("#queue") else None
+        return main if main.is_mounted and main.query("#queue") and main.query("#status") else None
 
     # ---- polling: the engine's; the app says what happened -------------------------------------------------------
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from oncall_tui.domain.people import Person
+
 __all__ = [
     "Contact",
     "ContactsFrom",
@@ -63,6 +65,27 @@ class Contact:
     def id(self) -> str:
         """The identifier Jira knows: accountId on Cloud, username on Data Center."""
         return self.account_id or self.username or ""
+
+    @classmethod
+    def of(cls, person: Person) -> Contact:
+        """A Jira user as a contact (how to reach them beyond e-mail comes from the config's directory)."""
+        return cls(
+            account_id=person.account_id,
+            username=person.username,
+            display_name=person.display_name,
+            email=person.email,
+            time_zone=person.time_zone,
+        )
+
+    def as_person(self) -> Person:
+        """The contact as the Jira user to assign or mention."""
+        return Person(
+            display_name=self.display_name or self.id,
+            account_id=self.account_id,
+            username=self.username,
+            email=self.email,
+            time_zone=self.time_zone,
+        )
 
     def same_person(self, other: Contact) -> bool:
         # Two records of one person may differ in what is known about them (a display name fetched later).

@@ -84,13 +84,7 @@ class Step:
 
 
 def contact_person(contact: Contact) -> Person:
-    return Person(
-        display_name=contact.display_name or contact.id,
-        account_id=contact.account_id,
-        username=contact.username,
-        email=contact.email,
-        time_zone=contact.time_zone,
-    )
+    return contact.as_person()
 
 
 def responders(level: ResolvedLevel) -> list[dict[str, str]]:

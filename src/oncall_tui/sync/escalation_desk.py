@@ -25,7 +25,6 @@ from oncall_tui.domain.oncall import (
     Source,
     match_policy,
 )
-from oncall_tui.domain.people import Person
 from oncall_tui.sync import commands as cmds
 from oncall_tui.sync import escalate as esc
 from oncall_tui.sync.commands import Command
@@ -72,16 +71,6 @@ class Texts:
     page_description: str
 
 
-def _contact(person: Person) -> Contact:
-    return Contact(
-        account_id=person.account_id,
-        username=person.username,
-        display_name=person.display_name,
-        email=person.email,
-        time_zone=person.time_zone,
-    )
-
-
 def leads_resolved(
     incident: Incident, leads: Leads | None, now: datetime, *, unreadable: bool = False
 ) -> ResolvedPolicy:
@@ -91,7 +80,7 @@ def leads_resolved(
     unique = list({p.id: p for p in first}.values())
     levels = []
     for index, (level, people) in enumerate(zip(LEADS_POLICY.levels, (unique, [project_lead]), strict=True)):
-        shifts = tuple(OnCallShift(_contact(p), Source.JIRA_LEADS) for p in people if p is not None)
+        shifts = tuple(OnCallShift(Contact.of(p), Source.JIRA_LEADS) for p in people if p is not None)
         problem: tuple[str, dict[str, object]] | None = None
         if unreadable:
             problem = ("The leads could not be read from Jira; trying again shortly", {})

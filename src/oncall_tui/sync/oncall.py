@@ -373,7 +373,7 @@ class OnCallBook:
         if not chosen and project_lead is not None:
             chosen = [project_lead]
         unique = list({p.id: p for p in chosen}.values())
-        return [self._directory_merge(_contact(p)) for p in unique]
+        return [self._directory_merge(Contact.of(p)) for p in unique]
 
     # ---- people ----------------------------------------------------------------------------------------------
 
@@ -436,13 +436,3 @@ class OnCallBook:
                 )
             out.append(self._directory_merge(contact))
         return out
-
-
-def _contact(person: Person) -> Contact:
-    return Contact(
-        account_id=person.account_id,
-        username=person.username,
-        display_name=person.display_name,
-        email=person.email,
-        time_zone=person.time_zone,
-    )

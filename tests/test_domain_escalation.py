@@ -105,3 +105,16 @@ def test_the_saved_copy_keeps_the_level() -> None:
     assert incident_from_data(incident_to_data(incident)) == incident
     damaged = incident_to_data(incident) | {"escalation": {"format": 1, "level": "two"}}
     assert incident_from_data(damaged).escalation is None
+
+
+def test_the_current_level_follows_its_name_when_the_policys_levels_moved() -> None:
+    from oncall_tui.domain.escalation import current_level
+
+    state = EscalationState("P", 2, "Team 3")
+    assert current_level(None, ["L1", "L2"]) == 0
+    assert current_level(state, ["Team 1", "Team 2", "Team 3"]) == 2
+    # A JSM Ops team gained a rule in front: the recorded index now points at another level; the name does not.
+    assert current_level(state, ["Team 0", "Team 1", "Team 2", "Team 3"]) == 3
+    # The team's rules not known yet (one configured level): within the levels there are.
+    assert current_level(state, ["Team"]) == 0
+    assert current_level(state) == 2

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from oncall_tui.domain.escalation import current_level
 from oncall_tui.domain.incident import Incident, StatusCategory
 from oncall_tui.domain.sla import AtRiskThresholds, SlaState
 
@@ -24,6 +25,9 @@ class HasTimeout(Protocol):
 
     @property
     def response_timeout(self) -> timedelta | None: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 class DueKind(StrEnum):
@@ -38,10 +42,6 @@ class DueReason:
     overdue: timedelta | None = None  # TIMEOUT: how long past the timeout
     sla: str | None = None  # SLA: the clock's name
     sla_state: SlaState | None = None  # SLA: AT_RISK or BREACHED
-
-
-def _current_level(incident: Incident) -> int:
-    return incident.escalation.level if incident.escalation is not None else 0
 
 
 def _level_start(incident: Incident, level: int) -> datetime | None:
@@ -69,7 +69,7 @@ def escalation_due(
     """Why escalating `incident` to its next level is due at `now`; None when it is not."""
     if incident.is_done:
         return None
-    level = _current_level(incident)
+    level = current_level(incident.escalation, [lv.name for lv in levels])
     if level + 1 >= len(levels):
         return None  # nowhere to escalate to
     timeout = levels[level].response_timeout if level < len(levels) else None

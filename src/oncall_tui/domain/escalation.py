@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,6 +26,7 @@ __all__ = [
     "Direction",
     "EscalationRecord",
     "EscalationState",
+    "current_level",
     "label_for",
     "level_from_labels",
     "record_from_data",
@@ -108,6 +109,21 @@ class EscalationState:
 
     def has(self, command_id: str) -> bool:
         return any(entry.command_id == command_id for entry in self.history)
+
+
+def current_level(state: EscalationState | None, names: Sequence[str] = ()) -> int:
+    """Which of a policy's levels (`names`, in order) the incident is at. The record's index, unless the levels
+    moved (a JSM Ops team's rules changed, or its expansion is not known yet): then the level of the recorded
+    name; with neither, the recorded index kept within the levels there are."""
+    if state is None:
+        return 0
+    if not names:
+        return state.level
+    if state.level < len(names) and names[state.level] == state.level_name:
+        return state.level
+    if state.level_name in names:
+        return list(names).index(state.level_name)
+    return min(state.level, len(names) - 1)
 
 
 def label_for(level: int) -> str:

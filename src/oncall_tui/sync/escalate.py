@@ -112,6 +112,7 @@ def escalation_params(
     comment_text: str,
     page_message: str,
     page_description: str,
+    seen_level: int | None = None,
 ) -> dict[str, Any]:
     """The parameters of an escalate (or de-escalate) command: every step, in the order they are carried out."""
     direction = Direction.UP if target.index > from_level else Direction.DOWN
@@ -156,6 +157,9 @@ def escalation_params(
         "to_whom": [person_to_data(p) for p in people],
         "steps": steps,
         "done": [],
+        # The level as recorded on the issue when the user acted (its index there, which `from_level` differs
+        # from when the policy's levels moved): what "someone escalated it meanwhile" is checked against.
+        "seen_level": from_level if seen_level is None else seen_level,
     }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from oncall_tui.domain.escalation import current_level
 from oncall_tui.domain.incident import FieldChoice, Incident
 from oncall_tui.domain.oncall import (
     Contact,
@@ -211,7 +212,7 @@ class EscalationDesk:
         that level does not exist or the incident is on it already."""
         me = self.pipeline.me
         level = resolved.level(target)
-        current = esc.level_of(incident)
+        current = current_level(incident.escalation, [lv.name for lv in resolved.levels])
         if level is None or target == current:
             return None
         if me is None:
@@ -235,6 +236,7 @@ class EscalationDesk:
             incident=incident,
             policy=resolved.policy.name,
             from_level=current,
+            seen_level=esc.level_of(incident),
             from_name=from_level.name if from_level is not None else str(current + 1),
             target=level,
             choice=choice,

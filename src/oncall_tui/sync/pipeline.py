@@ -564,7 +564,7 @@ class CommandPipeline:
             # Someone escalated (or de-escalated) it since the user looked, before this escalation or between its
             # steps (a resend, a resume after a restart): theirs must not be overwritten blindly.
             level = esc.level_of(fresh)
-            if level != params.get("from_level"):
+            if level != params.get("seen_level", params.get("from_level")):
                 now = fresh.escalation.level_name if fresh.escalation is not None else None
                 clash = cmds.Conflict("level", str(params.get("from_name") or ""), now or str(level + 1))
                 self.store.rollback(command.id)

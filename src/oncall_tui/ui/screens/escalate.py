@@ -22,11 +22,12 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Stati
 
 from oncall_tui import display as fmt
 from oncall_tui import keys as registry
+from oncall_tui.domain.escalation import current_level
 from oncall_tui.domain.incident import FieldChoice, Incident
 from oncall_tui.domain.oncall import ResolvedLevel, ResolvedPolicy
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.i18n import ENGLISH, Translator
-from oncall_tui.sync.escalate import REASON_LIMIT, level_of, responders
+from oncall_tui.sync.escalate import REASON_LIMIT, responders
 from oncall_tui.sync.escalation_desk import Toggles
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.dialogs import _bindings
@@ -44,7 +45,7 @@ class Escalating:
 
     @property
     def current(self) -> int:
-        return level_of(self.incident)
+        return current_level(self.incident.escalation, [level.name for level in self.resolved.levels])
 
     def default_target(self) -> int | None:
         up = self.current + 1

@@ -21,6 +21,7 @@ from rich.text import Text
 from textual import events
 
 from oncall_tui import display as fmt
+from oncall_tui.domain.escalation import current_level as recorded_level
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.oncall import Contact, OnCallShift, ResolvedLevel, ResolvedPolicy, Source
 from oncall_tui.domain.text import sanitize_line
@@ -65,9 +66,10 @@ class ContactRef:
     shift: int
 
 
-def current_level(incident: Incident) -> int:
-    """The level recorded on the issue; no record is the first level."""
-    return incident.escalation.level if incident.escalation is not None else 0
+def current_level(incident: Incident, resolved: ResolvedPolicy | None = None) -> int:
+    """The level recorded on the issue (by name where the policy's levels moved); no record is the first."""
+    names = [level.name for level in resolved.levels] if resolved is not None else []
+    return recorded_level(incident.escalation, names)
 
 
 def contact_refs(resolved: ResolvedPolicy) -> list[ContactRef]:
@@ -135,7 +137,7 @@ def escalation_text(
     if resolved is None:
         waiting = pack([Piece(tr("Looking up who is on call…"), DIM, cut=True)], room.width, ascii_only=ascii_only)
         return _joined([title, waiting])
-    current = min(current_level(incident), max(len(resolved.levels) - 1, 0))
+    current = min(current_level(incident, resolved), max(len(resolved.levels) - 1, 0))
     if chosen is None or shift_at(resolved, chosen) is None:
         chosen = default_ref(resolved, current)
     best: list[Text] = []
@@ -397,7 +399,7 @@ class EscalationPane(ChangeOnly):
             return None
         if self._chosen is not None and shift_at(self.resolved, self._chosen) is not None:
             return self._chosen
-        current = min(current_level(self.incident), max(len(self.resolved.levels) - 1, 0))
+        current = min(current_level(self.incident, self.resolved), max(len(self.resolved.levels) - 1, 0))
         return default_ref(self.resolved, current)
 
     def chosen(self) -> tuple[ResolvedLevel, Contact] | None:

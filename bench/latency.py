@@ -115,7 +115,7 @@ def measure(quick: bool) -> list[Row]:
                 samples["filter keystroke"].append(s.timed("7", rows_changed, table_words))
                 before = s.screen()
                 tmux.keys(target, "Escape")
-                wait("the filter cleared", lambda: rows(s.screen()) != rows(before), 30)
+                wait("the filter cleared", lambda before=before: rows(s.screen()) != rows(before), 30)
                 wait("the table focused", lambda: "c comment" in s.screen().splitlines()[-1], 10)
             for _ in range(counts["sort change"]):
                 samples["sort change"].append(s.timed("s", table_changed, table_words))

@@ -126,10 +126,18 @@ class Relay:
         self._ready.set()
         await self._stop.wait()
         server.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(server.wait_closed(), 2)
+        # Open connections end with the relay: their tasks are cancelled and awaited before the loop closes.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # A connection open when the relay stops ends quietly: asyncio logs a cancelled connection handler.
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._connect(reader, writer)
+
+    async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
@@ -167,8 +175,8 @@ class Relay:
         except (ConnectionError, OSError):
             pass
         finally:
-            await queue.put((0.0, b""))
-            with contextlib.suppress(Exception):
+            queue.put_nowait((0.0, b""))
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await deliver
 
     async def _deliver(self, queue: asyncio.Queue[tuple[float, bytes]], writer: asyncio.StreamWriter) -> None:

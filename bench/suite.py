@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The order of the scripts in the table; scripts that are not present yet are skipped by the runner.
-SCRIPTS = ("start", "idle_bytes", "large_queue", "latency", "network", "slow_link")
+SCRIPTS = ("start", "idle_bytes", "large_queue", "latency", "network")
 
 
 @dataclass

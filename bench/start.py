@@ -45,7 +45,7 @@ def _dirs(base: Path, name: str) -> dict[str, str]:
 
 
 def measure(quick: bool) -> list[Row]:
-    runs = 2 if quick else 7
+    runs = 1 if quick else 7
     samples: dict[str, list[float]] = {"bare": [], "demo": [], "cold": [], "warm": []}
     with tempfile.TemporaryDirectory(prefix="oncall-bench-start-") as tmp:
         base = Path(tmp)

@@ -9,7 +9,8 @@ Then, one key at a time, each waited for before the next:
   clears it (untimed, waited for);
 - 10 sort changes (s cycles the sort): done when the table changed.
 
-The time is from `tmux send-keys` returning to the arrival of the pane output that carries the change (the
+The time is from `tmux send-keys` returning (tmux has passed the key on; 0 when the answer arrived before
+the send-keys process had even exited) to the arrival of the pane output that carries the change (the
 `pipe-pane` log's timestamps, not a capture-pane poll): the first chunk after the key holding the new detail
 link or a word the new table shows and the old did not; a repaint of the old screen in between (the 1 Hz tick)
 does not count. Where no such word is found, the first output after the key is taken.

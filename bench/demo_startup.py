@@ -15,18 +15,15 @@ Also, for the breakdown: bare interpreter start, `oncall-tui --version`, and imp
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shlex
-import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
+from collections.abc import Mapping
 
 from machine import describe, stats
+from term import COMMAND, Tmux
 
-COMMAND = Path(sys.executable).parent / "oncall-tui"
 KEY_ROW = re.compile(r"^\s*[A-Z][A-Z0-9]+-\d+\s+P\d\s", re.MULTILINE)
 DETAIL = re.compile(r"[A-Z][A-Z0-9]+-\d+ · ")
 COUNTDOWN = re.compile(r"(-?\d+:\d\d:\d\d) (?:left|over)")
@@ -34,42 +31,20 @@ POLL = 0.005
 TIMEOUT = 20.0
 
 
-class Tmux:
-    def __init__(self) -> None:
-        tmux = shutil.which("tmux")
-        if tmux is None:
-            sys.exit("tmux is required: apt-get install tmux")
-        self.base = [tmux, "-L", f"oncall-bench-{os.getpid()}", "-f", os.devnull]
-        self.env = {**os.environ, "TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-        # A resident session, so each run's clock starts at new-window, not at the tmux server's start.
-        self.run("new-session", "-d", "-s", "bench", "-x", "80", "-y", "24", "sleep 3600")
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(
-            [*self.base, *args], capture_output=True, text=True, env=self.env, check=True, timeout=10
-        ).stdout
-
-    def close(self) -> None:
-        socket = self.run("display-message", "-p", "#{socket_path}").strip()
-        subprocess.run([*self.base, "kill-server"], capture_output=True, env=self.env, check=False, timeout=10)
-        if socket:
-            Path(socket).unlink(missing_ok=True)
-
-
-def one_run(tmux: Tmux, index: int) -> tuple[float, float, float]:
-    window = f"run{index}"
-    command = shlex.join([str(COMMAND), "demo", "--no-mouse"])
+def one_run(
+    tmux: Tmux, index: int, argv: list[str] | None = None, env: Mapping[str, str] | None = None
+) -> tuple[float, float, float]:
+    """Seconds from spawning `argv` (default: the demo) to first paint, populated queue, first countdown tick."""
     start = time.perf_counter()
-    tmux.run("new-window", "-d", "-t", "bench", "-n", window, command)
-    target = f"bench:{window}"
+    target = tmux.open(f"run{index}", argv or [str(COMMAND), "demo", "--no-mouse"], env)
     first_paint = populated = ticking = 0.0
     first_countdown: str | None = None
     try:
         while True:
             now = time.perf_counter() - start
             if now > TIMEOUT:
-                raise SystemExit(f"run {index}: timed out; screen:\n{tmux.run('capture-pane', '-p', '-t', target)}")
-            screen = tmux.run("capture-pane", "-p", "-t", target)
+                raise SystemExit(f"run {index}: timed out; screen:\n{tmux.screen(target)}")
+            screen = tmux.screen(target)
             # The header (with the brand while there is room) or the queue tabs: whichever paints first.
             if not first_paint and ("oncall-tui ·" in screen or "[1 " in screen):
                 first_paint = now
@@ -85,7 +60,7 @@ def one_run(tmux: Tmux, index: int) -> tuple[float, float, float]:
                         return first_paint, populated, ticking
             time.sleep(POLL)
     finally:
-        tmux.run("kill-window", "-t", target)
+        tmux.kill(target)
 
 
 def timed(argv: list[str], runs: int) -> list[float]:

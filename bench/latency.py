@@ -1,0 +1,157 @@
+"""Key-to-screen latency in a real terminal, `large` scenario (10,000 open incidents), tmux at 160×48.
+
+`oncall-tui demo --scenario large` runs in tmux; the "All open" queue (10,000 rows) is chosen and left to load.
+Then, one key at a time, each waited for before the next:
+
+- 200 cursor moves (Down): done when the detail pane shows another incident;
+- 10 queue switches (2 and 5 in turn: Unassigned, about 4,000 rows, and All open): done when the table changed;
+- 10 filter keystrokes: "/" opens the field (untimed), "7" is timed until the table's rows changed, Esc
+  clears it (untimed, waited for);
+- 10 sort changes (s cycles the sort): done when the table changed.
+
+The time is from `tmux send-keys` returning (tmux has passed the key on; 0 when the answer arrived before
+the send-keys process had even exited) to the arrival of the pane output that carries the change (the
+`pipe-pane` log's timestamps, not a capture-pane poll): the first chunk after the key holding the new detail
+link or a word the new table shows and the old did not; a repaint of the old screen in between (the 1 Hz tick)
+does not count. Where no such word is found, the first output after the key is taken.
+
+    python bench/latency.py [--quick] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from suite import Row, markdown, percentile
+from term import COMMAND, PaneLog, Tmux, wait
+
+GROUP = "Scale"
+DETAIL = re.compile(r"│ ([A-Z][A-Z0-9]+-\d+) · ")
+KEY_ROW = re.compile(r"^\s*[A-Z][A-Z0-9]+-\d+\s.*\sP\d\s", re.MULTILINE)
+FLOORS = {"cursor move": 20.0, "queue switch": 100.0, "filter keystroke": 50.0, "sort change": 150.0}
+
+
+def table(screen: str) -> str:
+    """The table's side of the screen (left of the detail pane), without the header and tab lines."""
+    return "\n".join(line.split("│", 1)[0] for line in screen.splitlines()[2:-1])
+
+
+def rows(screen: str) -> list[str]:
+    return [line for line in table(screen).splitlines() if KEY_ROW.match(line)]
+
+
+def detail(screen: str) -> str | None:
+    match = DETAIL.search(screen)
+    return match.group(1) if match else None
+
+
+def new_words(old: str, new: str) -> list[bytes]:
+    before = set(old.split())
+    return [w.encode() for w in dict.fromkeys(new.split()) if len(w) >= 4 and w not in before][:20]
+
+
+class Session:
+    def __init__(self, tmux: Tmux, target: str, log: PaneLog) -> None:
+        self.tmux, self.target, self.log = tmux, target, log
+
+    def screen(self) -> str:
+        return self.tmux.screen(self.target)
+
+    def timed(self, key: str, changed: callable, markers: callable) -> float:  # type: ignore[valid-type]
+        """Send `key`; wait until `changed(old, new)`; milliseconds to the output carrying the change."""
+        old = self.screen()
+        sent = time.monotonic()
+        self.tmux.keys(self.target, key)
+        sent_done = time.monotonic()
+        new = wait(f"the screen to change after {key}", lambda: (s := self.screen()) and changed(old, s) and s, 30)
+        # The pipe-pane reader writes its index a moment after the bytes arrive.
+        arrived = wait("the output log", lambda: self.log.first_after(sent, markers(old, new)), 5)
+        return max(0.0, arrived - sent_done) * 1000
+
+
+def measure(quick: bool) -> list[Row]:
+    counts = {"cursor move": 20, "queue switch": 4, "filter keystroke": 3, "sort change": 3}
+    if not quick:
+        counts = {"cursor move": 200, "queue switch": 10, "filter keystroke": 10, "sort change": 10}
+    samples: dict[str, list[float]] = {name: [] for name in counts}
+    tmux = Tmux(160, 48)
+    try:
+        with tempfile.TemporaryDirectory(prefix="oncall-bench-latency-") as tmp:
+            target = tmux.open("large", [str(COMMAND), "demo", "--scenario", "large", "--no-mouse"])
+            log = PaneLog(tmux, target, Path(tmp))
+            s = Session(tmux, target, log)
+            wait("the main screen", lambda: "All open 10000" in s.screen() and "c comment" in s.screen(), 60)
+            tmux.keys(target, "5")
+            wait("All open loaded", lambda: len(rows(s.screen())) > 30 and detail(s.screen()), 60)
+
+            def detail_moved(old: str, new: str) -> bool:
+                return detail(new) not in (None, detail(old))
+
+            def detail_link(_old: str, new: str) -> list[bytes]:
+                return [f"/browse/{detail(new)}\x1b\\".encode()]
+
+            def table_changed(old: str, new: str) -> bool:
+                return table(new) != table(old) and bool(rows(new))
+
+            def rows_changed(old: str, new: str) -> bool:
+                return rows(new) != rows(old) and bool(rows(new))
+
+            def table_words(old: str, new: str) -> list[bytes]:
+                return new_words(table(old), table(new))
+
+            for _ in range(counts["cursor move"]):
+                samples["cursor move"].append(s.timed("Down", detail_moved, detail_link))
+            for i in range(counts["queue switch"]):
+                samples["queue switch"].append(s.timed("2" if i % 2 == 0 else "5", table_changed, table_words))
+            if counts["queue switch"] % 2:
+                s.timed("5", table_changed, table_words)
+            for _ in range(counts["filter keystroke"]):
+                tmux.keys(target, "/")
+                wait("the filter field", lambda: "c comment" not in s.screen().splitlines()[-1], 10)
+                samples["filter keystroke"].append(s.timed("7", rows_changed, table_words))
+                before = s.screen()
+                tmux.keys(target, "Escape")
+                wait("the filter cleared", lambda before=before: rows(s.screen()) != rows(before), 30)
+                wait("the table focused", lambda: "c comment" in s.screen().splitlines()[-1], 10)
+            for _ in range(counts["sort change"]):
+                samples["sort change"].append(s.timed("s", table_changed, table_words))
+    finally:
+        tmux.close()
+    result = []
+    for name, values in samples.items():
+        for p in (50, 95):
+            limit = FLOORS[name] if p == 95 else None
+            value = percentile(values, p)
+            result.append(
+                Row(
+                    GROUP,
+                    f"{name}, p{p}",
+                    value,
+                    "ms",
+                    min(values),
+                    max(values),
+                    len(values),
+                    limit=limit,
+                    floor=f"p95 ≤ {FLOORS[name]:.0f} ms" if limit else "",
+                    note="10,000 incidents, key sent to screen changed" if name == "cursor move" and p == 50 else "",
+                )
+            )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = measure(args.quick)
+    print(json.dumps([r.to_json() for r in result]) if args.json else markdown(result))
+
+
+if __name__ == "__main__":
+    main()

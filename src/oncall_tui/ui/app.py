@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.worker import Worker
@@ -106,7 +106,9 @@ class OncallApp(App[None]):
         for b in registry.bindings(registry.Scope.MAIN, app_level=True)
     ]
 
-    now: reactive[datetime] = reactive(utc_now, always_update=True)
+    # A `var`, not a `reactive`: a reactive on the App repaints the whole screen whenever it is set, and the
+    # clock is set every second. The panes redraw what the new time changes (watch_now -> MainScreen.tick).
+    now: var[datetime] = var(utc_now, always_update=True)
 
     def __init__(
         self,

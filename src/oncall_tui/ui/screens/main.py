@@ -35,6 +35,7 @@ from oncall_tui.sync.escalate import level_of as esc_level_of
 from oncall_tui.sync.escalation_desk import Texts
 from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
+from oncall_tui.ui.compositor import TightCompositor
 from oncall_tui.ui.degraded import degraded_banner
 from oncall_tui.ui.localize import localize_bindings
 from oncall_tui.ui.screens.commands import CommandsDialog, ConflictDialog
@@ -106,6 +107,8 @@ class MainScreen(Screen[None]):
 
     def __init__(self, first_queue: str, *, tr: Translator = ENGLISH) -> None:
         super().__init__()
+        # Idle, this screen changes a few cells a second: its partial updates write those, not whole lines.
+        self._compositor = TightCompositor()
         self.tr = tr
         localize_bindings(self, tr, _describe_queue_switch(tr))
         self.active_queue = first_queue

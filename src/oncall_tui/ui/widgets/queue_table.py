@@ -10,6 +10,7 @@ much as its longest name needs; what does not fit ends in an ellipsis, never cut
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -17,9 +18,11 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
+from textual.coordinate import Coordinate
 from textual.events import Resize
+from textual.geometry import Region
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, RowKey
+from textual.widgets.data_table import CellKey, CellType, ColumnKey, RowKey
 
 from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
@@ -43,6 +46,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 ASSIGNEE_WIDTH = (12, 26)  # at least, at most
 SUMMARY_MIN = 12
 PADDING = 2  # DataTable's cell padding, one column each side
+KEY_COLUMN = ColumnKey("key")
 
 SORTS = ("breach", "priority", "updated", "created", "key")
 # The column each sort is marked on, and the direction it runs (most urgent / newest first).
@@ -98,6 +102,19 @@ def urgency_key(incident: Incident, now: datetime, thresholds: AtRiskThresholds)
 def _key_sort(key: str) -> tuple[str, int]:
     project, _, number = key.partition("-")
     return (project, int(number) if number.isdigit() else 0)
+
+
+def _changed_span(old: object, new: object) -> tuple[int, int] | None:
+    """The cells (first, width) in which two one-line texts of the same style and width differ; None when
+    more than that may move (styles, widths, wide characters)."""
+    if not isinstance(old, Text) or not isinstance(new, Text) or old.style != new.style or old.spans or new.spans:
+        return None
+    a, b = old.plain, new.plain
+    if a == b or len(a) != len(b) or cell_len(a) != len(a) or cell_len(b) != len(b) or "\n" in a + b:
+        return None
+    first = next(i for i in range(len(a)) if a[i] != b[i])
+    last = next(i for i in reversed(range(len(a))) if a[i] != b[i])
+    return first, last - first + 1
 
 
 class QueueTable(DataTable[Text]):
@@ -421,6 +438,30 @@ class QueueTable(DataTable[Text]):
         self._update_count += 1
         self.refresh(layout=True)
 
+    def update_cell(
+        self, row_key: RowKey | str, column_key: ColumnKey | str, value: CellType, *, update_width: bool = False
+    ) -> None:
+        """As DataTable.update_cell, but repaints only the cell (DataTable repaints the whole table for one cell:
+        a countdown's minute would rewrite every visible row on the terminal)."""
+        row = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        if update_width or row not in self._row_locations or column not in self._column_locations:
+            super().update_cell(row_key, column_key, value, update_width=update_width)
+            return
+        # The same bookkeeping as Textual 8.2.8's update_cell (pinned; tests/test_ui_queue_table.py guards it):
+        # the new count makes every cached render of the table stale, the refresh says which cells to paint.
+        old = self._data[row][column]
+        self._data[row][column] = value
+        self._update_count += 1
+        coordinate = Coordinate(self._row_locations.get(row), self._column_locations.get(column))
+        region = self._get_cell_region(coordinate)
+        # A countdown moving a minute changes a digit or two: repaint those cells when nothing else moves.
+        span = _changed_span(old, value)
+        if span is not None:
+            first, width = span
+            region = Region(region.x + self.cell_padding + first, region.y, width, region.height)
+        self._refresh_region(region)
+
     def set_sort(self, mode: str, now: datetime) -> None:
         ages_change = "updated" in (mode, self.sort_mode)
         self.sort_mode = mode
@@ -461,7 +502,11 @@ class QueueTable(DataTable[Text]):
                 return _key_sort(incident.key)
             return urgency_key(incident, now, self.thresholds)
 
-        self.sort("key", key=sort_key)
+        keys = [sort_key(self._data[row.key][KEY_COLUMN]) for row in self.ordered_rows]
+        if any(later < earlier for earlier, later in itertools.pairwise(keys)):
+            # Sorting repaints the whole table: only when the order really moved (countdowns that tick together
+            # keep their order, minute after minute).
+            self.sort("key", key=sort_key)
         if selected is not None:
             self.select_key(selected)
 

@@ -137,3 +137,19 @@ async def test_a_changed_clock_in_the_header_is_written_from_its_first_changed_c
             columns = [int(m.group(2)) for m in MOVE.finditer(written) if m.group(1) == "1"]
             assert columns, f"the header line was not written: {written!r}"
             assert min(columns) > 80, f"the header was rewritten from column {min(columns)}: {written!r}"
+
+
+def test_the_private_textual_parts_the_idle_redraws_rely_on_are_there() -> None:
+    """The compositor and the table reach into Textual 8.2.8's internals (pinned exactly): an upgrade that moves
+    them fails here, by name, rather than as a garbled screen."""
+    import inspect
+    from importlib.metadata import version
+
+    from textual._compositor import ChopsUpdate, Compositor
+    from textual.widgets import DataTable
+
+    assert version("textual") == "8.2.8"
+    assert list(inspect.signature(ChopsUpdate.__init__).parameters)[1:4] == ["chops", "spans", "chop_ends"]
+    assert hasattr(ChopsUpdate, "render_segments") and hasattr(Compositor, "render_partial_update")
+    table: DataTable[str] = DataTable()
+    assert hasattr(table, "_data") and hasattr(table, "_update_count") and hasattr(table, "_get_cell_region")

@@ -28,6 +28,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from machine import describe
 
@@ -131,7 +132,7 @@ def wait_for(tmux: Tmux, what: str, probe: re.Pattern[str], timeout: float = 20.
         time.sleep(0.1)
 
 
-def measure(width: int, height: int, seconds: float, config: Path, work: Path) -> Result:
+def measure_size(width: int, height: int, seconds: float, config: Path, work: Path) -> Result:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(work),
@@ -216,6 +217,48 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def measure(quick: bool) -> list[Any]:
+    """The suite's interface (bench/suite.py): idle bytes/s and CPU at 80×24 and 200×60, 60 s each (20 s quick),
+    with the floor (the bytes of the characters that really changed) from the same run."""
+    import suite
+
+    seconds = 20.0 if quick else 60.0
+    sizes = [(80, 24, 1024.0), (200, 60, 2048.0)]
+    rows: list[Any] = []
+    with tempfile.TemporaryDirectory(prefix="oncall-idle-") as tmp:
+        work = Path(tmp)
+        sim, config = start_sim(work, seconds * len(sizes))
+        try:
+            for width, height, limit in sizes:
+                r = measure_size(width, height, seconds, config, work)
+                rows.append(
+                    suite.row(
+                        "Idle cost",
+                        f"terminal output at {width}×{height} ({r.countdowns} countdowns)",
+                        [r.rate],
+                        "B/s",
+                        ratio=r.rate / r.floor_rate if r.floor_rate else None,
+                        ratio_to="bytes of the changed cells",
+                        limit=limit,
+                        floor=f"≤ {limit / 1024:.0f} KB/s",
+                    )
+                )
+                rows.append(
+                    suite.row(
+                        "Idle cost",
+                        f"CPU at {width}×{height}",
+                        [r.cpu_percent],
+                        "% of a core",
+                        limit=1.0,
+                        floor="≤ 1 %",
+                    )
+                )
+        finally:
+            sim.terminate()
+            sim.wait(timeout=10)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="recording window per size (default 60)")
@@ -232,7 +275,7 @@ def main() -> None:
         sim, config = start_sim(work, args.seconds * len(sizes))
         try:
             for width, height in sizes:
-                results.append(measure(width, height, args.seconds, config, work))
+                results.append(measure_size(width, height, args.seconds, config, work))
                 if args.raw is not None:
                     args.raw.mkdir(parents=True, exist_ok=True)
                     raw = work / f"idle-{width}x{height}.bytes"

@@ -56,9 +56,15 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def wait_for_table(term: Terminal) -> tuple[str, list[str]]:
     """The table's header and rows, once it shows some."""
 
+    last: list[tuple[str, list[str]] | None] = [None]
+
     def shown() -> tuple[str, list[str]] | None:
+        # The same table on two reads in a row: not a frame caught half written (the header's columns already
+        # widened for a row mark, the rows not yet).
         lines = table_lines(term.screen())
-        return lines if lines is not None and lines[1] else None
+        settled = lines is not None and lines[1] and lines == last[0]
+        last[0] = lines
+        return lines if settled else None
 
     return term.wait("the queue table", shown)
 

@@ -140,6 +140,24 @@ def test_on_call_at_another_instant_asks_with_date(sim: SimServer) -> None:
     assert [p.account_id for p in got.next_people] == [following]
 
 
+def test_the_schedule_list_is_kept_a_while_and_read_again_for_a_name_it_lacks(sim: SimServer) -> None:
+    schedules = list(sim.state.schedules.values())
+    clock = [0.0]
+
+    async def use(ops: OpsClient) -> Any:
+        ops.monotonic = lambda: clock[0]
+        await ops.schedule(schedules[0].name)
+        await ops.schedule(schedules[1].name)  # every level of every policy looks its schedule up by name
+        with pytest.raises(ScheduleNotFound):
+            await ops.schedule("Created a minute ago")  # not in the kept list: asked again, once
+        clock[0] = 601.0
+        await ops.schedule(schedules[0].id)  # the kept list is old: asked again
+
+    run(sim, use)
+    listed = [ex for ex in sim.exchanges if ex.method == "GET" and ex.path.endswith("/v1/schedules")]
+    assert len(listed) == 3
+
+
 def test_people_are_resolved_once_per_client(sim: SimServer) -> None:
     schedule = next(iter(sim.state.schedules.values()))
 

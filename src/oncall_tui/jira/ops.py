@@ -14,6 +14,7 @@ is a 403 (`OpsPermissionDenied`), and a schedule name that does not exist lists 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -114,11 +115,29 @@ class AlertRefused(BadRequest):
 _ALERT_REFUSED = msgid("JSM Ops refused the alert: {detail}")
 
 
+# How long the schedule list is kept (schedules are created or renamed rarely; who is on call is not cached here).
+SCHEDULES_TTL = 600.0
+
+
+def _pick_schedule(known: list[OpsSchedule], wanted: str) -> OpsSchedule | None:
+    for match in (
+        lambda s: s.id == wanted,
+        lambda s: s.name == wanted,
+        lambda s: s.name.casefold() == wanted.casefold(),
+    ):
+        found = [s for s in known if match(s)]
+        if found:
+            return found[0]
+    return None
+
+
 class OpsClient:
     """JSM Ops through an open `JiraClient`: `OpsClient(jira)`; close the JiraClient, not this.
 
-    The cloud id, the schedule list and resolved users are cached for the life of this object; make a new
-    one to see changes (the caller decides how briefly on-call data may be cached)."""
+    The cloud id and resolved users are cached for the life of this object; the schedule list for
+    `SCHEDULES_TTL` seconds (looked up by name on every resolve of every level, it is what on-call polling would
+    otherwise spend most of its requests on), and read again at once when a name is not in it (a schedule created
+    since). Who is on call is never cached here: the caller decides how briefly that may be."""
 
     def __init__(self, jira: JiraClient, *, ops_url: str | None = None) -> None:
         self._jira = jira
@@ -126,6 +145,8 @@ class OpsClient:
         self._cloud_id: str | None = None
         self._users: dict[str, OpsUser] = {}
         self._cloud_lock = asyncio.Lock()
+        self._schedules: tuple[float, list[OpsSchedule]] | None = None
+        self.monotonic = time.monotonic
 
     def __repr__(self) -> str:
         return f"OpsClient(ops_url={self._ops_url!r}, jira={self._jira!r})"
@@ -180,19 +201,24 @@ class OpsClient:
 
     async def schedule(self, name_or_id: str) -> OpsSchedule:
         """A schedule by id, else by name (exact, then ignoring case); ScheduleNotFound lists the names."""
-        known = await self.schedules()
         wanted = name_or_id.strip()
-        for match in (
-            lambda s: s.id == wanted,
-            lambda s: s.name == wanted,
-            lambda s: s.name.casefold() == wanted.casefold(),
-        ):
-            found = [s for s in known if match(s)]
-            if found:
-                return found[0]
+        cached = self._schedules
+        stale = cached is None or self.monotonic() - cached[0] >= SCHEDULES_TTL
+        known = await self._schedule_list() if stale or cached is None else cached[1]
+        found = _pick_schedule(known, wanted)
+        if found is None and not stale:
+            known = await self._schedule_list()
+            found = _pick_schedule(known, wanted)
+        if found is not None:
+            return found
         names = sorted(s.name for s in known)
         shown = ", ".join(names[:_MAX_NAMES]) + (" …" if len(names) > _MAX_NAMES else "")
         raise ScheduleNotFound(_NO_SCHEDULE, params={"name": repr(wanted), "names": shown or "-"})
+
+    async def _schedule_list(self) -> list[OpsSchedule]:
+        known = await self.schedules()
+        self._schedules = (self.monotonic(), known)
+        return known
 
     async def on_call_ids(self, schedule_id: str, at: datetime | None = None) -> tuple[str, ...]:
         """Account ids on call for a schedule id now, or at `at`."""

@@ -166,18 +166,24 @@ class QueuePoller:
         where, _ = split_order_by(self.jql)
         # Enhanced search has no total: Jira's approximate count, asked alongside the first page, says "of M".
         counting = asyncio.ensure_future(client.approximate_count(where or self.jql))
-        fetched: list[Incident] = []
-        added: list[str] = []
+        # Only the keys of what came, in order: the incidents themselves are the store's (never a second list
+        # of 10,000 for a final replace_queue that would diff them all again).
+        fetched: dict[str, None] = {}
+        added: dict[str, None] = {}
+        updated: dict[str, None] = {}
         skipped = 0
         try:
             async for page in client.search_pages(self.jql):
-                fetched.extend(page)
+                fetched.update(dict.fromkeys(incident.key for incident in page))
                 skipped += getattr(page, "skipped", 0)
                 expected = None
                 if counting.done() and not counting.cancelled() and counting.exception() is None:
                     expected = max(counting.result(), len(fetched))
                 self._tell(LoadProgress(len(fetched), expected))
-                added.extend(self.store.merge_queue(self.queue, page).added)
+                merged = self.store.merge_queue(self.queue, page)
+                added.update(dict.fromkeys(merged.added))
+                # Paging can shift under a changing queue and bring an issue twice: the later copy wins.
+                updated.update(dict.fromkeys(key for key in merged.updated if key not in added))
         except BaseException:
             self.store.replace_queue(self.queue, [])
             raise
@@ -185,6 +191,9 @@ class QueuePoller:
             self._tell(None)
             # The count is one small request, long answered; never cancelled under httpx (#1461).
             await asyncio.gather(counting, return_exceptions=True)
-        final = self.store.replace_queue(self.queue, fetched)
+        # The queue held nothing when the load began, so all it holds came in these pages; anything else (put
+        # in meanwhile by another path) is not in Jira's answer and leaves.
+        stale = [key for key in self.store.keys(self.queue) if key not in fetched]
+        removed = self.store.merge_queue(self.queue, (), left=stale).removed if stale else ()
         self.skipped = skipped
-        return StoreDiff(self.queue, tuple(dict.fromkeys([*added, *final.added])), final.updated, final.removed)
+        return StoreDiff(self.queue, tuple(added), tuple(updated), removed)

@@ -68,6 +68,9 @@ DETAIL_DEBOUNCE_SECONDS = 0.1
 SELECTION_GRACE_SECONDS = 1.5
 # `r` while a poll has been running this long says so (the new poll follows when the running one ends).
 POLL_BUSY_SECONDS = 3.0
+# How often the rows of a queue streaming in page by page are merged into the table: each batch lays out and
+# repaints it, so fewer and larger batches finish the load sooner; the first page shows at once regardless.
+STREAM_BATCH_SECONDS = 0.5
 
 # (binding id, key, action, description, shown in footer): the incident and queue actions of the registry.
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
@@ -119,6 +122,7 @@ class MainScreen(Screen[None]):
         # Rows of later pages of a first load streaming in, added to the table a few times a second.
         self._streamed: list[str] = []
         self._stream_timer: Timer | None = None
+        self._sort_pending = False  # rows were merged in while streaming: the load's end sorts them all once
         self._unsubscribe: Callable[[], None] = lambda: None
         self._detail_timer: Timer | None = None
         # Incidents marked (space) for one action on all of them; a choice of the moment, not queue data.
@@ -228,11 +232,11 @@ class MainScreen(Screen[None]):
             self.refresh_chrome()
             return
         if streaming and not diff.removed and not diff.updated:
-            # Later pages: gathered and added together, so the growing table is re-sorted a few times a second
-            # rather than once per page (100 sorts of up to 10,000 rows would starve the keyboard).
+            # Later pages: gathered and merged into the table's order together, twice a second (each batch
+            # lays out and repaints the table; one per page of 100 would starve the keyboard).
             self._streamed.extend(diff.added)
             if self._stream_timer is None:
-                self._stream_timer = self.set_timer(0.2, self._flush_streamed)
+                self._stream_timer = self.set_timer(STREAM_BATCH_SECONDS, self._flush_streamed)
             return
         before = table.selected_key
         # Membership is the store's: a change outside any poll (an action's confirmation) updates rows the table
@@ -257,7 +261,8 @@ class MainScreen(Screen[None]):
             self._stream_timer = None
         keys, self._streamed = self._streamed, []
         if keys:
-            self.query_one(QueueTable).apply(keys, (), (), self.oncall.now)
+            self.query_one(QueueTable).extend_sorted(keys, self.oncall.now)
+            self._sort_pending = True
         self.refresh_chrome()
 
     def _detail_key(self) -> str | None:
@@ -279,6 +284,7 @@ class MainScreen(Screen[None]):
         self.active_queue = name
         # Rows gathered for the table of the queue shown until now (the new queue's come from the store).
         self._streamed = []
+        self._sort_pending = False  # show() below sorts the whole queue
         self.oncall.engine.activate(name)
         table = self.query_one(QueueTable)
         table.due_only = name in self.oncall.due_queues
@@ -294,7 +300,11 @@ class MainScreen(Screen[None]):
         if name != self.active_queue:
             return
         status = self.oncall.session.status[name]
-        self._flush_streamed()  # the last pages of a streamed load: the table now holds the whole sorted result
+        self._flush_streamed()  # the last pages of a streamed load
+        if self._sort_pending:
+            # Rows merged in as the pages came were keyed at different moments: one full sort now.
+            self._sort_pending = False
+            self.query_one(QueueTable).resort(self.oncall.now)
         if not status.loaded:
             self._filled.discard(name)  # a first load that failed part-way took its rows out again
         if name not in self._filled and status.loaded:

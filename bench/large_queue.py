@@ -4,7 +4,8 @@ Two parts, each printed as a Markdown table with the machine it ran on:
 
 - **terminal** (tmux, 120×40, the installed `oncall-tui demo --scenario large`): from process start to the
   first incident rows on screen, and to fully loaded (the active tab's count is the queue's size and the
-  table no longer says it is loading); peak RSS of the process (`VmHWM` in /proc/<pid>/status at the end);
+  table no longer says it is loading); peak RSS of the process (`VmHWM` in /proc/<pid>/status once the
+  queue's snapshot, written after the load, is in the cache);
 - **network** (headless, the production client and poller against the simulator over loopback): requests
   and response-body bytes the simulator answered (its observed exchanges) for a full load of a 1,000-incident
   queue, an incremental poll when nothing changed, and one after 5 incidents changed.
@@ -74,6 +75,10 @@ def _vm_hwm(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def _snapshot_written(home: Path) -> bool:
+    return any((home / "cache").rglob("*.snapshot"))
 
 
 def _fully_loaded(screen: str, size: int) -> bool:
@@ -148,6 +153,11 @@ def terminal_run(timeout: float = 60.0) -> TerminalRun:
                     loaded = now
                     break
                 time.sleep(0.02)
+            # The load ends with the queue's snapshot written to the cache (off the event loop): the peak counts
+            # it too, so wait for the file (or a few seconds) before reading the high-water mark.
+            settle = time.monotonic() + 10
+            while loaded is not None and time.monotonic() < settle and not _snapshot_written(home):
+                time.sleep(0.05)
             rss = _vm_hwm(pid) if pid else None
             if first is None:
                 raise RuntimeError("no incident rows appeared:\n" + _tmux(socket, "capture-pane", "-p"))

@@ -70,7 +70,11 @@ SELECTION_GRACE_SECONDS = 1.5
 POLL_BUSY_SECONDS = 3.0
 # How often the rows of a queue streaming in page by page are merged into the table: each batch lays out and
 # repaints it, so fewer and larger batches finish the load sooner; the first page shows at once regardless.
-STREAM_BATCH_SECONDS = 0.5
+STREAM_BATCH_SECONDS = 1.0
+# At most this many of them in one turn of the event loop (100-200 ms), the rest a moment later: each turn
+# repaints the table, so smaller chunks answer keys sooner but finish the load later.
+STREAM_CHUNK_ROWS = 2000
+STREAM_CHUNK_GAP = 0.001
 
 # (binding id, key, action, description, shown in footer): the incident and queue actions of the registry.
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
@@ -232,7 +236,7 @@ class MainScreen(Screen[None]):
             self.refresh_chrome()
             return
         if streaming and not diff.removed and not diff.updated:
-            # Later pages: gathered and merged into the table's order together, twice a second (each batch
+            # Later pages: gathered and merged into the table's order together, once a second (each batch
             # lays out and repaints the table; one per page of 100 would starve the keyboard).
             self._streamed.extend(diff.added)
             if self._stream_timer is None:
@@ -256,13 +260,23 @@ class MainScreen(Screen[None]):
         self.refresh_chrome()
 
     def _flush_streamed(self) -> None:
+        """Merge the gathered rows of a streaming load into the table, STREAM_CHUNK_ROWS in one turn of the
+        event loop (a key pressed meanwhile is handled between chunks, not after 4,000 rows); once all are in
+        and the load is over, one full sort."""
         if self._stream_timer is not None:
             self._stream_timer.stop()
             self._stream_timer = None
-        keys, self._streamed = self._streamed, []
-        if keys:
-            self.query_one(QueueTable).extend_sorted(keys, self.oncall.now)
+        chunk, self._streamed = self._streamed[:STREAM_CHUNK_ROWS], self._streamed[STREAM_CHUNK_ROWS:]
+        table = self.query_one(QueueTable)
+        if chunk:
+            table.extend_sorted(chunk, self.oncall.now)
             self._sort_pending = True
+        if self._streamed:
+            self._stream_timer = self.set_timer(STREAM_CHUNK_GAP, self._flush_streamed)
+        elif self._sort_pending and self.oncall.session.status[self.active_queue].loading is None:
+            # Rows merged in as the pages came were keyed at different moments: one full sort now.
+            self._sort_pending = False
+            table.resort(self.oncall.now)
         self.refresh_chrome()
 
     def _detail_key(self) -> str | None:
@@ -300,11 +314,7 @@ class MainScreen(Screen[None]):
         if name != self.active_queue:
             return
         status = self.oncall.session.status[name]
-        self._flush_streamed()  # the last pages of a streamed load
-        if self._sort_pending:
-            # Rows merged in as the pages came were keyed at different moments: one full sort now.
-            self._sort_pending = False
-            self.query_one(QueueTable).resort(self.oncall.now)
+        self._flush_streamed()  # the last pages of a streamed load, then the full sort
         if not status.loaded:
             self._filled.discard(name)  # a first load that failed part-way took its rows out again
         if name not in self._filled and status.loaded:

@@ -197,7 +197,10 @@ async def test_freshness_is_real_elapsed_time_even_when_the_sites_clock_runs_fas
         ticks = [500.0]
         app.monotonic = lambda: ticks[0]
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: table(app).row_count > 0)
+            # Rows show while the first load streams in; live is said once that poll has ended.
+            await wait_for(
+                pilot, lambda: table(app).row_count > 0 and app.engine.connection.last_ok_monotonic is not None
+            )
             # The site's clock jumps 10 minutes (demo --speed), but only 2 real seconds passed: still live.
             app.clock = lambda: app.now + timedelta(minutes=10)
             app._tick()

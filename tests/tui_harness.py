@@ -136,7 +136,16 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], *, timeout:
 
 
 async def started(pilot: Pilot[Any], tui: Tui) -> None:
-    await wait_for(pilot, lambda: tui.app.main.query_one("#queue").row_count > 0)
+    # A first load shows its first page before it ends (issue 10): started is rows on screen and that poll over.
+    app = tui.app
+    await wait_for(
+        pilot,
+        lambda: (
+            app.main.query_one("#queue").row_count > 0
+            and tui.session.status[app.main.active_queue].loaded
+            and not app.engine.polling
+        ),
+    )
 
 
 Step = Callable[[Pilot[Any]], Awaitable[None]]

@@ -224,6 +224,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Beschreibung und Kommentare vom Stand {time}; erneutes Lesen fehlgeschlagen: {error}"
     },
     "Trying again with the next poll (r: now).": {"de": "Neuer Versuch mit der nächsten Abfrage (r: sofort)."},
+    "loading {received}": {"de": "lädt {received}"},
+    "loading {received} of {expected}": {"de": "lädt {received} von {expected}"},
     "Escalation: {service}": {"de": "Eskalation: {service}"},
     "Project lead": {"de": "Projektleiter"},
     "No lead named in Jira": {"de": "Kein Verantwortlicher in Jira hinterlegt"},

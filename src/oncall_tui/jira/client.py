@@ -370,7 +370,8 @@ class JiraClient:
         wanted, sla = await self._fields_for(fields)
         size = max(1, page_size or self.page_size)
         seen = 0
-        async for raw_issues in self._pages(jql, wanted, size, properties=ISSUE_PROPERTIES):
+        # Every page is read unless a limit stops early: only then is the next one asked for ahead.
+        async for raw_issues in self._pages(jql, wanted, size, properties=ISSUE_PROPERTIES, ahead=limit is None):
             fetched_at = self._now()
             page: SearchResult[Incident] = SearchResult()
             for raw in raw_issues:
@@ -416,14 +417,14 @@ class JiraClient:
         return keys
 
     async def _pages(
-        self, jql: str, fields: list[str], size: int, *, properties: Sequence[str] = ()
+        self, jql: str, fields: list[str], size: int, *, properties: Sequence[str] = (), ahead: bool = False
     ) -> AsyncIterator[list[Any]]:
         async def call(path: str, body: dict[str, Any]) -> Any:
             return await self._call("POST", path, body=body, idempotent=True, is_search=True)
 
         pages = cloud_pages if await self.detect() == "cloud" else dc_pages
         async for raw_issues in pages(
-            call, jql, fields, size, max_issues=self.max_search_issues, properties=properties
+            call, jql, fields, size, max_issues=self.max_search_issues, properties=properties, ahead=ahead
         ):
             yield raw_issues
 

@@ -7,6 +7,7 @@ comes back, or several empty pages in a row that still promise more. Each stop i
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -63,6 +64,13 @@ def _too_long(pages: int) -> BadResponse:
     )
 
 
+async def _settle(pending: asyncio.Future[Any] | None) -> None:
+    # A page asked for ahead that will not be read (the caller stopped, or failed): let it finish, never cancel
+    # it under httpx (#1461); its answer or error is nobody's.
+    if pending is not None:
+        await asyncio.gather(pending, return_exceptions=True)
+
+
 async def cloud_pages(
     call: Call,
     jql: str,
@@ -71,35 +79,62 @@ async def cloud_pages(
     *,
     max_issues: int = MAX_SEARCH_ISSUES,
     properties: Sequence[str] = (),
+    ahead: bool = False,
 ) -> AsyncIterator[list[Any]]:
-    """Raw issues page by page from enhanced search (`nextPageToken`)."""
+    """Raw issues page by page from enhanced search (`nextPageToken`). With `ahead`, the next page is asked for
+    as soon as this one's token is in, so Jira works on it while the caller reads this one (a caller that
+    reads every page: it costs no request more)."""
     token: str | None = None
     tokens: set[str] = set()
     seen = empty = 0
     limit = max_pages(size, max_issues)
-    for _ in range(limit):
+
+    def body_for(token: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
         if properties:
             body["properties"] = list(properties)
         if token:
             body["nextPageToken"] = token
-        issues, token, is_last = parse_search_page(await call("/rest/api/3/search/jql", body))
-        seen += len(issues)
-        if seen > max_issues:
-            raise _too_many(max_issues)
-        yield issues
-        if is_last or token is None:
-            return
-        if token in tokens:
-            raise BadResponse(msgid("Jira's search paging went round in a circle (a page token came back)."))
-        tokens.add(token)
-        empty = 0 if issues else empty + 1
-        if empty >= MAX_EMPTY_PAGES:
-            raise BadResponse(
-                msgid("Jira's search sent {pages} empty pages in a row that still promised more; oncall-tui stopped."),
-                params={"pages": empty},
-            )
-    raise _too_long(limit)
+        return body
+
+    pending: asyncio.Future[Any] | None = None
+    try:
+        for number in range(limit):
+            answer = pending if pending is not None else call("/rest/api/3/search/jql", body_for(token))
+            pending = None
+            issues, token, is_last = parse_search_page(await answer)
+            seen += len(issues)
+            if seen > max_issues:
+                raise _too_many(max_issues)
+            # Whether paging goes on is known now; a bad token is still only said after the page is handed out.
+            done = is_last or token is None
+            problem: BadResponse | None = None
+            if not done:
+                if token in tokens:
+                    problem = BadResponse(
+                        msgid("Jira's search paging went round in a circle (a page token came back).")
+                    )
+                else:
+                    tokens.add(token)  # type: ignore[arg-type]
+                    empty = 0 if issues else empty + 1
+                    if empty >= MAX_EMPTY_PAGES:
+                        problem = BadResponse(
+                            msgid(
+                                "Jira's search sent {pages} empty pages in a row that still promised more; "
+                                "oncall-tui stopped."
+                            ),
+                            params={"pages": empty},
+                        )
+            if ahead and not done and problem is None and number + 1 < limit:
+                pending = asyncio.ensure_future(call("/rest/api/3/search/jql", body_for(token)))
+            yield issues
+            if done:
+                return
+            if problem is not None:
+                raise problem
+        raise _too_long(limit)
+    finally:
+        await _settle(pending)
 
 
 async def dc_pages(
@@ -110,22 +145,36 @@ async def dc_pages(
     *,
     max_issues: int = MAX_SEARCH_ISSUES,
     properties: Sequence[str] = (),
+    ahead: bool = False,
 ) -> AsyncIterator[list[Any]]:
-    """Raw issues page by page from Data Center's search (`startAt` / `total`)."""
+    """Raw issues page by page from Data Center's search (`startAt` / `total`); `ahead` as for Cloud."""
     start = seen = 0
     limit = max_pages(size, max_issues)
-    for _ in range(limit):
+
+    def body_for(start: int) -> dict[str, Any]:
         body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
         if properties:
             body["properties"] = list(properties)
-        issues, start_at, total = parse_dc_search_page(await call("/rest/api/2/search", body))
-        # Counted as received, not from startAt: a server that ignores startAt sends the same page forever.
-        seen += len(issues)
-        if seen > max_issues:
-            raise _too_many(max_issues)
-        yield issues
-        start = start_at + len(issues)
-        # An empty page before `total`: issues vanished between pages; what is left is all there is.
-        if not issues or start >= total:
-            return
-    raise _too_long(limit)
+        return body
+
+    pending: asyncio.Future[Any] | None = None
+    try:
+        for number in range(limit):
+            answer = pending if pending is not None else call("/rest/api/2/search", body_for(start))
+            pending = None
+            issues, start_at, total = parse_dc_search_page(await answer)
+            # Counted as received, not from startAt: a server that ignores startAt sends the same page forever.
+            seen += len(issues)
+            if seen > max_issues:
+                raise _too_many(max_issues)
+            start = start_at + len(issues)
+            # An empty page before `total`: issues vanished between pages; what is left is all there is.
+            done = not issues or start >= total
+            if ahead and not done and number + 1 < limit:
+                pending = asyncio.ensure_future(call("/rest/api/2/search", body_for(start)))
+            yield issues
+            if done:
+                return
+        raise _too_long(limit)
+    finally:
+        await _settle(pending)

@@ -10,10 +10,11 @@ the previous poll generously and the store de-duplicates by key.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,6 +26,23 @@ class SearchClient(Protocol):
     async def search(self, jql: str, *, fields: Sequence[str] | None = None) -> list[Incident]: ...
 
     async def search_keys(self, jql: str) -> list[str]: ...
+
+
+class StreamingClient(SearchClient, Protocol):
+    """A client that can hand out a search page by page, and count a query cheaply (the production client)."""
+
+    def search_pages(self, jql: str, *, fields: Sequence[str] | None = None) -> AsyncIterator[list[Incident]]: ...
+
+    async def approximate_count(self, jql: str) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProgress:
+    """A first load under way: `received` issues are in the store, of `expected` (Jira's approximate count;
+    None while unknown)."""
+
+    received: int
+    expected: int | None = None
 
 
 def split_order_by(jql: str) -> tuple[str, str]:
@@ -89,6 +107,9 @@ class QueuePoller:
     # Issues Jira sent for this queue that could not be read (no key, not an object) and were left out, as of
     # the last full search; an incremental search that meets such an issue raises it.
     skipped: int = 0
+    # Told before each page of a first load goes into the store (so a listener of the store already knows the
+    # queue is incomplete), and with None when the load ends, well or not.
+    on_progress: Callable[[LoadProgress | None], None] | None = field(default=None, repr=False)
 
     def _window_minutes(self, now: datetime) -> int:
         assert self.last_poll is not None
@@ -107,7 +128,10 @@ class QueuePoller:
         )
 
     async def poll(self, now: datetime) -> StoreDiff:
-        if self.needs_full(now):
+        if self.needs_full(now) and self._streams():
+            diff = await self._stream()
+            self.last_full = now
+        elif self.needs_full(now):
             incidents = await self.client.search(self.jql)
             diff = self.store.replace_queue(self.queue, incidents)
             self.skipped = getattr(incidents, "skipped", 0)
@@ -123,3 +147,53 @@ class QueuePoller:
             self.skipped = max(self.skipped, getattr(still_matching, "skipped", 0))
         self.last_poll = now
         return diff
+
+    def _streams(self) -> bool:
+        # Only a queue the store holds nothing of streams in: a resync of a filled queue (or of the saved copy
+        # from the last run) swaps the whole result in at once, so no row flickers out and back.
+        return self.store.count(self.queue) == 0 and hasattr(self.client, "search_pages")
+
+    def _tell(self, progress: LoadProgress | None) -> None:
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    async def _stream(self) -> StoreDiff:
+        """A first load, page by page: each page is in the store (and so on screen) as soon as it arrives,
+        while the next one is fetched. The store's listeners hear one diff per page; the caller gets the
+        whole load's diff. A load that fails part-way takes its rows out again: a queue is either loaded
+        or not, never silently short."""
+        client: StreamingClient = self.client  # type: ignore[assignment]
+        where, _ = split_order_by(self.jql)
+        # Enhanced search has no total: Jira's approximate count, asked alongside the first page, says "of M".
+        counting = asyncio.ensure_future(client.approximate_count(where or self.jql))
+        # Only the keys of what came, in order: the incidents themselves are the store's (never a second list
+        # of 10,000 for a final replace_queue that would diff them all again).
+        fetched: dict[str, None] = {}
+        added: dict[str, None] = {}
+        updated: dict[str, None] = {}
+        skipped = 0
+        try:
+            async for page in client.search_pages(self.jql):
+                fetched.update(dict.fromkeys(incident.key for incident in page))
+                skipped += getattr(page, "skipped", 0)
+                expected = None
+                if counting.done() and not counting.cancelled() and counting.exception() is None:
+                    expected = max(counting.result(), len(fetched))
+                self._tell(LoadProgress(len(fetched), expected))
+                merged = self.store.merge_queue(self.queue, page)
+                added.update(dict.fromkeys(merged.added))
+                # Paging can shift under a changing queue and bring an issue twice: the later copy wins.
+                updated.update(dict.fromkeys(key for key in merged.updated if key not in added))
+        except BaseException:
+            self.store.replace_queue(self.queue, [])
+            raise
+        finally:
+            self._tell(None)
+            # The count is one small request, long answered; never cancelled under httpx (#1461).
+            await asyncio.gather(counting, return_exceptions=True)
+        # The queue held nothing when the load began, so all it holds came in these pages; anything else (put
+        # in meanwhile by another path) is not in Jira's answer and leaves.
+        stale = [key for key in self.store.keys(self.queue) if key not in fetched]
+        removed = self.store.merge_queue(self.queue, (), left=stale).removed if stale else ()
+        self.skipped = skipped
+        return StoreDiff(self.queue, tuple(added), tuple(updated), removed)

@@ -20,7 +20,7 @@ from oncall_tui.sync.details import DetailCache
 from oncall_tui.sync.events import EventBus
 from oncall_tui.sync.outbox import Outbox
 from oncall_tui.sync.pipeline import CommandPipeline
-from oncall_tui.sync.poller import QueuePoller, split_order_by
+from oncall_tui.sync.poller import LoadProgress, QueuePoller, split_order_by
 from oncall_tui.sync.snapshot import site_key
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
@@ -49,6 +49,8 @@ class QueueStatus:
     as_of: datetime | None = None
     # The rows are the saved copy from an earlier run (`as_of` old): no poll of this run has succeeded yet.
     cached: bool = False
+    # A first load streaming in page by page: how many of how many are in the store (None when none runs).
+    loading: LoadProgress | None = None
 
     @property
     def jql_refused(self) -> bool:
@@ -143,7 +145,19 @@ class Session:
         poller = self._pollers.get(name)
         if poller is None:
             spec = self.queue(name)
-            poller = QueuePoller(self.client, self.store, spec.name, spec.jql, full_resync_every=self.full_resync_every)
+            status = self.status[name]
+
+            def progress(loading: LoadProgress | None) -> None:
+                status.loading = loading
+
+            poller = QueuePoller(
+                self.client,
+                self.store,
+                spec.name,
+                spec.jql,
+                full_resync_every=self.full_resync_every,
+                on_progress=progress,
+            )
             self._pollers[name] = poller
         return poller
 

@@ -69,6 +69,13 @@ DETAIL_DEBOUNCE_SECONDS = 0.1
 SELECTION_GRACE_SECONDS = 1.5
 # `r` while a poll has been running this long says so (the new poll follows when the running one ends).
 POLL_BUSY_SECONDS = 3.0
+# How often the rows of a queue streaming in page by page are merged into the table: each batch lays out and
+# repaints it, so fewer and larger batches finish the load sooner; the first page shows at once regardless.
+STREAM_BATCH_SECONDS = 1.0
+# At most this many of them in one turn of the event loop (100-200 ms), the rest a moment later: each turn
+# repaints the table, so smaller chunks answer keys sooner but finish the load later.
+STREAM_CHUNK_ROWS = 2000
+STREAM_CHUNK_GAP = 0.001
 
 # (binding id, key, action, description, shown in footer): the incident and queue actions of the registry.
 MAIN_BINDINGS: list[tuple[str, str, str, str, bool]] = [
@@ -119,6 +126,10 @@ class MainScreen(Screen[None]):
         self._unsubscribe_bus: Callable[[], None] = lambda: None
         self._taken_back: set[str] = set()
         self._filled: set[str] = set()  # queues whose table was filled after their first successful poll
+        # Rows of later pages of a first load streaming in, added to the table a few times a second.
+        self._streamed: list[str] = []
+        self._stream_timer: Timer | None = None
+        self._sort_pending = False  # rows were merged in while streaming: the load's end sorts them all once
         self._unsubscribe: Callable[[], None] = lambda: None
         self._detail_timer: Timer | None = None
         # Incidents marked (space) for one action on all of them; a choice of the moment, not queue data.
@@ -215,10 +226,24 @@ class MainScreen(Screen[None]):
                     self.show_detail()
             self.refresh_chrome()
             return
+        streaming = diff.queue is not None and self.oncall.session.status[diff.queue].loading is not None
         if diff.queue == self.active_queue and diff.queue not in self._filled:
+            if streaming:
+                # The first page of a queue loading page by page: on screen at once, sorted as far as known,
+                # with the cursor on the most urgent row, while the rest streams in.
+                self._filled.add(diff.queue)
+                self.show_queue(diff.queue)
+                return
             # The queue's first rows: queue_polled fills the table once, sorted (adding them here as well would
             # add every row twice, a second of work for 10,000 rows).
             self.refresh_chrome()
+            return
+        if streaming and not diff.removed and not diff.updated:
+            # Later pages: gathered and merged into the table's order together, once a second (each batch
+            # lays out and repaints the table; one per page of 100 would starve the keyboard).
+            self._streamed.extend(diff.added)
+            if self._stream_timer is None:
+                self._stream_timer = self.set_timer(STREAM_BATCH_SECONDS, self._flush_streamed)
             return
         before = table.selected_key
         # Membership is the store's: a change outside any poll (an action's confirmation) updates rows the table
@@ -235,6 +260,26 @@ class MainScreen(Screen[None]):
             )
         if selected is None or selected != self._detail_key() or selected in diff.updated:
             self.show_detail()
+        self.refresh_chrome()
+
+    def _flush_streamed(self) -> None:
+        """Merge the gathered rows of a streaming load into the table, STREAM_CHUNK_ROWS in one turn of the
+        event loop (a key pressed meanwhile is handled between chunks, not after 4,000 rows); once all are in
+        and the load is over, one full sort."""
+        if self._stream_timer is not None:
+            self._stream_timer.stop()
+            self._stream_timer = None
+        chunk, self._streamed = self._streamed[:STREAM_CHUNK_ROWS], self._streamed[STREAM_CHUNK_ROWS:]
+        table = self.query_one(QueueTable)
+        if chunk:
+            table.extend_sorted(chunk, self.oncall.now)
+            self._sort_pending = True
+        if self._streamed:
+            self._stream_timer = self.set_timer(STREAM_CHUNK_GAP, self._flush_streamed)
+        elif self._sort_pending and self.oncall.session.status[self.active_queue].loading is None:
+            # Rows merged in as the pages came were keyed at different moments: one full sort now.
+            self._sort_pending = False
+            table.resort(self.oncall.now)
         self.refresh_chrome()
 
     def _detail_key(self) -> str | None:
@@ -254,6 +299,9 @@ class MainScreen(Screen[None]):
         if name != self.active_queue:
             self._selection_moved_at = 0.0  # a queue chosen on purpose: no "the selection moved" grace
         self.active_queue = name
+        # Rows gathered for the table of the queue shown until now (the new queue's come from the store).
+        self._streamed = []
+        self._sort_pending = False  # show() below sorts the whole queue
         self.oncall.engine.activate(name)
         table = self.query_one(QueueTable)
         table.due_only = name in self.oncall.due_queues
@@ -268,7 +316,11 @@ class MainScreen(Screen[None]):
         incident if its full copy is stale or its last read failed, and say what the queue's state is."""
         if name != self.active_queue:
             return
-        if name not in self._filled and self.oncall.session.status[name].loaded:
+        status = self.oncall.session.status[name]
+        self._flush_streamed()  # the last pages of a streamed load, then the full sort
+        if not status.loaded:
+            self._filled.discard(name)  # a first load that failed part-way took its rows out again
+        if name not in self._filled and status.loaded:
             # The first rows of a queue: shown sorted, with the cursor on the most urgent one.
             self._filled.add(name)
             self.show_queue(name)
@@ -284,7 +336,9 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).render_status(
             site=app.site_label,
             user=me.display_name if me else None,
-            writes=" · ".join(w for w in (self._writes_summary(), self._notify_summary()) if w),
+            writes=" · ".join(
+                w for w in (self._loading_summary(), self._writes_summary(), self._notify_summary()) if w
+            ),
             state=app.live_state(),
             now=app.now,
             tz=app.display_tz,
@@ -293,7 +347,8 @@ class MainScreen(Screen[None]):
         )
         active = self.active_queue
         # The active queue's count is the store's: the same number as the rows the table shows, at every moment.
-        held: dict[str, int | None] = {active: session.store.count(active)} if session.status[active].loaded else {}
+        shown = session.status[active].loaded or session.status[active].loading is not None
+        held: dict[str, int | None] = {active: session.store.count(active)} if shown else {}
         due = app.engine.due.due
         for name in app.due_queues:
             # A due-only queue counts what it shows, not what its JQL matches.
@@ -314,6 +369,16 @@ class MainScreen(Screen[None]):
             detail = self.query_one(DetailPane)
             detail.estimate = degraded
             detail.tick(self.oncall.now)
+
+    def _loading_summary(self) -> str:
+        """ "loading 300 of 10000" while the active queue's first load streams in; "" otherwise."""
+        loading = self.oncall.session.status[self.active_queue].loading
+        if loading is None:
+            return ""
+        received = self.oncall.session.store.count(self.active_queue)
+        if loading.expected is None:
+            return self.tr("loading {received}", received=received)
+        return self.tr("loading {received} of {expected}", received=received, expected=loading.expected)
 
     def _notify_summary(self) -> str:
         """ "3 due" (incidents due for escalation) and "quiet" while notifications are off; "" otherwise."""

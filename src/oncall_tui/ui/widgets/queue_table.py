@@ -10,9 +10,11 @@ much as its longest name needs; what does not fit ends in an ellipsis, never cut
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -22,7 +24,7 @@ from textual.coordinate import Coordinate
 from textual.events import Resize
 from textual.geometry import Region
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, CellType, ColumnKey, RowKey
+from textual.widgets.data_table import CellKey, CellType, ColumnKey, DuplicateKey, Row, RowKey
 
 from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
@@ -46,7 +48,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 ASSIGNEE_WIDTH = (12, 26)  # at least, at most
 SUMMARY_MIN = 12
 PADDING = 2  # DataTable's cell padding, one column each side
-KEY_COLUMN = ColumnKey("key")
+CELL_CACHE = 4096  # rendered cells kept (7 columns of a 200-line terminal, twice over)
 
 SORTS = ("breach", "priority", "updated", "created", "key")
 # The column each sort is marked on, and the direction it runs (most urgent / newest first).
@@ -97,6 +99,12 @@ def urgency_key(incident: Incident, now: datetime, thresholds: AtRiskThresholds)
         return (2, 0.0, incident.key)
     group = 0 if sla.ticking or sla.state_at(now, thresholds) is SlaState.BREACHED else 1
     return (group, remaining.total_seconds(), incident.key)
+
+
+def _issue_key(cell: Text) -> str:
+    """The issue key in a key cell, whatever marks surround it ("● OPS-33 » ↑")."""
+    words = cell.plain.split()
+    return next((word for word in words if "-" in word), words[0] if words else "")
 
 
 def _key_sort(key: str) -> tuple[str, int]:
@@ -152,6 +160,12 @@ class QueueTable(DataTable[Text]):
         self._marked: set[str] = set()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
         self._now_shown = datetime.now().astimezone()  # the time the rows were last drawn for
+        # While a queue streams in (`extend_sorted`): the rows' sort keys in the order shown, so each batch is
+        # merged in without keying every row again. None: not known (anything else that touches the rows).
+        self._order: list[tuple[Any, str]] | None = None
+        # Cached cell renders are keyed by the table's update count, so after any change they are garbage:
+        # a few screens' worth is all that is ever hit. Textual keeps 10,000 (tens of MB for a full table).
+        self._cell_render_cache.maxsize = CELL_CACHE
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -177,6 +191,14 @@ class QueueTable(DataTable[Text]):
             if column is not None:
                 column.label = Text(shown, style=Style(bold=True) if key == marked else Style())
         self._layout_columns()
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # DataTable measures every cell of every new row to size auto-width columns; ours all have fixed
+        # widths (set from the space there is) and rows one line high, so for 10,000 rows that is 70,000
+        # measures (about two seconds) that change nothing. The virtual size is still worked out.
+        if not any(column.auto_width for column in self.columns.values()):
+            new_rows = ()
+        super()._update_dimensions(new_rows)
 
     def _layout_columns(self) -> None:
         """Fixed widths for the space there is: the summary takes the rest, ending in an ellipsis."""
@@ -337,12 +359,11 @@ class QueueTable(DataTable[Text]):
         """Fill the table for a queue (on switching queues or changing the filter)."""
         selected = self.selected_key
         self.clear()
+        self._order = None
         self._cells.clear()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]
-        for key in keys:
-            incident = self._lookup(key)
-            if incident is not None and self.matches(incident):
-                self._add(incident, now)
+        shown = [inc for key in keys if (inc := self._lookup(key)) is not None and self.matches(inc)]
+        self._add_many(shown, now)
         self.resort(now)
         self._layout_columns()
         if selected is not None:
@@ -363,6 +384,34 @@ class QueueTable(DataTable[Text]):
         self.add_row(*row, key=incident.key)
         self._cells[incident.key] = self._signature(row)
         return self._note_width(row)
+
+    def _add_many(self, incidents: list[Incident], now: datetime) -> None:
+        """Add rows at the bottom, as `_add` one by one would, with DataTable's per-row bookkeeping done once.
+
+        DataTable.add_row orders the columns twice and re-validates the cursor (a reactive) for every row: half
+        the cost of adding 10,000. This is the same bookkeeping as Textual 8.2.8's add_row for one-line rows
+        without labels (Textual is pinned exactly; tests/test_ui_queue_table.py fills tables through it)."""
+        if not incidents:
+            return
+        was_empty = self.row_count == 0
+        columns = [column.key for column in self.ordered_columns]
+        for incident in incidents:
+            row = self._row(incident, now)
+            row_key = RowKey(incident.key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            self._row_locations[row_key] = len(self.rows)
+            self._data[row_key] = dict(zip(columns, row, strict=True))
+            self.rows[row_key] = Row(row_key, 1)
+            self._new_rows.add(row_key)
+            self._cells[incident.key] = self._signature(row)
+            self._note_width(row)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if was_empty and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
 
     def _update(self, incident: Incident, now: datetime) -> bool:
         """Update only the cells that changed; True if the sort order may have changed."""
@@ -385,6 +434,7 @@ class QueueTable(DataTable[Text]):
 
         Only members of the queue (by the store) are ever added, whatever the diff says: a change to an incident
         that has left the queue must not bring its row back."""
+        self._order = None
         self._remove_rows([key for key in removed if key in self._cells])
         resort = False
         grew = False
@@ -416,6 +466,7 @@ class QueueTable(DataTable[Text]):
         """
         if not keys:
             return
+        self._order = None
         if len(keys) == 1:
             self.remove_row(keys[0])
             del self._cells[keys[0]]
@@ -482,33 +533,67 @@ class QueueTable(DataTable[Text]):
             if incident is not None:
                 self._update(incident, now)
 
-    def resort(self, now: datetime) -> None:
-        selected = self.selected_key
+    def _sort_key(self, now: datetime) -> Callable[[str], Any]:
+        """The order of the current sort mode, as a key of the row's issue key."""
         mode = self.sort_mode
+        thresholds = self.thresholds
 
-        def sort_key(cell: Text) -> object:
-            # The cell may end in a write mark ("OPS-33 ↑"): the key is its first word.
-            incident = self._lookup(cell.plain.split(" ", 1)[0])
+        def sort_key(key: str) -> Any:
+            incident = self._lookup(key)
             if incident is None:
-                return (2, 0.0, cell.plain)
+                return (2, 0.0, key)
             if mode == "priority":
                 rank = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}.get(fmt.short_priority(incident.priority), 9)
-                return (rank, urgency_key(incident, now, self.thresholds))
+                return (rank, urgency_key(incident, now, thresholds))
             if mode == "updated":
                 return -(incident.updated.timestamp() if incident.updated else 0)
             if mode == "created":
                 return -(incident.created.timestamp() if incident.created else 0)
             if mode == "key":
                 return _key_sort(incident.key)
-            return urgency_key(incident, now, self.thresholds)
+            return urgency_key(incident, now, thresholds)
 
-        keys = [sort_key(self._data[row.key][KEY_COLUMN]) for row in self.ordered_rows]
+        return sort_key
+
+    def resort(self, now: datetime) -> None:
+        selected = self.selected_key
+        sort_key = self._sort_key(now)
+        self._order = None
+        keys = [sort_key(str(row.key.value)) for row in self.ordered_rows]
         if any(later < earlier for earlier, later in itertools.pairwise(keys)):
             # Sorting repaints the whole table: only when the order really moved (countdowns that tick together
-            # keep their order, minute after minute).
-            self.sort("key", key=sort_key)
+            # keep their order, minute after minute). The key cell may carry marks ("● OPS-33 » ↑").
+            self.sort("key", key=lambda cell: sort_key(_issue_key(cell)))
         if selected is not None:
             self.select_key(selected)
+
+    def extend_sorted(self, keys: Iterable[str], now: datetime) -> None:
+        """Add the rows of a queue still loading page by page, each in its place in the order shown; the rows
+        already in keep theirs and are not keyed again (a full `resort` of 10,000 rows several times a second
+        starves the keyboard). Call `resort` when the load ends: keys taken at different moments of the load
+        may differ by the seconds between them. Only members of the queue that pass the filter come in."""
+        fresh: list[Incident] = []
+        for key in dict.fromkeys(keys):
+            incident = self._lookup(key)
+            if key not in self._cells and incident is not None and self._member(key) and self.matches(incident):
+                fresh.append(incident)
+        if not fresh:
+            return
+        selected = self.selected_key
+        sort_key = self._sort_key(now)
+        if self._order is None or len(self._order) != len(self._cells):
+            self._order = [(sort_key(str(row.key.value)), str(row.key.value)) for row in self.ordered_rows]
+        self._add_many(fresh, now)
+        # Ties go by key, so the merge never compares anything but the sort keys and the issue keys.
+        batch = sorted((sort_key(incident.key), incident.key) for incident in fresh)
+        self._order = list(heapq.merge(self._order, batch))
+        # What DataTable.sort does once it has the order (Textual is pinned exactly; tests guard it).
+        self._row_locations = TwoWayDict({RowKey(key): index for index, (_, key) in enumerate(self._order)})
+        self._update_count += 1
+        self.refresh()
+        if selected is not None:
+            self.select_key(selected)
+        self._layout_columns()  # a longer key or name may have come in
 
     # ---- the 1 Hz tick ---------------------------------------------------------------------------------------
 

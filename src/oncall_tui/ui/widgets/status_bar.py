@@ -165,6 +165,8 @@ class QueueTabs(_Line):
             else:
                 known = (held or {}).get(name, st.count if st is not None else None)
                 count = "?" if known is None else str(known)
+                if st is not None and st.loading is not None:
+                    count += "..." if ascii_only else "…"  # a first load still streaming in: not the whole queue
                 mark = None
             style = Style(reverse=True, bold=True) if name == active else Style()
             text.append(f"[{i} {sanitize_line(name)} ", style=style)

@@ -102,3 +102,20 @@ async def test_three_marked_incidents_are_escalated_at_once_with_one_reason() ->
                 assert issue["properties"][PROPERTY]["history"][0]["reason"] == "storm: payment provider outage"
                 assert label_for(1) in issue["labels"]
             assert app.main.marked == set()
+
+
+async def test_a_marked_row_keeps_its_place_when_the_table_is_sorted() -> None:
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            rows = table(app)
+            key = rows.visible_keys()[0]
+            await select_row(pilot, app, key)
+            await pilot.press("space")
+            for _ in range(4):  # priority, updated, created, key
+                await pilot.press("s")
+            assert rows.sort_mode == "key"
+            keys = rows.visible_keys()
+            wanted = sorted(keys, key=lambda k: (k.split("-")[0], int(k.split("-")[1])))
+            assert keys == wanted, "the row marked ● sorts by its key like every other"

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 from machine import describe
@@ -215,6 +216,53 @@ async def network_run(queue_size: int = 1_000) -> dict[str, Cost]:
         return out
     finally:
         server.stop()
+
+
+def measure(quick: bool) -> list[Any]:
+    """The suite's interface (bench/suite.py): the terminal part (3 runs, 1 quick) and the network part."""
+    import suite
+
+    runs = [terminal_run() for _ in range(1 if quick else 3)]
+    first = [r.first_rows * 1000 for r in runs if r.first_rows is not None]
+    loaded = [r.loaded * 1000 for r in runs if r.loaded is not None]
+    rss = [r.rss_mb for r in runs if r.rss_mb is not None]
+    rows: list[Any] = [
+        suite.row("Scale", f"{LARGE:,} incidents: first rows on screen", first, "ms", limit=1000.0, floor="≤ 1.0 s"),
+    ]
+    if loaded:
+        rows.append(
+            suite.row(
+                "Scale", f"{LARGE:,} incidents: fully loaded (count, sorted)", loaded, "ms", limit=3000.0, floor="≤ 3 s"
+            )
+        )
+    if rss:
+        rows.append(suite.row("Scale", f"{LARGE:,} incidents: peak RSS", rss, "MB", limit=200.0, floor="≤ 200 MB"))
+    for name, cost in asyncio.run(network_run()).items():
+        unchanged, changed = "nothing changed" in name, "5 changed" in name
+        limit = 2.0 if unchanged else 3.0 if changed else None
+        floor = "≤ 2 requests" if unchanged else "≤ 3 requests" if changed else ""
+        rows.append(
+            suite.row(
+                "Network",
+                f"1,000-incident queue, {name}: requests",
+                [cost.requests],
+                "requests",
+                limit=limit,
+                floor=floor,
+            )
+        )
+        kb_limit = 5.0 if unchanged else None
+        rows.append(
+            suite.row(
+                "Network",
+                f"1,000-incident queue, {name}: received",
+                [cost.received / 1024],
+                "KB",
+                limit=kb_limit,
+                floor="≤ 5 KB" if unchanged else "proportional to the changes" if changed else "",
+            )
+        )
+    return rows
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from oncall_tui.sync.engine import Engine
 from oncall_tui.sync.engine_events import QueuePolled
 from oncall_tui.sync.session import Session
 from tests.conftest import FROZEN_START, CheckedSimServer
-from tests.test_sync_engine import QUEUES, ManualTimers, Rig, client_for, sim, started
+from tests.test_sync_engine import QUEUES, ManualTimers, Rig, client_for, poll, sim, started
 
 __all__ = ["sim"]  # the simulator fixture, shared with the engine's tests
 
@@ -128,3 +128,32 @@ async def test_policy_and_levels_callables_replace_the_configured_match(
     rig.engine.tick()
     [event] = due_events(rig)
     assert set(event.due) == {key} and key in seen
+
+
+async def test_with_nothing_new_the_store_is_scanned_every_ten_seconds_not_at_every_tick(
+    due_rig: tuple[Rig, list[datetime]],
+) -> None:
+    rig, now = due_rig
+    await started(rig)
+    watch = rig.engine.due
+    scans: list[datetime] = []
+    compute = watch.compute
+
+    def counted(at: datetime) -> dict[str, Any]:
+        scans.append(at)
+        return compute(at)
+
+    watch.compute = counted  # type: ignore[method-assign]
+    rig.engine.tick()  # the poll before it is news: scanned
+    for second in range(1, 10):
+        now[0] = FROZEN_START + timedelta(seconds=second)
+        rig.engine.tick()
+    assert len(scans) == 1, "nine quiet seconds: no scan"
+    now[0] = FROZEN_START + timedelta(seconds=10)
+    rig.engine.tick()
+    assert len(scans) == 2, "ten seconds on: scanned again"
+    new_incident(rig.sim)
+    await poll(rig)
+    now[0] = FROZEN_START + timedelta(seconds=11)
+    rig.engine.tick()
+    assert len(scans) == 3, "a poll is news: scanned at the next tick"

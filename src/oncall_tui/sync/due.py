@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from oncall_tui.domain.due import DueReason, HasTimeout, escalation_due
@@ -47,6 +47,9 @@ def facts_of(incident: Incident, queues: frozenset[str] = frozenset()) -> Incide
     )
 
 
+RECOMPUTE_EVERY = timedelta(seconds=10)
+
+
 @dataclass
 class DueWatch:
     store: IncidentStore
@@ -55,8 +58,14 @@ class DueWatch:
     thresholds: AtRiskThresholds = field(default_factory=AtRiskThresholds)
     policy_for: PolicyFor | None = None
     levels_for: LevelsFor | None = None
+    # With nothing new, the due set is recomputed this often, not at every 1 Hz tick: it is a scan of the whole
+    # store (50-100 ms at 10,000 incidents), and response times and SLA thresholds are minutes long.
+    every: timedelta = RECOMPUTE_EVERY
     _due: dict[str, DueReason] = field(default_factory=dict, init=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
+    _unsubscribe_store: Callable[[], None] | None = field(default=None, init=False)
+    _computed_at: datetime | None = field(default=None, init=False)
+    _dirty: bool = field(default=True, init=False)
 
     @property
     def due(self) -> Mapping[str, DueReason]:
@@ -65,14 +74,28 @@ class DueWatch:
     def start(self) -> None:
         if self._unsubscribe is None:
             self._unsubscribe = self.bus.subscribe(self._hear)
+            self._unsubscribe_store = self.store.subscribe(self._changed)
 
     def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_store is not None:
+            self._unsubscribe_store()
+            self._unsubscribe_store = None
+
+    def _changed(self, _diff: object) -> None:
+        self._dirty = True
 
     def _hear(self, event: object) -> None:
-        if isinstance(event, Tick):
+        if isinstance(event, EscalationDueChanged):
+            return  # its own news
+        if not isinstance(event, Tick):
+            # Anything that happened (a poll, a write, levels resolved) may change what is due: at the next tick.
+            self._dirty = True
+            return
+        last = self._computed_at
+        if self._dirty or last is None or abs(event.now - last) >= self.every:
             self.update(event.now)
 
     def _policy(self, incident: Incident, queues: frozenset[str]) -> Policy | None:
@@ -112,6 +135,7 @@ class DueWatch:
     def update(self, now: datetime) -> EscalationDueChanged | None:
         """Recompute; publish and return the change when the set of due keys moved."""
         due = self.compute(now)
+        self._computed_at, self._dirty = now, False
         previous = self._due
         self._due = due
         if due.keys() == previous.keys():

@@ -90,12 +90,7 @@ async def cloud_pages(
     limit = max_pages(size, max_issues)
 
     def body_for(token: str | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
-        if properties:
-            body["properties"] = list(properties)
-        if token:
-            body["nextPageToken"] = token
-        return body
+        return _search_body(jql, fields, size, properties, {"nextPageToken": token} if token else {})
 
     pending: asyncio.Future[Any] | None = None
     try:
@@ -137,6 +132,15 @@ async def cloud_pages(
         await _settle(pending)
 
 
+def _search_body(
+    jql: str, fields: list[str], size: int, properties: Sequence[str], paging: dict[str, Any]
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size, **paging}
+    if properties:
+        body["properties"] = list(properties)
+    return body
+
+
 async def dc_pages(
     call: Call,
     jql: str,
@@ -152,10 +156,7 @@ async def dc_pages(
     limit = max_pages(size, max_issues)
 
     def body_for(start: int) -> dict[str, Any]:
-        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size, "startAt": start}
-        if properties:
-            body["properties"] = list(properties)
-        return body
+        return _search_body(jql, fields, size, properties, {"startAt": start})
 
     pending: asyncio.Future[Any] | None = None
     try:

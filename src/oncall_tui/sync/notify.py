@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -79,6 +79,11 @@ class NotifyRules:
     escalation_due: bool = True
     min_interval_seconds: float = 30.0
     quiet: bool = False
+
+    @classmethod
+    def of(cls, settings: object) -> NotifyRules:
+        """The rules from anything that has their fields (the config's `[notify]`), so they are listed once."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls) if hasattr(settings, f.name)})
 
     def enabled(self, kind: NotifyKind) -> bool:
         return bool(getattr(self, kind.value))

@@ -174,15 +174,7 @@ class OncallApp(App[None]):
         # [notify]: the engine's notifier decides, this app writes to the terminal (ui/terminal_notify.py).
         self.notify_config = notify or NotifyConfig()
         n = self.notify_config
-        self.engine.notifier.rules = NotifyRules(
-            new_urgent=n.new_urgent,
-            urgent_priorities=n.urgent_priorities,
-            sla_at_risk=n.sla_at_risk,
-            sla_breached=n.sla_breached,
-            escalation_due=n.escalation_due,
-            min_interval_seconds=n.min_interval_seconds,
-            quiet=n.quiet,
-        )
+        self.engine.notifier.rules = NotifyRules.of(n)
         self.engine.notifier.quiet = n.quiet
         environ = os.environ if env is None else env
         self.desktop = desktop_kind(n.desktop, environ)

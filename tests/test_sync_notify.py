@@ -17,7 +17,7 @@ from oncall_tui.domain.sla import SlaState
 from oncall_tui.sync.commands import State
 from oncall_tui.sync.engine import Engine
 from oncall_tui.sync.engine_events import CountsRefreshed
-from oncall_tui.sync.notify import Notify, NotifyKind, NotifyRules
+from oncall_tui.sync.notify import Notifier, Notify, NotifyKind, NotifyRules
 from oncall_tui.sync.pipeline import CommandChanged
 from oncall_tui.sync.session import QueueSpec, Session
 from tests.conftest import FROZEN_START, CheckedSimServer
@@ -250,3 +250,50 @@ async def test_an_sla_breaching_on_an_incident_the_user_took_is_told(rig) -> Non
     r.engine.tick()
     told = [n for n in notified(r, mark) if key in n.keys]
     assert [n.kind for n in told] == [NotifyKind.SLA_BREACHED]
+
+
+def test_a_tick_looks_only_at_changed_incidents_and_at_clocks_reaching_a_threshold() -> None:
+    """10,000 incidents held: a second passing looks at none of them, unless one changed or one of its clocks
+    enters at risk or breaches by now (issue 10: the 1 Hz look at every SLA took 50-100 ms)."""
+    from oncall_tui.domain.incident import Incident
+    from oncall_tui.domain.sla import SlaClock
+    from oncall_tui.sync.engine_events import Tick
+    from oncall_tui.sync.events import EventBus
+    from oncall_tui.sync.store import IncidentStore
+
+    minute = 60_000
+
+    def incident(number: int, remaining_minutes: int, updated: datetime = FROZEN_START) -> Incident:
+        clock = SlaClock("TTR", fetched_at=FROZEN_START, goal_ms=60 * minute, remaining_ms=remaining_minutes * minute)
+        return Incident(key=f"OPS-{number}", id=str(number), summary="x", slas=(clock,), updated=updated)
+
+    store, bus = IncidentStore(), EventBus()
+    # A clock is at risk in its last 30 minutes: OPS-1 (31 minutes left) in 60 s, the others in a day.
+    store.replace_queue("All", [incident(1, 31), *(incident(n, 25 * 60) for n in range(2, 10_001))])
+    notifier = Notifier(store, bus, rules=NotifyRules(min_interval_seconds=0))
+    notifier.start()
+    told: list[Notify] = []
+    bus.subscribe(lambda event: told.append(event) if isinstance(event, Notify) else None)
+
+    def tick(seconds: int) -> None:
+        bus.publish(Tick(FROZEN_START + timedelta(seconds=seconds)))
+
+    tick(0)
+    assert notifier.looked_at == 10_000, "the first tick sees every clock (the baseline)"
+    tick(1)
+    assert notifier.looked_at == 0 and told == []
+    store.merge_queue("All", [incident(7, 20 * 60, FROZEN_START + timedelta(seconds=2))])
+    tick(2)
+    assert notifier.looked_at == 1, "a changed incident is looked at again"
+    for second in range(3, 60):
+        tick(second)
+        assert notifier.looked_at == 0, second
+    tick(60)
+    assert notifier.looked_at == 1 and [n.kind for n in told] == [NotifyKind.SLA_AT_RISK]
+    assert told[0].keys == ("OPS-1",)
+    tick(61)
+    assert notifier.looked_at == 0
+    tick(31 * 60)  # no time left: breached just after
+    assert notifier.looked_at == 0 and len(told) == 1
+    tick(31 * 60 + 1)
+    assert [n.kind for n in told] == [NotifyKind.SLA_AT_RISK, NotifyKind.SLA_BREACHED]

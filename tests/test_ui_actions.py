@@ -322,7 +322,7 @@ async def test_a_key_right_after_the_selected_row_left_does_not_act_on_its_neigh
             await wait_for(pilot, lambda: table(app).row_count > 0)
             await switch_to(pilot, app, 2, "Unassigned")
             rows = table(app)
-            leaving = str(rows.ordered_rows[1].key.value)
+            leaving = rows.order[1]
             await select_row(pilot, app, leaving)
             other = next(
                 u for u in tui.server.state.users.values() if u.agent and u.active and u.account_id != tui.session.me.id

@@ -29,7 +29,7 @@ def status_line(app: OncallApp) -> str:
 
 def sla_cells(app: OncallApp) -> list[str]:
     rows = table(app)
-    return [rows.get_row(row.key)[4].plain for row in rows.ordered_rows]
+    return [rows.get_row(key)[4].plain for key in rows.order]
 
 
 def detail_slas(app: OncallApp) -> str:

@@ -47,7 +47,7 @@ async def test_german_main_screen_at_80x24_keeps_jiras_data() -> None:
             assert all(key.region.right <= 80 for key in footer), "every footer key fits at 80 columns"
 
             rows = table(app)
-            assert [c.label.plain for c in rows.columns.values()] == [
+            assert rows.labels == [
                 "Key",
                 "P",
                 "Status",
@@ -56,7 +56,7 @@ async def test_german_main_screen_at_80x24_keeps_jiras_data() -> None:
                 "Alter",
                 "Zusammenfassung",
             ]
-            keys = [str(row.key.value) for row in rows.ordered_rows]
+            keys = rows.order
             for key in keys:
                 # Summaries are Jira's text, exactly as the simulator holds them.
                 assert rows.get_cell(key, "summary").plain == sanitize_line(tui.issue(key)["summary"])

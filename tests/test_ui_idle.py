@@ -99,8 +99,8 @@ async def test_idle_ticks_repaint_only_changed_cells_never_the_screen_or_whole_r
             screen = app.main
             full = screen._compositor.render_full_update().render_segments(app.console)
             rows = table(app)
-            sla_x = rows.region.x + sum(rows.columns[key].get_render_width(rows) for key, _, _ in COLUMNS[:4])  # type: ignore[index]
-            sla_width = rows.columns["sla"].get_render_width(rows)  # type: ignore[index]
+            sla_x = rows.region.x + sum((rows.column_width(key) + 2) for key, _, _ in COLUMNS[:4])  # type: ignore[index]
+            sla_width = rows.column_width("sla") + 2  # type: ignore[index]
             screen_area = size[0] * size[1]
             seen = [detail_slas(app)]
             with watching(app) as frames:

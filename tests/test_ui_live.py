@@ -129,10 +129,10 @@ async def test_sla_counts_down_on_the_app_clock_between_polls() -> None:
             await switch_to(pilot, app, 2, "Unassigned")
             # P1 and P2 SLAs run on the 24x7 calendar in the scenario: a minute of wall time is a minute.
             running = [
-                str(row.key.value)
-                for row in table(app).ordered_rows
-                if table(app).get_row(row.key)[1].plain in ("P1", "P2")
-                and sla_cell(app, str(row.key.value)).startswith(("●", "⚠"))
+                row
+                for row in table(app).order
+                if table(app).get_row(row)[1].plain in ("P1", "P2")
+                and sla_cell(app, row).startswith(("●", "⚠"))
             ]
             assert running
             key = running[0]

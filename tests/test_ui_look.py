@@ -77,7 +77,7 @@ async def test_at_200_columns_assignees_are_whole_and_the_summary_takes_the_rest
             assert longest in cells and not any(c.endswith("…") for c in cells), cells
             # The summary column reaches the table's edge.
             rows = table(app)
-            assert rows.columns["summary"].width + starts["Summary"] >= rows.scrollable_content_region.width - 4
+            assert rows.column_width("summary") + starts["Summary"] >= rows.scrollable_content_region.width - 4
 
 
 async def test_escalation_level_names_are_cut_with_an_ellipsis_when_narrow_and_whole_when_wide() -> None:
@@ -106,17 +106,17 @@ async def test_the_sorted_column_is_marked_and_follows_s() -> None:
             rows: QueueTable = table(app)
 
             def labels() -> list[str]:
-                return [c.label.plain for c in rows.columns.values()]
+                return rows.labels
 
             assert labels()[4] == "SLA▲" and "▲" not in "".join(labels()[:4] + labels()[5:])
             await pilot.press("s")  # priority
             assert labels()[1] == "P▲" and labels()[4] == "SLA"
             await pilot.press("s")  # updated: the age column shows the time since the last update
             assert labels()[5] == "Upd▼" and labels()[1] == "P"
-            first = str(rows.ordered_rows[0].key.value)
+            first = rows.order[0]
             incident = tui.session.store.get(first)
             assert incident is not None
-            updated = [tui.session.store.get(str(r.key.value)).updated for r in rows.ordered_rows]  # type: ignore[union-attr]
+            updated = [tui.session.store.get(r).updated for r in rows.order]  # type: ignore[union-attr]
             assert updated == sorted(updated, reverse=True)
             await pilot.press("s")  # created
             assert labels()[5] == "Age▲"
@@ -150,7 +150,7 @@ async def test_sla_colours_are_the_themes_and_follow_a_theme_change() -> None:
             await all_open(pilot, app, tui)
             rows = table(app)
             breached = next(
-                str(r.key.value) for r in rows.ordered_rows if rows.get_cell(str(r.key.value), "sla").plain[0] == "✖"
+                r for r in rows.order if rows.get_cell(r, "sla").plain[0] == "✖"
             )
 
             def colour() -> str:
@@ -176,9 +176,9 @@ async def test_without_colour_the_table_draws_breached_reversed_and_bold(monkeyp
 
             def style_of(glyph: str) -> Any:
                 key = next(
-                    str(r.key.value)
-                    for r in rows.ordered_rows
-                    if rows.get_cell(str(r.key.value), "sla").plain[0] == glyph
+                    r
+                    for r in rows.order
+                    if rows.get_cell(r, "sla").plain[0] == glyph
                 )
                 return rows.get_cell(key, "sla").style
 

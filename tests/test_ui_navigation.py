@@ -34,7 +34,7 @@ def tabs_text(app: OncallApp) -> str:
 
 
 def row_keys(app: OncallApp) -> list[str]:
-    return [str(row.key.value) for row in table(app).ordered_rows]
+    return table(app).order
 
 
 def sim_count(tui: Tui, jql: str) -> int:

@@ -43,7 +43,7 @@ async def test_small_and_large_removals_leave_exactly_the_remaining_rows() -> No
         assert table.holds("OPS-500") and table.holds("OPS-150")
         assert not any(table.holds(key) for key in many)
         # The index behind the rows is consistent: every remaining row is where the table says it is.
-        order = [str(row.key.value) for row in table.ordered_rows]
+        order = table.order
         assert len(order) == table.row_count == len(set(order))
         assert all(table.get_row_index(key) == index for index, key in enumerate(order))
         assert set(order) == {key for key in data if key not in {"OPS-1", "OPS-2", "OPS-3", *many}}

@@ -111,7 +111,7 @@ async def test_a_poll_landing_between_a_write_and_its_re_read_leaves_no_ghost_ro
             tui.faults("")
             assert not rows.holds(key), "the re-read's confirmation must not bring the row back"
             held = tui.session.store.keys("Unassigned")
-            shown = [str(row.key.value) for row in rows.ordered_rows]
+            shown = rows.order
             assert sorted(shown) == sorted(held)
             assert f"[2 Unassigned {len(held)}]" in tabs(app)
 

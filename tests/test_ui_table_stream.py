@@ -32,7 +32,7 @@ class TableApp(App[None]):
 
 
 def order(table: QueueTable) -> list[str]:
-    return [str(row.key.value) for row in table.ordered_rows]
+    return table.order
 
 
 def by_number(keys: list[str]) -> list[str]:

@@ -119,6 +119,20 @@ class SlaClock:
             return snapshot
         return snapshot + (now.astimezone(UTC) - self.fetched_at)
 
+    def next_change_at(self, now: datetime, thresholds: AtRiskThresholds | None = None) -> datetime | None:
+        """The first moment after `now` at which `state_at` can differ by time alone (entering at risk, then
+        breaching); None when only new data from Jira can change it (stopped, completed, breached, no basis)."""
+        if not self.ticking or self.breached:
+            return None
+        remaining = self.remaining_at(now)
+        if remaining is None or remaining < _ZERO:
+            return None
+        window = (thresholds or AtRiskThresholds()).window(self.goal_ms)
+        if remaining > window:
+            return now + (remaining - window)
+        # Breached once the time left is below zero: just after it reaches zero.
+        return now + remaining + timedelta(microseconds=1)
+
     def state_at(self, now: datetime, thresholds: AtRiskThresholds | None = None) -> SlaState:
         if self.completed:
             return SlaState.FAILED if self.breached else SlaState.MET

@@ -12,9 +12,11 @@ header says it is on) and what it kept quiet is counted.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -23,7 +25,7 @@ from oncall_tui.domain.sla import AtRiskThresholds, SlaState
 from oncall_tui.sync.due import EscalationDueChanged
 from oncall_tui.sync.engine_events import Arrived, Tick
 from oncall_tui.sync.events import EventBus
-from oncall_tui.sync.store import IncidentStore
+from oncall_tui.sync.store import IncidentStore, StoreDiff
 
 __all__ = ["Notifier", "Notify", "NotifyKind", "NotifyPart", "NotifyRules"]
 
@@ -110,8 +112,19 @@ class Notifier:
     suppressed: int = field(default=0, init=False)
     _pending: dict[NotifyKind, dict[str, Incident | None]] = field(default_factory=dict, init=False)
     _last_sent: float | None = field(default=None, init=False)
-    _sla_states: dict[tuple[str, str], SlaState] = field(default_factory=dict, init=False)
+    # The SLA states last seen, per incident and SLA name. A tick looks again only at incidents the store changed
+    # and at those whose clocks reach a threshold by now (`_next`), not at every incident held: 10,000 of them
+    # take 50-100 ms, every second.
+    _sla_states: dict[str, dict[str, SlaState]] = field(default_factory=dict, init=False)
+    _changed: set[str] = field(default_factory=set, init=False)
+    _next: list[tuple[datetime, str]] = field(default_factory=list, init=False)  # a heap
+    _next_for: dict[str, datetime] = field(default_factory=dict, init=False)
+    _seen_all: bool = field(default=False, init=False)
+    _last_tick: datetime | None = field(default=None, init=False)
+    # How many incidents the last tick looked at (for tests and benchmarks).
+    looked_at: int = field(default=0, init=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
+    _unsubscribe_store: Callable[[], None] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.quiet = self.quiet or self.rules.quiet
@@ -119,11 +132,19 @@ class Notifier:
     def start(self) -> None:
         if self._unsubscribe is None:
             self._unsubscribe = self.bus.subscribe(self.hear)
+        if self._unsubscribe_store is None:
+            self._unsubscribe_store = self.store.subscribe(self._store_changed)
 
     def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_store is not None:
+            self._unsubscribe_store()
+            self._unsubscribe_store = None
+
+    def _store_changed(self, diff: StoreDiff) -> None:
+        self._changed.update(diff.added, diff.updated, diff.removed)
 
     @property
     def waiting(self) -> int:
@@ -160,25 +181,67 @@ class Notifier:
                 self._add(NotifyKind.NEW_URGENT, key, incident)
 
     def _slas(self, event: Tick) -> None:
-        seen: set[tuple[str, str]] = set()
-        for key in self._store_keys():
-            incident = self.store.get(key)
-            if incident is None:
-                continue
-            for sla in incident.slas:
-                slot = (key, sla.name)
-                seen.add(slot)
-                state = sla.state_at(event.now, self.thresholds)
-                before = self._sla_states.get(slot)
-                self._sla_states[slot] = state
-                if before is None or before == state:
-                    continue  # first seen: the baseline, not a transition
-                if state is SlaState.BREACHED:
-                    self._add(NotifyKind.SLA_BREACHED, key, incident)
-                elif state is SlaState.AT_RISK and before is not SlaState.BREACHED:
-                    self._add(NotifyKind.SLA_AT_RISK, key, incident)
-        for slot in self._sla_states.keys() - seen:
-            del self._sla_states[slot]
+        now = event.now
+        if not self._seen_all or (self._last_tick is not None and now < self._last_tick):
+            # The first tick (or a clock set back): every incident held, in the store's order.
+            keys = self._store_keys()
+            stale = self._sla_states.keys() - set(keys)
+            self._seen_all = True
+            self._next.clear()
+            self._next_for.clear()
+        else:
+            due: dict[str, None] = {}
+            while self._next and self._next[0][0] <= now:
+                _, key = heapq.heappop(self._next)
+                if self._next_for.get(key) is not None and self._next_for[key] <= now:
+                    del self._next_for[key]
+                    due[key] = None
+            # In the order the incidents have in the store's queues, as a full look would take them.
+            wanted = self._changed | due.keys()
+            keys = [key for key in self._store_keys() if key in wanted] if len(wanted) > 50 else sorted(wanted)
+            stale = {key for key in wanted if not self._held(key)}
+        self._changed.clear()
+        self._last_tick = now
+        self.looked_at = len(keys)
+        for key in stale:
+            self._sla_states.pop(key, None)
+            self._next_for.pop(key, None)
+        for key in keys:
+            if key not in stale:
+                self._look_at(key, now)
+
+    def _look_at(self, key: str, now: datetime) -> None:
+        """Compare the incident's SLA states with those last seen (a transition is news); when the next one can
+        come by time alone, look again then."""
+        incident = self.store.get(key)
+        if incident is None:
+            self._sla_states.pop(key, None)
+            return
+        before = self._sla_states.get(key, {})
+        states: dict[str, SlaState] = {}
+        soonest: datetime | None = None
+        for sla in incident.slas:
+            state = sla.state_at(now, self.thresholds)
+            states[sla.name] = state
+            moment = sla.next_change_at(now, self.thresholds)
+            if moment is not None and (soonest is None or moment < soonest):
+                soonest = moment
+            was = before.get(sla.name)
+            if was is None or was == state:
+                continue  # first seen: the baseline, not a transition
+            if state is SlaState.BREACHED:
+                self._add(NotifyKind.SLA_BREACHED, key, incident)
+            elif state is SlaState.AT_RISK and was is not SlaState.BREACHED:
+                self._add(NotifyKind.SLA_AT_RISK, key, incident)
+        self._sla_states[key] = states
+        if soonest is not None:
+            self._next_for[key] = soonest
+            heapq.heappush(self._next, (soonest, key))
+        else:
+            self._next_for.pop(key, None)
+
+    def _held(self, key: str) -> bool:
+        return any(self.store.holds(queue, key) for queue in self.store.queues())
 
     def _store_keys(self) -> list[str]:
         keys: dict[str, None] = {}

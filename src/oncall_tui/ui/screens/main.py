@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from oncall_tui import display as fmt
@@ -476,8 +476,8 @@ class MainScreen(Screen[None]):
 
     # ---- selection -------------------------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(QueueTable.RowHighlighted)
+    def _highlighted(self, event: QueueTable.RowHighlighted) -> None:
         self.show_detail()
 
     def selected(self) -> Incident | None:
@@ -937,8 +937,7 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         table = self.query_one(QueueTable)
-        table.filter_text = event.value.strip()
-        table.show(self.oncall.session.store.keys(self.active_queue), self.oncall.now)
+        table.set_filter(event.value.strip(), self.oncall.now)
         self.show_detail()
         self.refresh_chrome()
 

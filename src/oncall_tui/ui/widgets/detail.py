@@ -185,6 +185,8 @@ class DetailPane(VerticalScroll):
     def show(self, incident: Incident | None, now: datetime, note: Text | None = None) -> None:
         """Show `incident` (the store's copy with the full copy's description and comments); `note` says when
         those could not be read again."""
+        # Another incident: (almost) every cell differs, so no cell-by-cell comparison.
+        whole = incident is None or self.incident is None or incident.key != self.incident.key
         self.incident = incident
         self.note = note or Text()
         header = self.query_one("#detail-header", _Part)
@@ -194,8 +196,8 @@ class DetailPane(VerticalScroll):
                 if part is not header:
                     part.show_text(Text())
             return
-        header.show_text(header_text(incident))
-        self.tick(now)
+        header.show_text(header_text(incident), whole=whole)
+        self._draw(now, whole=whole)
 
     def on_resize(self, event: events.Resize) -> None:
         # The SLA lines are laid out for the pane's width (where the breach time goes): lay them out again.
@@ -203,6 +205,9 @@ class DetailPane(VerticalScroll):
             self.tick(self._now)
 
     def tick(self, now: datetime) -> None:
+        self._draw(now, whole=False)
+
+    def _draw(self, now: datetime, *, whole: bool) -> None:
         self._now = now
         incident = self.incident
         if incident is None:
@@ -221,9 +226,9 @@ class DetailPane(VerticalScroll):
             width=max(self.size.width - self.styles.gutter.width - 1, 20),
             estimate=self.estimate,
         )
-        self.query_one("#detail-slas", _Part).show_text(slas)
-        self.query_one("#detail-facts", _Part).show_text(facts_text(incident, now, self.tz, tr))
-        self.query_one("#detail-note", _Part).show_text(self.note)
+        self.query_one("#detail-slas", _Part).show_text(slas, whole=whole)
+        self.query_one("#detail-facts", _Part).show_text(facts_text(incident, now, self.tz, tr), whole=whole)
+        self.query_one("#detail-note", _Part).show_text(self.note, whole=whole)
         # The body (description and comments, up to 64 KB each) changes only when a comment's "N min ago" moves
         # on: built again then, not every second.
         ages = tuple(
@@ -232,4 +237,4 @@ class DetailPane(VerticalScroll):
         )
         if incident is not self._body_for or ages != self._body_ages:
             self._body_for, self._body_ages = incident, ages
-            self.query_one("#detail-body", _Part).show_text(body_text(incident, now, tr, self.warning))
+            self.query_one("#detail-body", _Part).show_text(body_text(incident, now, tr, self.warning), whole=whole)

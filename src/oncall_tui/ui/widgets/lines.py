@@ -82,13 +82,15 @@ class ChangeOnly(Static):
             regions = tuple(self._only)
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
-    def show_text(self, text: Text) -> None:
+    def show_text(self, text: Text, *, whole: bool = False) -> None:
+        """`whole`: the text is about something else (another incident), so most cells change: repaint the widget
+        without working out which (and lay the screen out only if its height changes)."""
         signature = (text.plain, repr(text.spans))
         if signature != self._shown:
             self._shown = signature
-            regions = self._changed_cells(text)
+            regions = None if whole else self._changed_cells(text)
             if regions is None:
-                self.update(text, layout=not self.fixed_height)
+                self.update(text, layout=not self.fixed_height and not (whole and self._same_height(text)))
             else:
                 self._only = regions or [_NOTHING]
                 try:
@@ -97,6 +99,15 @@ class ChangeOnly(Static):
                     self._only = None
         if self.hide_empty:
             self.display = bool(text.plain)
+
+    def _same_height(self, text: Text) -> bool:
+        """Whether `text` takes as many lines as the widget has now (then the screen needs no layout pass)."""
+        width, height = self.size
+        if not self.is_mounted or not width or not height or not self.display:
+            return False
+        if self.hide_empty and not text.plain:
+            return False
+        return visualize(self, text, markup=self._render_markup).get_height(self.styles, width) == height
 
     def _changed_cells(self, text: Text) -> list[Region] | None:
         """The cells `text` changes on screen, or None when the widget must be repainted (and maybe laid out)

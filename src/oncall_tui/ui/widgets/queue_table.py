@@ -1,8 +1,13 @@
-"""The queue table: applies store diffs cell by cell and ticks only the visible SLA cells that changed.
+"""The queue table: a virtualised Line API widget that draws only the rows on screen, applies store diffs row by
+row and ticks only the visible SLA cells that changed.
 
-Every string from Jira goes in as a `rich.text.Text`, never as a plain `str`: DataTable treats strings as
-markup, and a summary like "[red]x" must show literally. The table shows exactly what the store says the active
-queue holds: a change to an incident that is not a member never brings its row (back) in.
+A queue can hold 10,000 incidents. The table keeps, for each, its issue key and its sort key (cached per sort
+mode and recomputed only when the incident changes); cells are made only for the rows on screen, when they are
+drawn. Filtering keeps the sorted order and only drops rows; sorting reuses the cached keys.
+
+Every string from Jira goes in as a `rich.text.Text`, never as markup: a summary like "[red]x" shows literally.
+The table shows exactly what the store says the active queue holds: a change to an incident that is not a
+member never brings its row (back) in.
 
 Columns have fixed widths worked out from the space there is: the summary takes what is left, the assignee as
 much as its longest name needs; what does not fit ends in an ellipsis, never cut mid-word without a sign.
@@ -10,21 +15,20 @@ much as its longest name needs; what does not fit ends in an ellipsis, never cut
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
-from textual.coordinate import Coordinate
-from textual.events import Resize
-from textual.geometry import Region
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, CellType, ColumnKey, DuplicateKey, Row, RowKey
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from oncall_tui import display as fmt
 from oncall_tui.domain.incident import Incident
@@ -45,10 +49,16 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("age", "Age", 4),
     ("summary", "Summary", None),
 )
+COLUMN_INDEX = {key: index for index, (key, _, _) in enumerate(COLUMNS)}
 ASSIGNEE_WIDTH = (12, 26)  # at least, at most
 SUMMARY_MIN = 12
-PADDING = 2  # DataTable's cell padding, one column each side
-CELL_CACHE = 4096  # rendered cells kept (7 columns of a 200-line terminal, twice over)
+PADDING = 2  # the cell padding, one column each side
+HEADER = 1  # lines above the rows
+# Rows whose cells are kept made beyond those on screen (scrolling back needs no remaking).
+KEEP_RENDERED = 600
+# While any row's sort key drifts with time (a stopped clock that already breached, ranked among ticking ones),
+# the order is checked again this often.
+DRIFT_CHECK = timedelta(seconds=60)
 
 SORTS = ("breach", "priority", "updated", "created", "key")
 # The column each sort is marked on, and the direction it runs (most urgent / newest first).
@@ -59,6 +69,7 @@ SORT_COLUMNS = {
     "created": ("age", True),
     "key": ("key", True),
 }
+PRIORITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}
 
 
 def sla_cell(
@@ -101,6 +112,58 @@ def urgency_key(incident: Incident, now: datetime, thresholds: AtRiskThresholds)
     return (group, remaining.total_seconds(), incident.key)
 
 
+def urgency_rank(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> tuple[int, float, str]:
+    """The order of `urgency_key`, as a key that stays valid while time passes: a ticking clock is ranked by the
+    moment it breaches (constant while it ticks), a stopped one by the time it has left (constant while it is
+    stopped). Only a stopped clock that has breached, ranked among the ticking ones, drifts (`drifts`)."""
+    sla = table_sla(incident, now, thresholds)
+    remaining = sla.remaining_at(now) if sla is not None and not sla.completed else None
+    if sla is None or remaining is None:
+        return (2, 0.0, incident.key)
+    if sla.ticking or sla.state_at(now, thresholds) is SlaState.BREACHED:
+        # datetime + timedelta is exact: a ticking clock keyed at any moment gives the same instant.
+        return (0, (now + remaining).timestamp(), incident.key)
+    return (1, remaining.total_seconds(), incident.key)
+
+
+def drifts(incident: Incident, now: datetime) -> bool:
+    """Whether the incident's breach rank changes with time alone: a stopped clock past its breach is ranked with
+    the ticking ones, by a time that does not move while theirs do."""
+    return any(
+        not sla.completed and not sla.ticking and sla.state_at(now) is SlaState.BREACHED for sla in incident.slas
+    )
+
+
+def sort_rank(mode: str, incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> Any:
+    """The key of `incident` in the order of sort `mode`."""
+    if mode == "priority":
+        rank = PRIORITY_RANK.get(fmt.short_priority(incident.priority), 9)
+        return (rank, urgency_rank(incident, now, thresholds))
+    if mode == "updated":
+        return (-(incident.updated.timestamp() if incident.updated else 0), incident.key)
+    if mode == "created":
+        return (-(incident.created.timestamp() if incident.created else 0), incident.key)
+    if mode == "key":
+        return _key_sort(incident.key)
+    return urgency_rank(incident, now, thresholds)
+
+
+def haystack(incident: Incident, unassigned: str) -> str:
+    """What the filter looks in, folded: key, summary, status, priority, assignee, services, labels."""
+    return " ".join(
+        [
+            incident.key,
+            incident.summary,
+            incident.status,
+            incident.priority or "",
+            # Both words match an unassigned incident, whatever the UI language.
+            incident.assignee.display_name if incident.assignee else f"unassigned {unassigned}",
+            *incident.components,
+            *incident.labels,
+        ]
+    ).casefold()
+
+
 def _issue_key(cell: Text) -> str:
     """The issue key in a key cell, whatever marks surround it ("● OPS-33 » ↑")."""
     words = cell.plain.split()
@@ -125,15 +188,74 @@ def _changed_span(old: object, new: object) -> tuple[int, int] | None:
     return first, last - first + 1
 
 
-class QueueTable(DataTable[Text]):
-    """Rows keyed by issue key; columns keyed as in COLUMNS."""
+class QueueTable(ScrollView, can_focus=True):
+    """The rows of the active queue, by issue key, in the order of the sort mode; columns keyed as in COLUMNS.
 
+    Line 0 is the header; line 1 onwards the rows from the scroll offset on. The cursor is a row index."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First row", show=False),
+        Binding("end,ctrl+end", "last", "Last row", show=False),
+        Binding("enter", "select_cursor", "Select", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"queue-table--header", "queue-table--cursor"}
     DEFAULT_CSS = """
-    QueueTable { height: 1fr; scrollbar-gutter: stable; }
+    QueueTable {
+        height: 1fr;
+        scrollbar-gutter: stable;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        color: $foreground;
+        & > .queue-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .queue-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .queue-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .queue-table--header { background-tint: $foreground 5%; }
+            & > .queue-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
     """
 
+    class RowHighlighted(Message):
+        """The row under the cursor is another incident (or none)."""
+
+        def __init__(self, table: QueueTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> QueueTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter on a row."""
+
+        def __init__(self, table: QueueTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> QueueTable:
+            return self.table
+
     def __init__(self, *, ascii_only: bool = False, tr: Translator = ENGLISH, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id)
         self.ascii_only = ascii_only
         self.tr = tr
         self.thresholds = AtRiskThresholds()
@@ -144,38 +266,49 @@ class QueueTable(DataTable[Text]):
         self.estimate = False
         self._lookup: Callable[[str], Incident | None] = lambda key: None
         self._member: Callable[[str], bool] = lambda key: True
-        self._cells: dict[str, tuple[str, ...]] = {}  # last plain text per row, to skip no-op updates
         self._new_until: dict[str, datetime] = {}
         # What the command pipeline says of a row's writes: "pending" (on its way), "stopped" (failed, or waiting
         # for the user's decision), None. Set by the screen; the table holds no copy of the commands.
         self.write_state: Callable[[str], str | None] = lambda key: None
         # Whether the screen has the row marked for an action on several incidents (space).
         self.is_marked: Callable[[str], bool] = lambda key: False
-        self._bulk: set[str] = set()
         # Whether escalation is due for the row (the engine's due watch, through the screen), and whether the
         # table shows only those ([[queues]] escalation_due = true).
         self.is_due: Callable[[str], bool] = lambda key: False
         self.due_only = False
+        # Rows carrying each kind of mark in the key cell: while any does, the key column is two wider.
+        self._bulk: set[str] = set()
         self._due_marked: set[str] = set()
         self._marked: set[str] = set()
-        self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name shown
-        self._now_shown = datetime.now().astimezone()  # the time the rows were last drawn for
-        # While a queue streams in (`extend_sorted`): the rows' sort keys in the order shown, so each batch is
-        # merged in without keying every row again. None: not known (anything else that touches the rows).
-        self._order: list[tuple[Any, str]] | None = None
-        # Cached cell renders are keyed by the table's update count, so after any change they are garbage:
-        # a few screens' worth is all that is ever hit. Textual keeps 10,000 (tens of MB for a full table).
-        self._cell_render_cache.maxsize = CELL_CACHE
+        self._assignee_wanted = ASSIGNEE_WIDTH[0]  # the longest short name held
+        self._key_wanted = 3  # the longest issue key held
+        self._now_shown = datetime.now().astimezone()  # the time the rows are drawn for
+        self._widths: dict[str, int] = {key: width or 1 for key, _, width in COLUMNS}
+        self._labels: dict[str, Text] = {}
+        # The queue's rows (whatever the filter) with their sort keys, in order; the rows shown; where each is.
+        self._ranks: dict[str, Any] = {}
+        self._all: list[str] = []
+        self._order: list[str] = []
+        self._pos: dict[str, int] | None = None
+        # Sort keys by mode, kept while the incident (the store's object) is the same: a sort change or a queue
+        # switch keys again only what changed. Keys that drift with time are not kept.
+        self._rank_cache: dict[str, dict[str, tuple[Incident, Any]]] = {}
+        self._drifting: set[str] = set()
+        self._ranked_at = self._now_shown
+        self._hay: dict[str, tuple[Incident, str]] = {}
+        self._short_names: dict[str, int] = {}
+        # Cells made for drawn rows: (the time they are for, the incident, the cells). Strips per row.
+        self._rendered: dict[str, tuple[datetime, Incident, list[Text]]] = {}
+        self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
+        self._cursor = 0
+        self._highlighted: str | None = None
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            shown = self.tr(label)
-            # A translated header longer than its column widens it rather than being cut.
-            self.add_column(shown, key=key, width=max(width or 1, cell_len(shown) + 2))
         self._label_columns()
 
-    def on_resize(self, event: Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._layout_columns()
+        self._update_virtual_size()
 
     # ---- columns ------------------------------------------------------------------------------------------
 
@@ -187,38 +320,29 @@ class QueueTable(DataTable[Text]):
             if key == "age" and self.sort_mode == "updated":
                 label = "Upd"  # the column shows the time since the last update while sorted by it
             shown = self.tr(label) + (arrow if key == marked else "")
-            column = self.columns.get(key)  # type: ignore[call-overload]
-            if column is not None:
-                column.label = Text(shown, style=Style(bold=True) if key == marked else Style())
+            self._labels[key] = Text(shown, style=Style(bold=True) if key == marked else Style())
         self._layout_columns()
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # DataTable measures every cell of every new row to size auto-width columns; ours all have fixed
-        # widths (set from the space there is) and rows one line high, so for 10,000 rows that is 70,000
-        # measures (about two seconds) that change nothing. The virtual size is still worked out.
-        if not any(column.auto_width for column in self.columns.values()):
-            new_rows = ()
-        super()._update_dimensions(new_rows)
+        self._strips.clear()
+        self.refresh(Region(0, 0, self.size.width, HEADER))
 
     def _layout_columns(self) -> None:
         """Fixed widths for the space there is: the summary takes the rest, ending in an ellipsis."""
-        if not self.columns:
-            return
         width = self.scrollable_content_region.width
-        if width <= 0:
+        if width <= 0 or not self._labels:
             return
         wanted: dict[str, int] = {}
         for key, _, fixed in COLUMNS:
-            label = cell_len(self.columns[key].label.plain)  # type: ignore[index]
+            label = cell_len(self._labels[key].plain)
             if key == "key":
-                # Two more columns while any row carries a write mark ("OPS-33 ↑").
+                # Two more columns while any row carries a mark ("● OPS-33 » ↑").
                 marks = (2 if self._marked else 0) + (2 if self._bulk else 0) + (2 if self._due_marked else 0)
-                wanted[key] = max(label, *(cell_len(k) + marks for k in self._cells), 3)
+                wanted[key] = max(label, self._key_wanted + marks, 3)
             elif key == "assignee":
                 wanted[key] = max(label, self._assignee_wanted)
             elif key == "summary":
                 wanted[key] = label
             else:
+                # A translated header longer than its column widens it rather than being cut.
                 wanted[key] = max(label, fixed or 1)
         fixed_total = sum(w + PADDING for k, w in wanted.items() if k != "summary") + PADDING
         summary = width - fixed_total
@@ -228,25 +352,27 @@ class QueueTable(DataTable[Text]):
             wanted["assignee"] -= max(give, 0)
             summary += max(give, 0)
         wanted["summary"] = max(summary, SUMMARY_MIN)
-        changed = False
-        for key, value in wanted.items():
-            column = self.columns[key]  # type: ignore[index]
-            if column.width != value or column.auto_width:
-                column.width, column.auto_width = value, False
-                changed = True
-        if changed:
-            # Cells are rendered at their column's width (Rich adds the ellipsis); cached renders are stale.
-            self._clear_caches()
-            self._require_update_dimensions = True
+        if wanted != self._widths:
+            self._widths = wanted
+            # ASCII cells are cut (with "...") to the widths: cut them again; every line is drawn anew.
+            self._rendered.clear()
+            self._strips.clear()
+            self._update_virtual_size()
             self.refresh()
-            if self.ascii_only:
-                # ASCII cells were cut (with "...") to the old widths: cut them again.
-                for key in list(self._cells):
-                    incident = self._lookup(key)
-                    if incident is not None:
-                        self._update(incident, self._now_shown)
 
-    # ---- rows ---------------------------------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        """The header's words, column by column (the sorted one with its arrow)."""
+        return [self._labels[key].plain if key in self._labels else "" for key, _, _ in COLUMNS]
+
+    def column_width(self, key: str) -> int:
+        """The width of column `key` without its padding."""
+        return self._widths[key]
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(max(self.scrollable_content_region.width, 1), len(self._order) + HEADER)
+
+    # ---- what a row says ------------------------------------------------------------------------------------
 
     def bind_store(self, lookup: Callable[[str], Incident | None], member: Callable[[str], bool] | None = None) -> None:
         """Where incidents come from, and which keys the active queue holds (by the store's word; None: any key
@@ -254,94 +380,105 @@ class QueueTable(DataTable[Text]):
         self._lookup = lookup
         self._member = member or (lambda key: True)
 
-    def holds(self, key: str) -> bool:
-        return key in self._cells
-
     def matches(self, incident: Incident) -> bool:
         if self.due_only and not self.is_due(incident.key):
             return False
         if not self.filter_text:
             return True
-        needle = self.filter_text.casefold()
-        hay = " ".join(
-            [
-                incident.key,
-                incident.summary,
-                incident.status,
-                incident.priority or "",
-                # Both words match an unassigned incident, whatever the UI language.
-                incident.assignee.display_name if incident.assignee else f"unassigned {self.tr('unassigned')}",
-                *incident.components,
-                *incident.labels,
-            ]
-        ).casefold()
-        return all(word in hay for word in needle.split())
+        cached = self._hay.get(incident.key)
+        if cached is None or cached[0] is not incident:
+            cached = (incident, haystack(incident, self.tr("unassigned")))
+            self._hay[incident.key] = cached
+        hay = cached[1]
+        return all(word in hay for word in self.filter_text.casefold().split())
 
     def _cut(self, text: str, style: Style | None = None) -> Text:
-        # Rich cuts the cell at the column's width with this overflow; ASCII terminals get "..." instead.
+        # The cell is cut at its column's width with this overflow; ASCII terminals get "..." instead.
         if self.ascii_only:
             return Text(text, style=style or Style(), no_wrap=True, overflow="crop", end="")
         return Text(text, style=style or Style(), no_wrap=True, overflow="ellipsis", end="")
 
     def _row(self, incident: Incident, now: datetime) -> list[Text]:
-        self._now_shown = now
         key_style = Style(bold=True, reverse=True) if self._is_new(incident.key, now) else Style(bold=True)
         assignee = sanitize_line(fmt.short_name(incident.assignee.display_name)) if incident.assignee else "—"
-        age = fmt.age(incident.updated, now) if self.sort_mode == "updated" else fmt.age(incident.created, now)
         key_cell = Text(incident.key, style=key_style)
-        had_bulk = bool(self._bulk)
         if self.is_marked(incident.key):
             # Before the key, so it is never cut off however narrow the column.
             key_cell = Text("* " if self.ascii_only else "● ", style=Style(bold=True)) + key_cell
-            self._bulk.add(incident.key)
-        else:
-            self._bulk.discard(incident.key)
-        if had_bulk != bool(self._bulk):
-            self.call_after_refresh(self._layout_columns)
-        had_due = bool(self._due_marked)
         if self.is_due(incident.key):
             # Escalation is due: the level's response time passed unanswered, or the SLA is close at level 1.
             key_cell.append(" >" if self.ascii_only else " »", style=Style(bold=True))
-            self._due_marked.add(incident.key)
-        else:
-            self._due_marked.discard(incident.key)
-        if had_due != bool(self._due_marked):
-            self.call_after_refresh(self._layout_columns)
         state = self.write_state(incident.key)
         if state is not None:
             glyph = {"pending": "^" if self.ascii_only else "↑", "stopped": "!"}[state]
             key_cell.append(f" {glyph}", style=Style(bold=True, italic=state == "pending"))
-        had_marks = bool(self._marked)
-        if state is None:
-            self._marked.discard(incident.key)
-        else:
-            self._marked.add(incident.key)
-        if had_marks != bool(self._marked):
-            self.call_after_refresh(self._layout_columns)
         cells = [
             key_cell,
             Text(fmt.short_priority(incident.priority)),
             self._cut(fmt.short_status(sanitize_line(incident.status)) or "—"),
             self._cut(assignee),
-            sla_cell(
-                table_sla(incident, now, self.thresholds),
-                now,
-                self.thresholds,
-                ascii_only=self.ascii_only,
-                tr=self.tr,
-                styles=self.styles_by_state,
-                estimate=self.estimate,
-            ),
-            Text(age),
+            self._sla_cell(incident, now),
+            self._age_cell(incident, now),
             self._cut(sanitize_line(incident.summary)),
         ]
         if self.ascii_only:
             # The column widths are known here; cut with an ASCII mark rather than Rich's "…".
             for index in (2, 3, 6):
-                column = self.columns.get(COLUMNS[index][0])  # type: ignore[call-overload]
-                if column is not None and not column.auto_width:
-                    cells[index] = Text(fmt.fit(cells[index].plain, column.width, ascii_only=True), no_wrap=True)
+                width = self._widths[COLUMNS[index][0]]
+                cells[index] = Text(fmt.fit(cells[index].plain, width, ascii_only=True), no_wrap=True)
         return cells
+
+    def _sla_cell(self, incident: Incident, now: datetime) -> Text:
+        return sla_cell(
+            table_sla(incident, now, self.thresholds),
+            now,
+            self.thresholds,
+            ascii_only=self.ascii_only,
+            tr=self.tr,
+            styles=self.styles_by_state,
+            estimate=self.estimate,
+        )
+
+    def _age_cell(self, incident: Incident, now: datetime) -> Text:
+        return Text(fmt.age(incident.updated if self.sort_mode == "updated" else incident.created, now))
+
+    def _note(self, incident: Incident) -> bool:
+        """Remember what sizes the columns (marks, the longest key and name); True when the layout changes."""
+        key = incident.key
+        marks_before = (bool(self._bulk), bool(self._due_marked), bool(self._marked))
+        for marks, on in (
+            (self._bulk, self.is_marked(key)),
+            (self._due_marked, self.is_due(key)),
+            (self._marked, self.write_state(key) is not None),
+        ):
+            if on:
+                marks.add(key)
+            else:
+                marks.discard(key)
+        grew = False
+        if len(key) > self._key_wanted:
+            self._key_wanted = cell_len(key)
+            grew = True
+        if incident.assignee is not None:
+            name = incident.assignee.display_name
+            width = self._short_names.get(name)
+            if width is None:
+                width = cell_len(sanitize_line(fmt.short_name(name)))
+                self._short_names[name] = width
+            wanted = min(max(width, self._assignee_wanted), ASSIGNEE_WIDTH[1])
+            if wanted > self._assignee_wanted:
+                self._assignee_wanted = wanted
+                grew = True
+        return grew or marks_before != (bool(self._bulk), bool(self._due_marked), bool(self._marked))
+
+    def _forget(self, key: str) -> None:
+        self._ranks.pop(key, None)
+        self._rendered.pop(key, None)
+        self._strips.pop(key, None)
+        self._bulk.discard(key)
+        self._due_marked.discard(key)
+        self._marked.discard(key)
+        self._drifting.discard(key)
 
     def _is_new(self, key: str, now: datetime) -> bool:
         until = self._new_until.get(key)
@@ -351,290 +488,465 @@ class QueueTable(DataTable[Text]):
         for key in keys:
             self._new_until[key] = now + timedelta(seconds=seconds)
             # The row may already be in (store listeners run in subscription order): restyle it now.
-            incident = self._lookup(key)
-            if key in self._cells and incident is not None:
-                self._update(incident, now)
+            self._redraw_row(key, now)
+
+    # ---- order ------------------------------------------------------------------------------------------------
+
+    def _rank(self, key: str, incident: Incident, now: datetime) -> Any:
+        cache = self._rank_cache.setdefault(self.sort_mode, {})
+        hit = cache.get(key)
+        if hit is not None and hit[0] is incident and key not in self._drifting:
+            return hit[1]
+        rank = sort_rank(self.sort_mode, incident, now, self.thresholds)
+        if self.sort_mode in ("breach", "priority") and drifts(incident, now):
+            self._drifting.add(key)
+        else:
+            self._drifting.discard(key)
+            cache[key] = (incident, rank)
+        return rank
+
+    def _sort_all(self) -> bool:
+        """Put the queue's rows in the order of their keys; True when the order moved."""
+        ranks = self._ranks
+        before = self._all
+        # Mostly in order already (a few rows moved, or a sorted batch appended): Timsort merges the runs.
+        after = sorted(before, key=ranks.__getitem__)
+        if after == before:
+            return False
+        self._all = after
+        return True
+
+    def _refilter(self) -> None:
+        """The rows shown: the queue's rows in order that pass the filter (and, in a due-only queue, are due)."""
+        if not self.filter_text and not self.due_only:
+            self._order = list(self._all)
+        else:
+            lookup = self._lookup
+            self._order = [key for key in self._all if (inc := lookup(key)) is not None and self.matches(inc)]
+        self._pos = None
+        self._update_virtual_size()
+
+    def _positions(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = {key: index for index, key in enumerate(self._order)}
+        return self._pos
+
+    @property
+    def order(self) -> list[str]:
+        """The issue keys shown, top to bottom."""
+        return list(self._order)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    def holds(self, key: str) -> bool:
+        """Whether the row of `key` is shown."""
+        return key in self._positions()
+
+    def get_row_index(self, key: str) -> int:
+        return self._positions()[key]
+
+    def get_row(self, key: str) -> list[Text]:
+        """The cells of a row shown, as drawn now."""
+        if key not in self._positions():
+            raise KeyError(key)
+        return self._cells(key)
+
+    def get_row_at(self, index: int) -> list[Text]:
+        return self._cells(self._order[index])
+
+    def get_cell(self, key: str, column: str) -> Text:
+        return self.get_row(key)[COLUMN_INDEX[column]]
+
+    def _reorder(self, selected: str | None, *, moved: bool) -> None:
+        """After the rows or their order changed: the rows shown, the cursor kept on `selected` when it is still
+        shown, every line drawn anew when the order moved."""
+        self._refilter()
+        if selected is not None and selected in self._positions():
+            self._cursor = self._positions()[selected]
+        self._cursor = max(0, min(self._cursor, len(self._order) - 1))
+        self._scroll_cursor_into_view()
+        if moved:
+            self._strips.clear()
+            self.refresh()
+        self._highlight()
 
     def show(self, keys: Iterable[str], now: datetime) -> None:
-        """Fill the table for a queue (on switching queues or changing the filter)."""
+        """Fill the table for a queue (on switching queues)."""
         selected = self.selected_key
-        self.clear()
-        self._order = None
-        self._cells.clear()
+        self._now_shown = now
+        self._ranks = {}
+        self._all = []
+        self._rendered.clear()
+        self._bulk.clear()
+        self._due_marked.clear()
+        self._marked.clear()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]
-        shown = [inc for key in keys if (inc := self._lookup(key)) is not None and self.matches(inc)]
-        self._add_many(shown, now)
-        self.resort(now)
+        self._key_wanted = 3
+        lookup = self._lookup
+        for key in dict.fromkeys(keys):
+            incident = lookup(key)
+            if incident is not None:
+                self._ranks[key] = self._rank(key, incident, now)
+                self._note(incident)
+        self._all = sorted(self._ranks, key=self._ranks.__getitem__)
+        self._ranked_at = now
+        self._prune_caches()
         self._layout_columns()
-        if selected is not None:
-            self.select_key(selected)
+        self._reorder(selected, moved=True)
 
-    def _signature(self, row: list[Text]) -> tuple[str, ...]:
-        return tuple(cell.plain + str(cell.style) for cell in row)
+    def set_filter(self, text: str, now: datetime) -> None:
+        """Show only the queue's rows whose key, summary, status, priority, assignee, services or labels hold
+        every word of `text`; in the order they have (a filter never sorts)."""
+        self.filter_text = text
+        self._now_shown = now
+        self._reorder(self.selected_key, moved=True)
 
-    def _note_width(self, row: list[Text]) -> bool:
-        """Remember the longest assignee; True when the column should grow for it."""
-        wanted = min(max(cell_len(row[3].plain), self._assignee_wanted), ASSIGNEE_WIDTH[1])
-        grew = wanted > self._assignee_wanted
-        self._assignee_wanted = wanted
-        return grew
-
-    def _add(self, incident: Incident, now: datetime) -> bool:
-        row = self._row(incident, now)
-        self.add_row(*row, key=incident.key)
-        self._cells[incident.key] = self._signature(row)
-        return self._note_width(row)
-
-    def _add_many(self, incidents: list[Incident], now: datetime) -> None:
-        """Add rows at the bottom, as `_add` one by one would, with DataTable's per-row bookkeeping done once.
-
-        DataTable.add_row orders the columns twice and re-validates the cursor (a reactive) for every row: half
-        the cost of adding 10,000. This is the same bookkeeping as Textual 8.2.8's add_row for one-line rows
-        without labels (Textual is pinned exactly; tests/test_ui_queue_table.py fills tables through it)."""
-        if not incidents:
-            return
-        was_empty = self.row_count == 0
-        columns = [column.key for column in self.ordered_columns]
-        for incident in incidents:
-            row = self._row(incident, now)
-            row_key = RowKey(incident.key)
-            if row_key in self._row_locations:
-                raise DuplicateKey(f"The row key {row_key!r} already exists.")
-            self._row_locations[row_key] = len(self.rows)
-            self._data[row_key] = dict(zip(columns, row, strict=True))
-            self.rows[row_key] = Row(row_key, 1)
-            self._new_rows.add(row_key)
-            self._cells[incident.key] = self._signature(row)
-            self._note_width(row)
-        self._require_update_dimensions = True
-        self.cursor_coordinate = self.cursor_coordinate
-        if was_empty and self.columns and self.show_cursor and self.cursor_type != "none":
-            self._highlight_cursor()
-        self._update_count += 1
-        self.check_idle()
-
-    def _update(self, incident: Incident, now: datetime) -> bool:
-        """Update only the cells that changed; True if the sort order may have changed."""
-        row = self._row(incident, now)
-        old = self._cells.get(incident.key, ())
-        new = self._signature(row)
-        changed_sort = False
-        for index, (column_key, _, _) in enumerate(COLUMNS):
-            if index >= len(old) or old[index] != new[index]:
-                self.update_cell(incident.key, column_key, row[index])
-                if column_key in ("sla", "prio", "age"):
-                    changed_sort = True
-        self._cells[incident.key] = new
-        if self._note_width(row):
-            self._layout_columns()
-        return changed_sort
+    def _prune_caches(self) -> None:
+        """Keys and texts of incidents no longer in the store are forgotten (a shift of arrivals piles up)."""
+        for cache in (*self._rank_cache.values(), self._hay):
+            if len(cache) > 2 * len(self._ranks) + 1000:
+                for key in [key for key in cache if self._lookup(key) is None]:
+                    del cache[key]
 
     def apply(self, added: Iterable[str], updated: Iterable[str], removed: Iterable[str], now: datetime) -> None:
-        """Apply a store diff: add, update in place, remove; re-sort only if order may have moved.
+        """Apply a store diff: add, update in place, remove; the order moves only if a row's sort key did.
 
         Only members of the queue (by the store) are ever added, whatever the diff says: a change to an incident
         that has left the queue must not bring its row back."""
-        self._order = None
-        self._remove_rows([key for key in removed if key in self._cells])
-        resort = False
-        grew = False
-        gone: list[str] = []
-        for key in [*added, *updated]:
-            incident = self._lookup(key)
-            present = key in self._cells
-            if incident is None or not self._member(key) or not self.matches(incident):
-                if present:
-                    gone.append(key)
-                continue
-            if present:
-                resort |= self._update(incident, now)
-            else:
-                grew |= self._add(incident, now)
-                resort = True
-        self._remove_rows(gone)
-        if resort:
-            self.resort(now)
-        if grew or resort:
-            self._layout_columns()
-
-    def _remove_rows(self, keys: list[str]) -> None:
-        """Remove many rows with one re-index.
-
-        DataTable.remove_row rebuilds its whole row index for every row removed, so 50 removals from 10,000
-        rows cost a third of filling the table (bench/table_10k.py). This does the same bookkeeping as
-        Textual 8.2.8's remove_row (Textual is pinned exactly; tests/test_ui_queue_table.py guards it) once.
-        """
-        if not keys:
-            return
-        self._order = None
-        if len(keys) == 1:
-            self.remove_row(keys[0])
-            del self._cells[keys[0]]
-            return
-        doomed = {RowKey(key) for key in keys}
-        kept = sorted(
-            (self._row_locations.get(row_key), row_key) for row_key in self._row_locations if row_key not in doomed
-        )
-        self._row_locations = TwoWayDict({row_key: index for index, (_, row_key) in enumerate(kept)})
-        for row_key in doomed:
-            for column_key in self._data.get(row_key, {}):
-                self._updated_cells.discard(CellKey(row_key, column_key))
-            del self.rows[row_key]
-            del self._data[row_key]
-            del self._cells[row_key.value]
-        self._require_update_dimensions = True
-        self.check_idle()
-        self.cursor_coordinate = self.cursor_coordinate
-        self.hover_coordinate = self.hover_coordinate
-        self._update_count += 1
-        self.refresh(layout=True)
-
-    def update_cell(
-        self, row_key: RowKey | str, column_key: ColumnKey | str, value: CellType, *, update_width: bool = False
-    ) -> None:
-        """As DataTable.update_cell, but repaints only the cell (DataTable repaints the whole table for one cell:
-        a countdown's minute would rewrite every visible row on the terminal)."""
-        row = RowKey(row_key) if isinstance(row_key, str) else row_key
-        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if update_width or row not in self._row_locations or column not in self._column_locations:
-            super().update_cell(row_key, column_key, value, update_width=update_width)
-            return
-        # The same bookkeeping as Textual 8.2.8's update_cell (pinned; tests/test_ui_queue_table.py guards it):
-        # the new count makes every cached render of the table stale, the refresh says which cells to paint.
-        old = self._data[row][column]
-        self._data[row][column] = value
-        self._update_count += 1
-        coordinate = Coordinate(self._row_locations.get(row), self._column_locations.get(column))
-        region = self._get_cell_region(coordinate)
-        # A countdown moving a minute changes a digit or two: repaint those cells when nothing else moves.
-        span = _changed_span(old, value)
-        if span is not None:
-            first, width = span
-            region = Region(region.x + self.cell_padding + first, region.y, width, region.height)
-        self._refresh_region(region)
-
-    def set_sort(self, mode: str, now: datetime) -> None:
-        ages_change = "updated" in (mode, self.sort_mode)
-        self.sort_mode = mode
-        self._label_columns()
-        if ages_change:
-            # The age column shows the time since the update while sorted by it: its cells change (only then).
-            for key in list(self._cells):
-                incident = self._lookup(key)
-                if incident is not None:
-                    self._update(incident, now)
-        self.resort(now)
-
-    def restyle(self, styles: SlaStyles, now: datetime) -> None:
-        """New SLA colours (the theme changed): repaint every row's SLA cell."""
-        self.styles_by_state = styles
-        for key in list(self._cells):
-            incident = self._lookup(key)
-            if incident is not None:
-                self._update(incident, now)
-
-    def _sort_key(self, now: datetime) -> Callable[[str], Any]:
-        """The order of the current sort mode, as a key of the row's issue key."""
-        mode = self.sort_mode
-        thresholds = self.thresholds
-
-        def sort_key(key: str) -> Any:
-            incident = self._lookup(key)
-            if incident is None:
-                return (2, 0.0, key)
-            if mode == "priority":
-                rank = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 5}.get(fmt.short_priority(incident.priority), 9)
-                return (rank, urgency_key(incident, now, thresholds))
-            if mode == "updated":
-                return -(incident.updated.timestamp() if incident.updated else 0)
-            if mode == "created":
-                return -(incident.created.timestamp() if incident.created else 0)
-            if mode == "key":
-                return _key_sort(incident.key)
-            return urgency_key(incident, now, thresholds)
-
-        return sort_key
-
-    def resort(self, now: datetime) -> None:
         selected = self.selected_key
-        sort_key = self._sort_key(now)
-        self._order = None
-        keys = [sort_key(str(row.key.value)) for row in self.ordered_rows]
-        if any(later < earlier for earlier, later in itertools.pairwise(keys)):
-            # Sorting repaints the whole table: only when the order really moved (countdowns that tick together
-            # keep their order, minute after minute). The key cell may carry marks ("● OPS-33 » ↑").
-            self.sort("key", key=lambda cell: sort_key(_issue_key(cell)))
-        if selected is not None:
-            self.select_key(selected)
+        gone = {key for key in removed if key in self._ranks}
+        changed_order = bool(gone)
+        layout = False
+        redraw: list[str] = []
+        shown_before = self._positions()
+        for key in dict.fromkeys([*added, *updated]):
+            if key in gone:
+                continue
+            incident = self._lookup(key)
+            present = key in self._ranks
+            if incident is None or not self._member(key):
+                if present:
+                    gone.add(key)
+                    changed_order = True
+                continue
+            layout |= self._note(incident)
+            rank = self._rank(key, incident, now)
+            if not present:
+                self._all.append(key)
+                changed_order = True
+            elif self._ranks[key] != rank:
+                changed_order = True
+            self._ranks[key] = rank
+            # Whether it passes the filter may have changed too.
+            if (key in shown_before) != self.matches(incident):
+                changed_order = True
+            redraw.append(key)
+        for key in gone:
+            self._forget(key)
+        if gone:
+            self._all = [key for key in self._all if key not in gone]
+        if layout:
+            self._layout_columns()
+        if changed_order:
+            self._sort_all()
+            self._reorder(selected, moved=True)
+        else:
+            for key in redraw:
+                self._redraw_row(key, now)
+            self._highlight()
 
     def extend_sorted(self, keys: Iterable[str], now: datetime) -> None:
-        """Add the rows of a queue still loading page by page, each in its place in the order shown; the rows
-        already in keep theirs and are not keyed again (a full `resort` of 10,000 rows several times a second
-        starves the keyboard). Call `resort` when the load ends: keys taken at different moments of the load
-        may differ by the seconds between them. Only members of the queue that pass the filter come in."""
-        fresh: list[Incident] = []
+        """Add the rows of a queue still loading page by page, each in its place in the order shown. Call
+        `resort` when the load ends. Only members of the queue that pass the filter come in."""
+        selected = self.selected_key
+        fresh: list[str] = []
+        layout = False
         for key in dict.fromkeys(keys):
             incident = self._lookup(key)
-            if key not in self._cells and incident is not None and self._member(key) and self.matches(incident):
-                fresh.append(incident)
+            if key not in self._ranks and incident is not None and self._member(key):
+                self._ranks[key] = self._rank(key, incident, now)
+                layout |= self._note(incident)
+                fresh.append(key)
         if not fresh:
             return
+        fresh.sort(key=self._ranks.__getitem__)
+        self._all.extend(fresh)
+        self._sort_all()
+        if layout:
+            self._layout_columns()
+        self._reorder(selected, moved=True)
+
+    def resort(self, now: datetime) -> None:
+        """Key every row again (the cached keys stand for what did not change) and sort: the order may have
+        moved with time alone (a stopped, breached clock among ticking ones)."""
+        lookup = self._lookup
+        for key in list(self._ranks):
+            incident = lookup(key)
+            if incident is not None:
+                self._ranks[key] = self._rank(key, incident, now)
+        self._ranked_at = now
+        if self._sort_all():
+            self._reorder(self.selected_key, moved=True)
+
+    def set_sort(self, mode: str, now: datetime) -> None:
+        self.sort_mode = mode
+        self._drifting.clear()
+        self._label_columns()
+        # The age column shows the time since the update while sorted by it: made again as rows are drawn.
+        self._rendered.clear()
+        self._strips.clear()
         selected = self.selected_key
-        sort_key = self._sort_key(now)
-        if self._order is None or len(self._order) != len(self._cells):
-            self._order = [(sort_key(str(row.key.value)), str(row.key.value)) for row in self.ordered_rows]
-        self._add_many(fresh, now)
-        # Ties go by key, so the merge never compares anything but the sort keys and the issue keys.
-        batch = sorted((sort_key(incident.key), incident.key) for incident in fresh)
-        self._order = list(heapq.merge(self._order, batch))
-        # What DataTable.sort does once it has the order (Textual is pinned exactly; tests guard it).
-        self._row_locations = TwoWayDict({RowKey(key): index for index, (_, key) in enumerate(self._order)})
-        self._update_count += 1
-        self.refresh()
-        if selected is not None:
-            self.select_key(selected)
-        self._layout_columns()  # a longer key or name may have come in
+        lookup = self._lookup
+        for key in list(self._ranks):
+            incident = lookup(key)
+            if incident is not None:
+                self._ranks[key] = self._rank(key, incident, now)
+        self._ranked_at = now
+        self._sort_all()
+        self._reorder(selected, moved=True)
 
-    # ---- the 1 Hz tick ---------------------------------------------------------------------------------------
-
-    def visible_keys(self) -> list[str]:
-        if not self.row_count:
-            return []
-        top = int(self.scroll_offset.y)
-        height = max(1, self.size.height - 1)  # minus the header row
-        rows = self.ordered_rows[top : top + height]
-        return [str(row.key.value) for row in rows]
+    def restyle(self, styles: SlaStyles, now: datetime) -> None:
+        """New SLA colours (the theme changed): every row is drawn anew."""
+        self.styles_by_state = styles
+        self._redraw_all(now)
 
     def set_estimate(self, estimate: bool, now: datetime) -> None:
         """Mark every countdown as an estimate, or no longer (every row: those scrolled to later too)."""
         self.estimate = estimate
-        for key in list(self._cells):
-            incident = self._lookup(key)
-            if incident is not None:
-                self._update(incident, now)
+        self._redraw_all(now)
+
+    def _redraw_all(self, now: datetime) -> None:
+        self._now_shown = now
+        self._rendered.clear()
+        self._strips.clear()
+        self.refresh()
+
+    # ---- drawing ------------------------------------------------------------------------------------------------
+
+    def _cells(self, key: str) -> list[Text]:
+        """The cells of row `key` as drawn at the time shown: made again when the incident or the time changed."""
+        incident = self._lookup(key)
+        made = self._rendered.get(key)
+        if incident is None:
+            return made[2] if made is not None else [Text(key), *(Text("") for _ in COLUMNS[1:])]
+        if made is None or made[0] != self._now_shown or made[1] is not incident:
+            made = (self._now_shown, incident, self._row(incident, self._now_shown))
+            self._rendered[key] = made
+            self._strips.pop(key, None)
+        return made[2]
+
+    def _redraw_row(self, key: str, now: datetime, *, clock_only: bool = False) -> None:
+        """Make row `key`'s cells for `now` and repaint what changed in them, if it is on screen. `clock_only`:
+        only time moved, so only the cells that show time (the countdown, the age, a fading "new") can change."""
+        line = self._line_of(key)
+        if line is None:
+            self._rendered.pop(key, None)
+            self._strips.pop(key, None)
+            return
+        made = self._rendered.get(key)
+        incident = self._lookup(key)
+        if incident is None:
+            return
+        if clock_only and made is not None and made[1] is incident and key not in self._new_until:
+            new = list(made[2])
+            new[COLUMN_INDEX["sla"]] = self._sla_cell(incident, now)
+            new[COLUMN_INDEX["age"]] = self._age_cell(incident, now)
+        else:
+            new = self._row(incident, now)
+        if made is None:
+            self._rendered[key] = (now, incident, new)
+            self._strips.pop(key, None)
+            self.refresh(Region(0, line, self.size.width, 1))
+            return
+        old = made[2]
+        x = 0
+        changed = False
+        for index, (column, _, _) in enumerate(COLUMNS):
+            width = self._widths[column] + PADDING
+            if _signature(old[index]) != _signature(new[index]):
+                changed = True
+                # A countdown moving a minute changes a digit or two: repaint those cells when nothing else moves.
+                span = _changed_span(old[index], new[index])
+                if span is not None and span[0] + span[1] <= self._widths[column]:
+                    self.refresh(Region(x + 1 + span[0], line, span[1], 1))
+                else:
+                    self.refresh(Region(x, line, width, 1))
+            x += width
+        if changed:
+            self._rendered[key] = (now, incident, new)
+            self._strips.pop(key, None)
+        else:
+            # The same cells: the drawn line stands.
+            self._rendered[key] = (now, incident, old)
+
+    def _line_of(self, key: str) -> int | None:
+        """The widget line row `key` is drawn on, None when it is not on screen."""
+        index = self._positions().get(key)
+        if index is None:
+            return None
+        line = index - self.scroll_offset.y + HEADER
+        return line if HEADER <= line < self.size.height else None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles of the moment (focus, theme), looked up once for all the lines drawn.
+        self._base_style = self.rich_style
+        self._cursor_style = self.get_component_rich_style("queue-table--cursor")
+        self._header_style = self.get_component_rich_style("queue-table--header")
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = getattr(self, "_base_style", None) or self.rich_style
+        if y < HEADER:
+            header = getattr(self, "_header_style", None) or self.get_component_rich_style("queue-table--header")
+            return self._strip([self._labels.get(key, Text()) for key, _, _ in COLUMNS], width, base + header, None)
+        index = self.scroll_offset.y + y - HEADER
+        if index >= len(self._order):
+            return Strip.blank(width, base)
+        key = self._order[index]
+        cells = self._cells(key)
+        cursor = index == self._cursor
+        cursor_style = getattr(self, "_cursor_style", None) or self.get_component_rich_style("queue-table--cursor")
+        # Dropped whenever the row's cells are made again; what else changes the line is in the key.
+        cache_key = (cursor, base, cursor_style if cursor else None, width)
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
+        strip = self._strip(cells, width, base, cursor_style if cursor else None)
+        self._strips[key] = (cache_key, strip)
+        return strip
+
+    def _strip(self, cells: list[Text], width: int, base: Style, cursor: Style | None) -> Strip:
+        """One line: each cell cut or padded to its column, one space either side; the rest of the width blank."""
+        line = Text(no_wrap=True, end="")
+        for (column, _, _), cell in zip(COLUMNS, cells, strict=True):
+            inner = self._widths[column]
+            piece = cell.copy()
+            piece.truncate(inner, overflow=cell.overflow or "ellipsis", pad=True)
+            line.append(" ")
+            line.append_text(piece)
+            line.append(" ")
+        line.truncate(width, overflow="crop", pad=True)
+        segments: Iterable[Segment] = line.render(self.app.console)
+        if cursor is None:
+            segments = Segment.apply_style(segments, base)
+        else:
+            # The cursor's colours win over the cell's (as a table cursor does); its text style adds.
+            segments = Segment.apply_style(
+                segments, base + cursor, post_style=Style.from_color(cursor.color, cursor.bgcolor)
+            )
+        return Strip(segments, width).simplify()
+
+    # ---- the 1 Hz tick ---------------------------------------------------------------------------------------
+
+    def visible_keys(self) -> list[str]:
+        top = int(self.scroll_offset.y)
+        height = max(1, self.size.height - HEADER)
+        return self._order[top : top + height]
 
     def tick(self, now: datetime) -> None:
         """Touch only visible SLA (and fading "new") cells whose text changed: bytes matter over SSH."""
+        faded: set[str] = set()
         if self._new_until:
-            # Marks that have faded are forgotten (a shift's worth of arrivals would otherwise pile up).
-            self._new_until = {key: until for key, until in self._new_until.items() if until > now}
-        for key in self.visible_keys():
-            incident = self._lookup(key)
-            if incident is not None:
-                self._update(incident, now)
+            # Marks that have faded are forgotten (a shift's worth of arrivals would otherwise pile up); their
+            # rows are made again whole.
+            kept = {key: until for key, until in self._new_until.items() if until > now}
+            faded = self._new_until.keys() - kept.keys()
+            self._new_until = kept
+        visible = self.visible_keys()
+        for key in visible:
+            self._redraw_row(key, now, clock_only=key not in faded)
+        self._now_shown = now
+        if len(self._rendered) > KEEP_RENDERED:
+            keep = set(visible)
+            self._rendered = {key: made for key, made in self._rendered.items() if key in keep}
+            self._strips = {key: strip for key, strip in self._strips.items() if key in keep}
+        if self._drifting and now - self._ranked_at >= DRIFT_CHECK:
+            self.resort(now)
 
-    # ---- selection ---------------------------------------------------------------------------------------------
+    # ---- the cursor ---------------------------------------------------------------------------------------------
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
 
     @property
     def selected_key(self) -> str | None:
-        if not self.row_count:
+        if not self._order:
             return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
-            return None
-        return str(row_key.value) if row_key.value is not None else None
+        return self._order[min(self._cursor, len(self._order) - 1)]
 
     def select_key(self, key: str) -> None:
-        if key in self._cells:
-            self.move_cursor(row=self.get_row_index(key))
+        index = self._positions().get(key)
+        if index is not None:
+            self.move_cursor(row=index)
+
+    def move_cursor(self, *, row: int) -> None:
+        if not self._order:
+            return
+        row = max(0, min(row, len(self._order) - 1))
+        if row != self._cursor:
+            for index in (self._cursor, row):
+                line = index - self.scroll_offset.y + HEADER
+                if HEADER <= line < self.size.height:
+                    self.refresh(Region(0, line, self.size.width, 1))
+            self._cursor = row
+        self._scroll_cursor_into_view()
+        self._highlight()
+
+    def _scroll_cursor_into_view(self) -> None:
+        rows = max(1, self.size.height - HEADER)
+        top = int(self.scroll_offset.y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + rows:
+            self.scroll_to(y=self._cursor - rows + 1, animate=False, immediate=True)
+
+    def _highlight(self) -> None:
+        key = self.selected_key
+        if key != self._highlighted:
+            self._highlighted = key
+            self.post_message(self.RowHighlighted(self, key))
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - max(1, self.size.height - HEADER - 1))
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + max(1, self.size.height - HEADER - 1))
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._order) - 1)
+
+    def action_select_cursor(self) -> None:
+        key = self.selected_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < HEADER:
+            return
+        index = int(self.scroll_offset.y) + offset.y - HEADER
+        if index < len(self._order):
+            self.move_cursor(row=index)
+
+    def on_focus(self) -> None:
+        self._strips.clear()
+
+    def on_blur(self) -> None:
+        self._strips.clear()
+
+
+def _signature(cell: Text) -> tuple[str, str]:
+    return (cell.plain, str(cell.style))

@@ -145,7 +145,8 @@ async def test_endless_empty_pages_stop_after_a_few(sim: SimServer) -> None:
     async with make_client(sim, recorder=recorder) as jira:
         with pytest.raises(BadResponse) as caught:
             await jira.search(OPEN)
-    assert len(recorder.calls("POST", "/search/jql")) == 3
+    # The first page (empty, yet promising more), then three empty pages of the keys-only listing of the rest.
+    assert len(recorder.calls("POST", "/search/jql")) == 1 + 3
     assert caught.value.message_id == (
         "Jira's search sent {pages} empty pages in a row that still promised more; oncall-tui stopped."
     )
@@ -161,7 +162,8 @@ async def test_endless_pages_stop_at_the_issue_cap(sim: SimServer) -> None:
     ) as jira:
         with pytest.raises(BadResponse) as caught:
             await jira.search(OPEN)
-    assert len(recorder.calls("POST", "/search/jql")) == 4
+    # The first page, then the keys-only listing of the rest: the same issues again until 3x the queue is passed.
+    assert len(recorder.calls("POST", "/search/jql")) == 1 + 4
     assert caught.value.message == f"Jira's search found more than {3 * open_now} issues; oncall-tui stopped there."
     assert caught.value.hint == "Narrow the queue's JQL, or check what answers in Jira's place"
 
@@ -173,8 +175,9 @@ async def test_endless_small_pages_stop_at_the_page_cap(sim: SimServer) -> None:
     async with JiraClient(jira_config(sim), TEST_TOKEN, http_transport=recorder, max_search_issues=100) as jira:
         with pytest.raises(BadResponse) as caught:
             await jira.search(f"key = {key}", page_size=100)
-    # 100 issues fit a page of 100; pages four times smaller are allowed, smaller still is not.
-    assert len(recorder.calls("POST", "/search/jql")) == 4
+    # The first page, then the keys-only listing: 100 issues fit a page of 5,000 keys; pages four times smaller
+    # are allowed, smaller still is not.
+    assert len(recorder.calls("POST", "/search/jql")) == 1 + 4
     assert caught.value.message == "Jira's search paging did not end after 4 pages."
 
 

@@ -257,6 +257,8 @@ PARSER_GARBAGE: list[tuple[Callable[[Any], Any], Any]] = [
     (P.parse_search_page, 1),
     (P.parse_search_page, {}),
     (P.parse_dc_search_page, 1),
+    (P.parse_bulk_fetch, 1),
+    (P.parse_bulk_fetch, {}),
     (P.parse_approximate_count, {}),
     (P.parse_transitions, 1),
     (P.parse_fields, 1),

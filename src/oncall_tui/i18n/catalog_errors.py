@@ -260,6 +260,12 @@ ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "Jira sent a search result that is not an object.": {
         "de": "Jira hat ein Suchergebnis geschickt, das kein Objekt ist."
     },
+    "Jira sent a bulk fetch result that is not an object.": {
+        "de": "Jira hat ein Ergebnis des Sammelabrufs geschickt, das kein Objekt ist."
+    },
+    "Jira sent a bulk fetch result without an issue list.": {
+        "de": "Jira hat ein Ergebnis des Sammelabrufs ohne Vorgangsliste geschickt."
+    },
     "Jira sent an issue count that is not a number.": {
         "de": "Jira hat eine Vorgangsanzahl geschickt, die keine Zahl ist."
     },

@@ -12,6 +12,7 @@ import logging
 import os
 import random
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from oncall_tui.domain.sla import SlaClock
 from oncall_tui.domain.text import sanitize_line
 from oncall_tui.jira.adf import text_to_adf
 from oncall_tui.jira.errors import AuthError, BadRequest, BadResponse, JiraError, PermissionDenied, msgid
+from oncall_tui.jira.fetch import IN_FLIGHT, KEYS_PAGE_MAX, RawPage, cloud_all_pages, dc_all_pages
 from oncall_tui.jira.paging import MAX_SEARCH_ISSUES, SearchResult, cloud_pages, dc_pages
 from oncall_tui.jira.parse import (
     COMMAND_PROPERTY,
@@ -142,12 +144,17 @@ class JiraClient:
         http_transport: httpx.AsyncBaseTransport | None = None,
         attempt_deadline: float | None = None,
         max_search_issues: int = MAX_SEARCH_ISSUES,
+        keys_page_size: int = KEYS_PAGE_MAX,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self.config = config
         self._token = token if isinstance(token, Secret) else Secret(token)
         self._now = now or (lambda: datetime.now(UTC))
         self.page_size = max(1, page_size)
         self.max_search_issues = max(1, max_search_issues)
+        # A search read to the end (fetch.py): keys listed this many a page (Cloud), this many requests at once.
+        self.keys_page_size = max(1, keys_page_size)
+        self.in_flight = max(1, in_flight)
         read = float(config.timeout_seconds)
         timeout = httpx.Timeout(
             read,
@@ -363,29 +370,74 @@ class JiraClient:
     ) -> AsyncIterator[SearchResult[Incident]]:
         """Yield incidents page by page until the end (or `limit` issues). Raises InvalidJql for bad JQL.
 
+        Read to the end, the first page is a plain search page (first rows at once) and the rest comes the
+        cheapest way the site offers, several requests at a time, in any order (fetch.py: keys and bulk fetch
+        on Cloud, parallel `startAt` pages on Data Center); each page's `start` says where it belongs, and
+        `total` how many the whole search returns once known. An issue comes at most once.
+
         An issue that cannot be read (no key, not an object) is left out of its page, and counted in the
-        page's `skipped`; the rest of the page is good. Stops with BadResponse when paging does not end
-        (see paging.py).
+        page's `skipped`, as is one Jira could not load; the rest of the page is good. An issue gone since
+        Jira listed it is left out. Stops with BadResponse when paging does not end (see paging.py).
         """
         wanted, sla = await self._fields_for(fields)
         size = max(1, page_size or self.page_size)
         seen = 0
-        # Every page is read unless a limit stops early: only then is the next one asked for ahead.
-        async for raw_issues in self._pages(jql, wanted, size, properties=ISSUE_PROPERTIES, ahead=limit is None):
-            fetched_at = self._now()
-            page: SearchResult[Incident] = SearchResult()
-            for raw in raw_issues:
-                try:
-                    page.append(parse_issue(raw, sla_field_ids=sla, base_url=self._browse_base, fetched_at=fetched_at))
-                except BadResponse:
-                    page.skipped += 1
-            if page.skipped:
-                log.warning("Left out %d unreadable issue(s) of a search page", page.skipped)
-            if limit is not None and seen + len(page) >= limit:
-                yield SearchResult(page[: limit - seen], page.skipped)
-                return
-            seen += len(page)
-            yield page
+        given: set[str] = set()
+        raw_pages = self._all_pages(jql, wanted, size) if limit is None else self._plain_pages(jql, wanted, size)
+        async with aclosing(raw_pages):
+            async for raw_page in raw_pages:
+                fetched_at = self._now()
+                page: SearchResult[Incident] = SearchResult(
+                    skipped=raw_page.unavailable, start=raw_page.start, total=raw_page.total
+                )
+                for raw in raw_page.issues:
+                    try:
+                        incident = parse_issue(
+                            raw, sla_field_ids=sla, base_url=self._browse_base, fetched_at=fetched_at
+                        )
+                    except BadResponse:
+                        page.skipped += 1
+                        continue
+                    # Pages read while the queue changes can overlap; the first copy is the one handed out.
+                    if incident.key not in given:
+                        given.add(incident.key)
+                        page.append(incident)
+                if page.skipped:
+                    log.warning("Left out %d unreadable or unavailable issue(s) of a search page", page.skipped)
+                if limit is not None and seen + len(page) >= limit:
+                    yield SearchResult(page[: limit - seen], page.skipped, start=page.start)
+                    return
+                seen += len(page)
+                yield page
+
+    async def _plain_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[RawPage]:
+        # A limited search stops early: one page after the other, nothing asked for ahead.
+        start = 0
+        async with aclosing(self._pages(jql, fields, size, properties=ISSUE_PROPERTIES)) as pages:
+            async for raw_issues in pages:
+                yield RawPage(raw_issues, start)
+                start += len(raw_issues)
+
+    async def _all_pages(self, jql: str, fields: list[str], size: int) -> AsyncIterator[RawPage]:
+        async def search(path: str, body: dict[str, Any]) -> Any:
+            return await self._call("POST", path, body=body, idempotent=True, is_search=True)
+
+        async def fetch(path: str, body: dict[str, Any]) -> Any:
+            # A read: retried and reported as every other read is (a 400 here is not bad JQL).
+            return await self._call("POST", path, body=body, idempotent=True)
+
+        common: dict[str, Any] = {
+            "properties": ISSUE_PROPERTIES,
+            "max_issues": self.max_search_issues,
+            "in_flight": self.in_flight,
+        }
+        if await self.detect() == "cloud":
+            pages = cloud_all_pages(search, fetch, jql, fields, size, keys_page_size=self.keys_page_size, **common)
+        else:
+            pages = dc_all_pages(search, jql, fields, size, **common)
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
 
     async def search(
         self,
@@ -395,12 +447,16 @@ class JiraClient:
         page_size: int | None = None,
         limit: int | None = None,
     ) -> SearchResult[Incident]:
-        """Every issue matching `jql` (paged to the end), with the list fields and SLAs; `skipped` counts
-        the issues Jira sent that could not be read."""
+        """Every issue matching `jql` (paged to the end), in Jira's order, with the list fields and SLAs;
+        `skipped` counts the issues Jira sent that could not be read."""
+        pages = [page async for page in self.search_pages(jql, fields=fields, page_size=page_size, limit=limit)]
+        # Pages read in parallel come in any order; each knows its place.
+        pages.sort(key=lambda page: page.start)
         found: SearchResult[Incident] = SearchResult()
-        async for page in self.search_pages(jql, fields=fields, page_size=page_size, limit=limit):
+        for page in pages:
             found.extend(page)
             found.skipped += page.skipped
+        found.total = len(found)
         return found
 
     async def search_keys(self, jql: str, *, page_size: int = 1000) -> SearchResult[str]:

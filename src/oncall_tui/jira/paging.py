@@ -32,14 +32,20 @@ _NARROW = msgid("Narrow the queue's JQL, or check what answers in Jira's place")
 
 class SearchResult(list[T]):
     """The issues a search found (a plain list to every caller), and how many Jira sent that could not be
-    read and were left out (`skipped`): an issue without a key, or one that is not even an object."""
+    read and were left out (`skipped`): an issue without a key, or one that is not even an object.
+
+    A page of `search_pages` also says where it sits in the search's order (`start`; pages read in parallel
+    arrive in any order) and how many issues the whole search returns, once Jira has said (`total`: Data
+    Center's `total`, or Cloud's key list; None while unknown)."""
 
     # For the UI: what to say about `skipped`, as a message id with its parameters.
     SKIPPED_MESSAGE = msgid("Left out {skipped} issues Jira sent that oncall-tui cannot read.")
 
-    def __init__(self, items: Iterable[T] = (), skipped: int = 0) -> None:
+    def __init__(self, items: Iterable[T] = (), skipped: int = 0, *, start: int = 0, total: int | None = None) -> None:
         super().__init__(items)
         self.skipped = skipped
+        self.start = start
+        self.total = total
 
     def __repr__(self) -> str:
         return f"SearchResult({list.__repr__(self)}, skipped={self.skipped})"
@@ -80,11 +86,12 @@ async def cloud_pages(
     max_issues: int = MAX_SEARCH_ISSUES,
     properties: Sequence[str] = (),
     ahead: bool = False,
+    start_token: str | None = None,
 ) -> AsyncIterator[list[Any]]:
     """Raw issues page by page from enhanced search (`nextPageToken`). With `ahead`, the next page is asked for
     as soon as this one's token is in, so Jira works on it while the caller reads this one (a caller that
-    reads every page: it costs no request more)."""
-    token: str | None = None
+    reads every page: it costs no request more). `start_token` goes on from a page already read elsewhere."""
+    token: str | None = start_token
     tokens: set[str] = set()
     seen = empty = 0
     limit = max_pages(size, max_issues)

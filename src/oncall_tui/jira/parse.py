@@ -532,6 +532,19 @@ def parse_dc_search_page(obj: Any) -> tuple[list[Any], int, int]:
     return issues, start_at, total
 
 
+def parse_bulk_fetch(obj: Any) -> tuple[list[Any], int]:
+    """Bulk fetch (`POST /rest/api/3/issue/bulkfetch`): raw issues (parse each with `parse_issue`), and how many
+    issues Jira listed in `issueErrors` (asked for, but it could not load them this time)."""
+    page = _dict(obj)
+    if page is None:
+        raise BadResponse(msgid("Jira sent a bulk fetch result that is not an object."))
+    issues = page.get("issues")
+    if not isinstance(issues, list):
+        raise BadResponse(msgid("Jira sent a bulk fetch result without an issue list."))
+    errors = page.get("issueErrors")
+    return issues, len(errors) if isinstance(errors, list) else 0
+
+
 def parse_approximate_count(obj: Any) -> int:
     page = _dict(obj)
     count = _int(page.get("count")) if page is not None else None

@@ -24,6 +24,7 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 def create_app(state: SimState, faults: Faults | None = None, observer: Observer | None = None) -> Starlette:
     from oncall_tui.sim import (
         routes_alerts,
+        routes_bulk,
         routes_control,
         routes_issue_meta,
         routes_jsm,
@@ -33,6 +34,8 @@ def create_app(state: SimState, faults: Faults | None = None, observer: Observer
     )
 
     routes: list[BaseRoute] = [
+        # Before the platform's `issue/{key}`, whose path `issue/bulkfetch` would match too.
+        *routes_bulk.routes(),
         *routes_platform.routes(),
         *routes_projects.routes(),
         *routes_issue_meta.routes(),

@@ -13,6 +13,8 @@ SPEC is comma-separated `key=value` pairs, e.g. `rate=0.2,retry-after=3,5xx=0.1,
   status=N        answer every request with status N and a Jira-shaped error body (e.g. 403, 404)
   paths=PREFIX    apply the faults only to paths starting with PREFIX (default: every API path)
   methods=M|M     apply them only to requests of these methods (POST|PUT: lose a write's answer, not the reads)
+  times=N         apply the faults to the first N requests they match only, then answer normally (one 503 on
+                  one of many parallel requests)
   seed=N          seed of the fault dice (deterministic runs)
 
 Hostile servers, for drills of a client's limits (each applies to every request, within `paths`):
@@ -77,6 +79,8 @@ class Faults:
     paths: str = ""
     # Only requests of these methods ("POST", "PUT"): a write's answer lost while the reads that check on it work.
     methods: frozenset[str] = frozenset()
+    # At most this many requests get the faults (0: every one); counted from when the faults were set.
+    times: int = 0
     seed: int | None = None
     trickle: int = 0
     bomb_mb: int = 0
@@ -123,6 +127,7 @@ class Faults:
             "status": self.status,
             "paths": self.paths,
             "methods": ",".join(sorted(self.methods)),
+            "times": self.times,
             "seed": self.seed,
             "trickle": self.trickle,
             "bomb": self.bomb_mb,
@@ -227,6 +232,8 @@ def parse_faults(spec: str | None) -> Faults:
             if not methods or unknown:
                 raise FaultSpecError(f"faults: methods={value!r}: expected methods like POST|PUT")
             faults = replace(faults, methods=methods)
+        elif key == "times":
+            faults = replace(faults, times=_count(key, value, 1, 1_000_000))
         elif key == "seed":
             if not value.lstrip("-").isdigit():
                 raise FaultSpecError(f"faults: seed={value}: expected an integer")
@@ -236,7 +243,7 @@ def parse_faults(spec: str | None) -> Faults:
         else:
             raise FaultSpecError(
                 f"faults: unknown key '{key}' (known: rate, retry-after, 5xx, latency, drop, html, status, lose, "
-                "paths, methods, seed, trickle, bomb, echo-auth, huge-text, bad-issue, endless-pages)"
+                "paths, methods, times, seed, trickle, bomb, echo-auth, huge-text, bad-issue, endless-pages)"
             )
     return faults
 
@@ -268,6 +275,7 @@ class FaultMiddleware:
         self.holder = holder  # anything with a `.faults` attribute (the Starlette app state)
         self._rng = random.Random()
         self._seeded_for: Faults | None = None
+        self._hits = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_sim/"):
@@ -284,6 +292,12 @@ class FaultMiddleware:
         if self._seeded_for is not faults:
             self._rng = random.Random(faults.seed)
             self._seeded_for = faults
+            self._hits = 0
+        if faults.times:
+            if self._hits >= faults.times:
+                await self.app(scope, receive, send)
+                return
+            self._hits += 1
         rng = self._rng
         low, high = faults.latency_ms
         if high:

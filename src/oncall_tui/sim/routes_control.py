@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from oncall_tui.sim import adf
 from oncall_tui.sim.clock import check_speed
 from oncall_tui.sim.faults import FaultSpecError, parse_faults
-from oncall_tui.sim.http import endpoint, json_response, read_json_object, sim_state
+from oncall_tui.sim.http import endpoint, json_response, no_content, read_json_object, sim_state
 from oncall_tui.sim.state import ALL_PERMISSIONS, SimError, SimState
 
 
@@ -144,6 +144,12 @@ def _issue_view(state: SimState, key: str) -> dict[str, Any]:
 @endpoint(auth=False)
 async def issue_view(request: Request) -> Response:
     return json_response(_issue_view(sim_state(request), request.path_params["key"]))
+
+
+@endpoint(auth=False)
+async def delete_issue_route(request: Request) -> Response:
+    sim_state(request).delete_issue(request.path_params["key"])
+    return no_content()
 
 
 @endpoint(auth=False)
@@ -278,6 +284,7 @@ def routes() -> list[BaseRoute]:
         Route("/_sim/alerts", alerts, methods=["GET"]),
         Route("/_sim/incidents", new_incident, methods=["POST"]),
         Route("/_sim/issues/{key}", issue_view, methods=["GET"]),
+        Route("/_sim/issues/{key}", delete_issue_route, methods=["DELETE"]),
         Route("/_sim/issues/{key}/customer-comment", customer_comment_route, methods=["POST"]),
         Route("/_sim/issues/{key}/assign", reassign_route, methods=["POST"]),
         Route("/_sim/issues/{key}/status", set_status_route, methods=["POST"]),

@@ -256,6 +256,14 @@ class SimState:
         self._issues_by_id[issue.id] = issue
         return issue
 
+    def delete_issue(self, key: str) -> Issue:
+        """Remove an issue from the site, as a colleague deleting it (or moving it out of the caller's sight)
+        does: every read by key or id then finds nothing."""
+        issue = self.issue(key)
+        del self.issues[issue.key]
+        self._issues_by_id.pop(issue.id, None)
+        return issue
+
     def initial_status_id(self) -> str:
         for status in self.statuses.values():
             if status.category == "new":

@@ -38,8 +38,8 @@ class StreamingClient(SearchClient, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LoadProgress:
-    """A first load under way: `received` issues are in the store, of `expected` (Jira's approximate count;
-    None while unknown)."""
+    """A first load under way: `received` issues are in the store, of `expected` (the search's own count once
+    Jira has said it, before that its approximate count; None while unknown)."""
 
     received: int
     expected: int | None = None
@@ -177,7 +177,11 @@ class QueuePoller:
                 fetched.update(dict.fromkeys(incident.key for incident in page))
                 skipped += getattr(page, "skipped", 0)
                 expected = None
-                if counting.done() and not counting.cancelled() and counting.exception() is None:
+                total = getattr(page, "total", None)
+                if isinstance(total, int):
+                    # Jira's own count of this search (Data Center's total, Cloud's key list): exact.
+                    expected = max(total, len(fetched))
+                elif counting.done() and not counting.cancelled() and counting.exception() is None:
                     expected = max(counting.result(), len(fetched))
                 self._tell(LoadProgress(len(fetched), expected))
                 merged = self.store.merge_queue(self.queue, page)

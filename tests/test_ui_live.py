@@ -131,8 +131,7 @@ async def test_sla_counts_down_on_the_app_clock_between_polls() -> None:
             running = [
                 row
                 for row in table(app).order
-                if table(app).get_row(row)[1].plain in ("P1", "P2")
-                and sla_cell(app, row).startswith(("●", "⚠"))
+                if table(app).get_row(row)[1].plain in ("P1", "P2") and sla_cell(app, row).startswith(("●", "⚠"))
             ]
             assert running
             key = running[0]

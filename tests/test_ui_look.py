@@ -149,9 +149,7 @@ async def test_sla_colours_are_the_themes_and_follow_a_theme_change() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await all_open(pilot, app, tui)
             rows = table(app)
-            breached = next(
-                r for r in rows.order if rows.get_cell(r, "sla").plain[0] == "✖"
-            )
+            breached = next(r for r in rows.order if rows.get_cell(r, "sla").plain[0] == "✖")
 
             def colour() -> str:
                 style = rows.get_cell(breached, "sla").style
@@ -175,11 +173,7 @@ async def test_without_colour_the_table_draws_breached_reversed_and_bold(monkeyp
             rows = table(app)
 
             def style_of(glyph: str) -> Any:
-                key = next(
-                    r
-                    for r in rows.order
-                    if rows.get_cell(r, "sla").plain[0] == glyph
-                )
+                key = next(r for r in rows.order if rows.get_cell(r, "sla").plain[0] == glyph)
                 return rows.get_cell(key, "sla").style
 
             breached, at_risk, running = style_of("✖"), style_of("⚠"), style_of("●")

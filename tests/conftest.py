@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterator
@@ -151,3 +152,11 @@ def _private_state_and_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterat
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _collectable_heap() -> Iterator[None]:
+    """The app freezes the heap after each poll (oncall_tui.heap); many apps run in one test process, so what one
+    test froze is made collectable again after it."""
+    yield
+    gc.unfreeze()

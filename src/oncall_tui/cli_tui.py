@@ -88,6 +88,7 @@ def _session_and_app(
     drafts and the queues' last-known state on disk (the user state and cache directories); the demo and most
     tests keep them in memory; `state_dir` puts both in one directory of the caller's (tests)."""
     from oncall_tui.domain.sla import AtRiskThresholds
+    from oncall_tui.heap import HeapKeeper
     from oncall_tui.sync.outbox import Outbox, default_path
     from oncall_tui.sync.session import QueueSpec, Session
     from oncall_tui.sync.snapshot import SnapshotCache
@@ -134,6 +135,7 @@ def _session_and_app(
         due_queues=[q.name for q in config.queues if q.escalation_due],
         rotas=config.escalation.rotas,
         directory=config.escalation.directory,
+        heap=HeapKeeper(),
     )
     if config.ui.theme:
         app.theme = config.ui.theme

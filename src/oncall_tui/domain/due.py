@@ -60,6 +60,30 @@ def _acknowledged(incident: Incident, level: int) -> bool:
     return state is not None and state.acknowledged(incident.updated)
 
 
+def due_from(
+    incident: Incident,
+    levels: Sequence[HasTimeout],
+    now: datetime,
+    thresholds: AtRiskThresholds | None = None,
+) -> datetime | None:
+    """For an incident not due at `now`: the first moment it can become due by time alone (its level's response
+    time running out, or at level 1 an SLA entering at risk or breaching); None when only a change to the
+    incident can make it due. Once due by time, an incident stays due until it changes."""
+    if incident.is_done:
+        return None
+    level = current_level(incident.escalation, [lv.name for lv in levels])
+    if level + 1 >= len(levels):
+        return None
+    moments: list[datetime] = []
+    timeout = levels[level].response_timeout
+    start = _level_start(incident, level)
+    if timeout is not None and start is not None and not _acknowledged(incident, level) and start + timeout > now:
+        moments.append(start + timeout)
+    if level == 0:
+        moments.extend(m for sla in incident.slas if (m := sla.next_change_at(now, thresholds)) is not None)
+    return min(moments) if moments else None
+
+
 def escalation_due(
     incident: Incident,
     levels: Sequence[HasTimeout],

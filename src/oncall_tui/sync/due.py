@@ -1,4 +1,4 @@
-"""Which incidents in the store are due for escalation, recomputed on every engine Tick (nothing is escalated).
+"""Which incidents in the store are due for escalation, kept up to date at every engine Tick (nothing is escalated).
 
 The policy of an incident and its levels come from callables, so the on-call book (resolved levels, cached) and
 the config (policies) can be plugged in by whoever owns them; by default the configured policies are matched
@@ -7,18 +7,20 @@ first-match-wins with `match_policy` and their levels as configured are used.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 
-from oncall_tui.domain.due import DueReason, HasTimeout, escalation_due
+from oncall_tui.domain.due import DueReason, HasTimeout, due_from, escalation_due
 from oncall_tui.domain.incident import Incident
 from oncall_tui.domain.oncall import IncidentFacts, Policy, match_policy
 from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.sync.engine_events import Tick
 from oncall_tui.sync.events import EventBus
-from oncall_tui.sync.store import IncidentStore
+from oncall_tui.sync.oncall import OnCallLoaded
+from oncall_tui.sync.store import IncidentStore, StoreDiff
 
 __all__ = ["DueWatch", "EscalationDueChanged", "facts_of"]
 
@@ -47,25 +49,32 @@ def facts_of(incident: Incident, queues: frozenset[str] = frozenset()) -> Incide
     )
 
 
-RECOMPUTE_EVERY = timedelta(seconds=10)
-
-
 @dataclass
 class DueWatch:
+    """Keeps `due` up to date at every Tick without looking at every incident each time: an incident is looked
+    at again when the store changed it, when the moment it can become due by time alone has come (`due_from`),
+    (once due by time, it stays due until it changes, so its reason is as it was when it became due). Everything
+    is looked at again when the levels may have changed (an on-call answer), at the first tick and when the clock
+    goes back."""
+
     store: IncidentStore
     bus: EventBus
     policies: Sequence[Policy] = ()
     thresholds: AtRiskThresholds = field(default_factory=AtRiskThresholds)
     policy_for: PolicyFor | None = None
     levels_for: LevelsFor | None = None
-    # With nothing new, the due set is recomputed this often, not at every 1 Hz tick: it is a scan of the whole
-    # store (50-100 ms at 10,000 incidents), and response times and SLA thresholds are minutes long.
-    every: timedelta = RECOMPUTE_EVERY
+    # How many incidents the last tick looked at (for tests and benchmarks).
+    looked_at: int = field(default=0, init=False)
     _due: dict[str, DueReason] = field(default_factory=dict, init=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
     _unsubscribe_store: Callable[[], None] | None = field(default=None, init=False)
     _computed_at: datetime | None = field(default=None, init=False)
-    _dirty: bool = field(default=True, init=False)
+    _full: bool = field(default=True, init=False)
+    _changed_keys: set[str] = field(default_factory=set, init=False)
+    _next: list[tuple[datetime, str]] = field(default_factory=list, init=False)  # a heap
+    _next_for: dict[str, datetime] = field(default_factory=dict, init=False)
+    # The policy each incident matched, kept while the incident (the store's object) and its queues are the same.
+    _matched: dict[str, tuple[Incident, frozenset[str], Policy | None]] = field(default_factory=dict, init=False)
 
     @property
     def due(self) -> Mapping[str, DueReason]:
@@ -84,19 +93,48 @@ class DueWatch:
             self._unsubscribe_store()
             self._unsubscribe_store = None
 
-    def _changed(self, _diff: object) -> None:
-        self._dirty = True
+    def _changed(self, diff: StoreDiff) -> None:
+        self._changed_keys.update(diff.added, diff.updated, diff.removed)
 
     def _hear(self, event: object) -> None:
-        if isinstance(event, EscalationDueChanged):
-            return  # its own news
-        if not isinstance(event, Tick):
-            # Anything that happened (a poll, a write, levels resolved) may change what is due: at the next tick.
-            self._dirty = True
-            return
+        if isinstance(event, OnCallLoaded):
+            # Resolved levels (with their response times) may differ from those used so far.
+            self._full = True
+        elif isinstance(event, Tick):
+            self._tick(event.now)
+
+    def _tick(self, now: datetime) -> None:
         last = self._computed_at
-        if self._dirty or last is None or abs(event.now - last) >= self.every:
-            self.update(event.now)
+        if self._full or last is None or now < last:
+            self.update(now)
+            return
+        wanted = set(self._changed_keys)
+        while self._next and self._next[0][0] <= now:
+            _, key = heapq.heappop(self._next)
+            moment = self._next_for.get(key)
+            if moment is not None and moment <= now:
+                del self._next_for[key]
+                wanted.add(key)
+        self._changed_keys.clear()
+        self._computed_at = now
+        self.looked_at = len(wanted)
+        if not wanted:
+            return
+        due = dict(self._due)
+        levels_of: dict[int, Sequence[HasTimeout] | None] = {}
+        queues = self.store.queues()
+        for key in sorted(wanted):
+            held = frozenset(queue for queue in queues if self.store.holds(queue, key))
+            incident = self.store.get(key) if held else None
+            reason = self._look_at(key, incident, held, now, levels_of) if incident is not None else None
+            if incident is None:
+                self._matched.pop(key, None)
+                self._next_for.pop(key, None)
+            if reason is None:
+                due.pop(key, None)
+            else:
+                due[key] = reason
+        self._publish(due)
 
     def _policy(self, incident: Incident, queues: frozenset[str]) -> Policy | None:
         if self.policy_for is not None:
@@ -108,34 +146,71 @@ class DueWatch:
             return self.levels_for(policy)
         return policy.levels
 
+    def _look_at(
+        self,
+        key: str,
+        incident: Incident,
+        queues: frozenset[str],
+        now: datetime,
+        levels_of: dict[int, Sequence[HasTimeout] | None],
+    ) -> DueReason | None:
+        """Whether `incident` is due at `now` (and when to look again if it is not)."""
+        known = self._matched.get(key)
+        if known is not None and known[0] is incident and known[1] == queues:
+            policy = known[2]
+        else:
+            policy = self._policy(incident, queues)
+            self._matched[key] = (incident, queues, policy)
+        self._next_for.pop(key, None)
+        if policy is None:
+            return None
+        # A policy's levels are the same for every incident it matches, at one look.
+        if id(policy) not in levels_of:
+            levels_of[id(policy)] = self._levels(policy)
+        levels = levels_of[id(policy)]
+        if not levels:
+            return None
+        reason = escalation_due(incident, levels, now, self.thresholds)
+        if reason is None:
+            moment = due_from(incident, levels, now, self.thresholds)
+            if moment is not None:
+                self._next_for[key] = moment
+                heapq.heappush(self._next, (moment, key))
+        return reason
+
     def compute(self, now: datetime) -> dict[str, DueReason]:
         """Every incident in the store (in any queue) that is due at `now`, with why."""
         queues_of: dict[str, set[str]] = {}
         for queue in self.store.queues():
             for key in self.store.keys(queue):
                 queues_of.setdefault(key, set()).add(queue)
+        self._next.clear()
+        self._next_for.clear()
         due: dict[str, DueReason] = {}
         if self.policy_for is None and not self.policies:
             return due
-        for key, queues in queues_of.items():
+        levels_of: dict[int, Sequence[HasTimeout] | None] = {}
+        for key in [key for key in self._matched if key not in queues_of]:
+            del self._matched[key]
+        for key, queue_set in queues_of.items():
             incident = self.store.get(key)
             if incident is None:
                 continue
-            policy = self._policy(incident, frozenset(queues))
-            if policy is None:
-                continue
-            levels = self._levels(policy)
-            if not levels:
-                continue
-            reason = escalation_due(incident, levels, now, self.thresholds)
+            reason = self._look_at(key, incident, frozenset(queue_set), now, levels_of)
             if reason is not None:
                 due[key] = reason
         return due
 
     def update(self, now: datetime) -> EscalationDueChanged | None:
-        """Recompute; publish and return the change when the set of due keys moved."""
+        """Look at every incident; publish and return the change when the set of due keys moved."""
         due = self.compute(now)
-        self._computed_at, self._dirty = now, False
+        self.looked_at = len(self._matched)
+        self._computed_at = now
+        self._full = False
+        self._changed_keys.clear()
+        return self._publish(due)
+
+    def _publish(self, due: dict[str, DueReason]) -> EscalationDueChanged | None:
         previous = self._due
         self._due = due
         if due.keys() == previous.keys():

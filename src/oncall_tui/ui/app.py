@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -28,6 +28,7 @@ from oncall_tui.config_notify import NotifyConfig
 from oncall_tui.domain.oncall import Contact, Policy
 from oncall_tui.domain.people import Person
 from oncall_tui.domain.rota import Rota
+from oncall_tui.heap import HeapKeeper
 from oncall_tui.i18n import Translator, translator
 from oncall_tui.jira.errors import JiraError
 from oncall_tui.sync.drafts import DraftBook
@@ -134,8 +135,12 @@ class OncallApp(App[None]):
         directory: Mapping[str, Contact] | None = None,
         notify: NotifyConfig | None = None,
         env: Mapping[str, str] | None = None,
+        heap: HeapKeeper | None = None,
     ) -> None:
         super().__init__()
+        # Garbage-collector pauses kept short once a big queue is loaded (oncall-tui passes one; None: left as
+        # Python does it, as in most tests, which build many apps in one process).
+        self.heap = heap
         self.session = session
         self.language = language
         self.site_label = site_label
@@ -179,6 +184,11 @@ class OncallApp(App[None]):
         environ = os.environ if env is None else env
         self.desktop = desktop_kind(n.desktop, environ)
         self.in_tmux = bool(environ.get("TMUX"))
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.heap is not None and isinstance(event, events.Key | events.MouseDown):
+            self.heap.input()
+        await super().on_event(event)
 
     # ---- the engine's settings, kept here under their old names (the harness and tests set them) ------------
 
@@ -347,7 +357,12 @@ class OncallApp(App[None]):
             return
         if isinstance(event, Tick):
             self.now = event.now
+            if self.heap is not None:
+                self.heap.maybe_collect()
         elif isinstance(event, QueuePolled):
+            if self.heap is not None and event.error is None:
+                # What the poll brought will live long (a freeze costs next to nothing).
+                self.heap.settled()
             self._polled(event)
             main.queue_polled(event.queue)
             main.refresh_chrome()

@@ -171,6 +171,9 @@ class MainScreen(Screen[None]):
         table.write_state = self._write_state
         table.is_marked = self.marked.__contains__
         table.is_due = lambda key: key in app.engine.due.due
+        table.marked_keys = lambda: self.marked
+        table.due_keys = lambda: app.engine.due.due
+        table.writing_keys = lambda: {command.key for command in app.session.pipeline.commands.values()}
         table.due_only = self.active_queue in app.due_queues
         detail = self.query_one(DetailPane)
         detail.thresholds = app.session.thresholds

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -258,6 +258,7 @@ class QueueTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.ascii_only = ascii_only
         self.tr = tr
+        self._unassigned = tr("unassigned")
         self.thresholds = AtRiskThresholds()
         self.styles_by_state: SlaStyles = sla_styles()
         self.sort_mode = "breach"
@@ -276,6 +277,11 @@ class QueueTable(ScrollView, can_focus=True):
         # table shows only those ([[queues]] escalation_due = true).
         self.is_due: Callable[[str], bool] = lambda key: False
         self.due_only = False
+        # The same three as collections of keys, for filling a whole queue (asking 10,000 rows one by one each
+        # costs more than the fill): rows marked, due for escalation, with writes under way or stopped.
+        self.marked_keys: Callable[[], Iterable[str]] = lambda: ()
+        self.due_keys: Callable[[], Iterable[str]] = lambda: ()
+        self.writing_keys: Callable[[], Iterable[str]] = lambda: ()
         # Rows carrying each kind of mark in the key cell: while any does, the key column is two wider.
         self._bulk: set[str] = set()
         self._due_marked: set[str] = set()
@@ -302,6 +308,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
         self._cursor = 0
         self._highlighted: str | None = None
+        self._looks: tuple[tuple[bool, str], tuple[Style, Style, Style]] | None = None
+        # Cell styles over the line's (and the cursor's), as drawn: a handful, worked out once each.
+        self._combined: dict[tuple[Style, Style | None], dict[Style | None, Style]] = {}
 
     def on_mount(self) -> None:
         self._label_columns()
@@ -380,17 +389,18 @@ class QueueTable(ScrollView, can_focus=True):
         self._lookup = lookup
         self._member = member or (lambda key: True)
 
-    def matches(self, incident: Incident) -> bool:
+    def matches(self, incident: Incident, words: list[str] | None = None) -> bool:
+        """Whether the row passes the filter (`words`: its words, folded, when the caller has them)."""
         if self.due_only and not self.is_due(incident.key):
             return False
         if not self.filter_text:
             return True
         cached = self._hay.get(incident.key)
         if cached is None or cached[0] is not incident:
-            cached = (incident, haystack(incident, self.tr("unassigned")))
+            cached = (incident, haystack(incident, self._unassigned))
             self._hay[incident.key] = cached
         hay = cached[1]
-        return all(word in hay for word in self.filter_text.casefold().split())
+        return all(word in hay for word in (words if words is not None else self.filter_text.casefold().split()))
 
     def _cut(self, text: str, style: Style | None = None) -> Text:
         # The cell is cut at its column's width with this overflow; ASCII terminals get "..." instead.
@@ -455,6 +465,22 @@ class QueueTable(ScrollView, can_focus=True):
                 marks.add(key)
             else:
                 marks.discard(key)
+        return self._note_size(incident) or marks_before != (
+            bool(self._bulk),
+            bool(self._due_marked),
+            bool(self._marked),
+        )
+
+    def _note_marks(self) -> None:
+        """Which of the queue's rows carry each mark, from the screen's collections (for a whole queue at once)."""
+        held = self._ranks
+        self._bulk = {key for key in self.marked_keys() if key in held}
+        self._due_marked = {key for key in self.due_keys() if key in held}
+        self._marked = {key for key in self.writing_keys() if key in held}
+
+    def _note_size(self, incident: Incident) -> bool:
+        """Remember the longest key and name; True when a column grows."""
+        key = incident.key
         grew = False
         if len(key) > self._key_wanted:
             self._key_wanted = cell_len(key)
@@ -469,7 +495,7 @@ class QueueTable(ScrollView, can_focus=True):
             if wanted > self._assignee_wanted:
                 self._assignee_wanted = wanted
                 grew = True
-        return grew or marks_before != (bool(self._bulk), bool(self._due_marked), bool(self._marked))
+        return grew
 
     def _forget(self, key: str) -> None:
         self._ranks.pop(key, None)
@@ -521,8 +547,9 @@ class QueueTable(ScrollView, can_focus=True):
         if not self.filter_text and not self.due_only:
             self._order = list(self._all)
         else:
-            lookup = self._lookup
-            self._order = [key for key in self._all if (inc := lookup(key)) is not None and self.matches(inc)]
+            lookup, matches = self._lookup, self.matches
+            words = self.filter_text.casefold().split()
+            self._order = [key for key in self._all if (inc := lookup(key)) is not None and matches(inc, words)]
         self._pos = None
         self._update_virtual_size()
 
@@ -568,7 +595,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._cursor = max(0, min(self._cursor, len(self._order) - 1))
         self._scroll_cursor_into_view()
         if moved:
-            self._strips.clear()
+            # A row's line does not depend on where it is: the strips made stand, every line is placed anew.
             self.refresh()
         self._highlight()
 
@@ -589,7 +616,8 @@ class QueueTable(ScrollView, can_focus=True):
             incident = lookup(key)
             if incident is not None:
                 self._ranks[key] = self._rank(key, incident, now)
-                self._note(incident)
+                self._note_size(incident)
+        self._note_marks()
         self._all = sorted(self._ranks, key=self._ranks.__getitem__)
         self._ranked_at = now
         self._prune_caches()
@@ -667,10 +695,13 @@ class QueueTable(ScrollView, can_focus=True):
             incident = self._lookup(key)
             if key not in self._ranks and incident is not None and self._member(key):
                 self._ranks[key] = self._rank(key, incident, now)
-                layout |= self._note(incident)
+                layout |= self._note_size(incident)
                 fresh.append(key)
         if not fresh:
             return
+        marks = (bool(self._bulk), bool(self._due_marked), bool(self._marked))
+        self._note_marks()
+        layout |= marks != (bool(self._bulk), bool(self._due_marked), bool(self._marked))
         fresh.sort(key=self._ranks.__getitem__)
         self._all.extend(fresh)
         self._sort_all()
@@ -789,18 +820,29 @@ class QueueTable(ScrollView, can_focus=True):
         line = index - self.scroll_offset.y + HEADER
         return line if HEADER <= line < self.size.height else None
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The styles of the moment (focus, theme), looked up once for all the lines drawn.
-        self._base_style = self.rich_style
-        self._cursor_style = self.get_component_rich_style("queue-table--cursor")
-        self._header_style = self.get_component_rich_style("queue-table--header")
-        return super().render_lines(crop)
+    def notify_style_update(self) -> None:
+        self._looks = None
+        self._combined.clear()
+        super().notify_style_update()
+
+    def _styles_now(self) -> tuple[Style, Style, Style]:
+        """The line, header and cursor styles of the moment (focus, theme): worked out once, not per line drawn
+        (each walks the DOM)."""
+        key = (self.has_focus, self.app.theme)
+        looks = self._looks
+        if looks is None or looks[0] != key:
+            styles = (
+                self.rich_style,
+                self.get_component_rich_style("queue-table--header"),
+                self.get_component_rich_style("queue-table--cursor"),
+            )
+            looks = self._looks = (key, styles)
+        return looks[1]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = getattr(self, "_base_style", None) or self.rich_style
+        base, header, cursor_style = self._styles_now()
         if y < HEADER:
-            header = getattr(self, "_header_style", None) or self.get_component_rich_style("queue-table--header")
             return self._strip([self._labels.get(key, Text()) for key, _, _ in COLUMNS], width, base + header, None)
         index = self.scroll_offset.y + y - HEADER
         if index >= len(self._order):
@@ -808,7 +850,6 @@ class QueueTable(ScrollView, can_focus=True):
         key = self._order[index]
         cells = self._cells(key)
         cursor = index == self._cursor
-        cursor_style = getattr(self, "_cursor_style", None) or self.get_component_rich_style("queue-table--cursor")
         # Dropped whenever the row's cells are made again; what else changes the line is in the key.
         cache_key = (cursor, base, cursor_style if cursor else None, width)
         cached = self._strips.get(key)
@@ -820,24 +861,46 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Text], width: int, base: Style, cursor: Style | None) -> Strip:
         """One line: each cell cut or padded to its column, one space either side; the rest of the width blank."""
-        line = Text(no_wrap=True, end="")
+        # The cursor's colours win over the cell's (as a table cursor does); its text style adds.
+        under = base if cursor is None else base + cursor
+        over = None if cursor is None else Style.from_color(cursor.color, cursor.bgcolor)
+        combined = self._combined.setdefault((under, over), {})
+
+        def styled(style: Style | None) -> Style:
+            done = combined.get(style)
+            if done is None:
+                done = under + style if style is not None else under
+                if over is not None:
+                    done += over
+                combined[style] = done
+            return done
+
+        space = Segment(" ", styled(None))
+        segments: list[Segment] = []
+        used = 0
+        console = self.app.console
         for (column, _, _), cell in zip(COLUMNS, cells, strict=True):
             inner = self._widths[column]
-            piece = cell.copy()
-            piece.truncate(inner, overflow=cell.overflow or "ellipsis", pad=True)
-            line.append(" ")
-            line.append_text(piece)
-            line.append(" ")
-        line.truncate(width, overflow="crop", pad=True)
-        segments: Iterable[Segment] = line.render(self.app.console)
-        if cursor is None:
-            segments = Segment.apply_style(segments, base)
-        else:
-            # The cursor's colours win over the cell's (as a table cursor does); its text style adds.
-            segments = Segment.apply_style(
-                segments, base + cursor, post_style=Style.from_color(cursor.color, cursor.bgcolor)
-            )
-        return Strip(segments, width).simplify()
+            segments.append(space)
+            if cell.spans:
+                # Several styles in one cell (the marks around a key).
+                piece = cell
+                if cell_len(cell.plain) > inner:
+                    piece = cell.copy()
+                    piece.truncate(inner, overflow=cell.overflow or "ellipsis")
+                length = cell_len(piece.plain)
+                segments.extend(Segment(seg.text, styled(seg.style)) for seg in piece.render(console))
+                if length < inner:
+                    segments.append(Segment(" " * (inner - length), styled(_style_of(cell))))
+            else:
+                segments.append(Segment(_fit(cell.plain, inner, cell.overflow), styled(_style_of(cell))))
+            segments.append(space)
+            used += inner + PADDING
+        if used < width:
+            segments.append(Segment(" " * (width - used), styled(None)))
+        if used > width:
+            return Strip(segments).crop(0, width).simplify()
+        return Strip(Segment.simplify(segments), width)
 
     # ---- the 1 Hz tick ---------------------------------------------------------------------------------------
 
@@ -883,7 +946,9 @@ class QueueTable(ScrollView, can_focus=True):
         if index is not None:
             self.move_cursor(row=index)
 
-    def move_cursor(self, *, row: int) -> None:
+    def move_cursor(self, *, row: int, paint_first: bool = False) -> None:
+        """Put the cursor on row `row`. `paint_first`: say which incident it is on (RowHighlighted) only once the
+        moved cursor is on screen, so the detail pane's work never delays the cursor the user is watching."""
         if not self._order:
             return
         row = max(0, min(row, len(self._order) - 1))
@@ -894,7 +959,10 @@ class QueueTable(ScrollView, can_focus=True):
                     self.refresh(Region(0, line, self.size.width, 1))
             self._cursor = row
         self._scroll_cursor_into_view()
-        self._highlight()
+        if paint_first:
+            self.call_after_refresh(self._highlight)
+        else:
+            self._highlight()
 
     def _scroll_cursor_into_view(self) -> None:
         rows = max(1, self.size.height - HEADER)
@@ -911,22 +979,22 @@ class QueueTable(ScrollView, can_focus=True):
             self.post_message(self.RowHighlighted(self, key))
 
     def action_cursor_up(self) -> None:
-        self.move_cursor(row=self._cursor - 1)
+        self.move_cursor(row=self._cursor - 1, paint_first=True)
 
     def action_cursor_down(self) -> None:
-        self.move_cursor(row=self._cursor + 1)
+        self.move_cursor(row=self._cursor + 1, paint_first=True)
 
     def action_page_up(self) -> None:
-        self.move_cursor(row=self._cursor - max(1, self.size.height - HEADER - 1))
+        self.move_cursor(row=self._cursor - max(1, self.size.height - HEADER - 1), paint_first=True)
 
     def action_page_down(self) -> None:
-        self.move_cursor(row=self._cursor + max(1, self.size.height - HEADER - 1))
+        self.move_cursor(row=self._cursor + max(1, self.size.height - HEADER - 1), paint_first=True)
 
     def action_first(self) -> None:
-        self.move_cursor(row=0)
+        self.move_cursor(row=0, paint_first=True)
 
     def action_last(self) -> None:
-        self.move_cursor(row=len(self._order) - 1)
+        self.move_cursor(row=len(self._order) - 1, paint_first=True)
 
     def action_select_cursor(self) -> None:
         key = self.selected_key
@@ -946,6 +1014,29 @@ class QueueTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self._strips.clear()
+
+
+_SPACE = Segment(" ")
+
+
+def _fit(text: str, width: int, overflow: str | None) -> str:
+    """`text` in exactly `width` cells: padded, or cut (with an ellipsis unless the overflow is "crop")."""
+    if text.isascii() and text.isprintable():
+        if len(text) <= width:
+            return text + " " * (width - len(text))
+        return text[:width] if overflow == "crop" or width < 1 else text[: width - 1] + "…"
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    if overflow == "crop" or width < 1:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, width - 1) + "…", width)
+
+
+def _style_of(cell: Text) -> Style | None:
+    style = cell.style
+    if isinstance(style, Style):
+        return style
+    return Style.parse(style) if style else None
 
 
 def _signature(cell: Text) -> tuple[str, str]:

@@ -1,0 +1,53 @@
+"""Short garbage-collector pauses with a big queue held (issue 10): once a poll has put its incidents in the store
+they are frozen out of the collector's full passes, and everything is collected again only while the user is
+idle, at most every ten minutes."""
+
+from __future__ import annotations
+
+import gc
+
+from oncall_tui.heap import HeapKeeper
+from tests.tui_harness import quiet_tui, started
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_what_a_load_brought_is_frozen_and_collected_again_only_when_the_user_is_idle() -> None:
+    clock = Clock()
+    heap = HeapKeeper(monotonic=clock, full_every=600, idle_seconds=5)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    assert not heap.maybe_collect(), "nothing frozen yet: nothing to do"
+    heap.settled()
+    assert gc.get_freeze_count() > 0
+    clock.now += 601
+    heap.input()
+    clock.now += 4
+    assert not heap.maybe_collect(), "a key 4 s ago: a full collection now could be felt"
+    clock.now += 2
+    cycle: list[object] = []
+    cycle.append(cycle)  # garbage only the cyclic collector frees
+    del cycle
+    before = gc.get_freeze_count()
+    assert heap.maybe_collect(), "idle for 6 s, ten minutes since the freeze"
+    assert gc.get_freeze_count() > 0, "frozen again after the full collection"
+    assert gc.get_freeze_count() <= before
+    clock.now += 60
+    assert not heap.maybe_collect(), "at most every ten minutes"
+    gc.unfreeze()
+
+
+async def test_the_app_freezes_the_heap_after_a_poll() -> None:
+    gc.unfreeze()
+    with quiet_tui() as tui:
+        assert tui.app.heap is not None, "oncall-tui runs with a heap keeper"
+        async with tui.app.run_test() as pilot:
+            await started(pilot, tui)
+            assert gc.get_freeze_count() > 0 and tui.app.heap.frozen_at is not None
+    gc.unfreeze()

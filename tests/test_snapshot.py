@@ -3,6 +3,7 @@ and JQL, damaged files ignored with a problem recorded, and a disk that fails wi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -321,3 +322,52 @@ def test_every_problem_has_german_with_the_same_placeholders(kind: ProblemKind, 
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
     assert fields(MESSAGES[message]["de"]) == fields(message) == set(problem.params)
+
+
+async def test_a_changing_queue_is_saved_at_its_first_poll_then_at_most_once_a_minute(tmp_path: Path) -> None:
+    """Issue 10: saving a 10,000-incident queue costs about a second of CPU; a poll that brings one change must
+    not pay it every time. The first poll saves, changes within the minute wait, the first poll a minute on saves
+    what changed meanwhile (even when that poll itself brings nothing new)."""
+    import httpx
+
+    from oncall_tui.sync.session import QueueSpec, Session
+    from tests.conftest import FROZEN_START, start_sim
+    from tests.test_sync_engine import client_for
+
+    server = start_sim()
+    try:
+        login = server.login()
+        saves: list[datetime] = []
+
+        class Counting(SnapshotCache):
+            def save(self, queue: str, jql: str, incidents: object, taken_at: datetime) -> bool:
+                saves.append(taken_at)
+                return super().save(queue, jql, incidents, taken_at)  # type: ignore[arg-type]
+
+        spec = QueueSpec("Open", "project = OPS AND statusCategory != Done ORDER BY priority DESC")
+        async with client_for(login.url, login.email, login.token) as client:
+            session = Session(client, [spec], site_url=server.url, snapshots=Counting(tmp_path, server.url))
+
+            async def poll(seconds: int) -> None:
+                await session.poll("Open", FROZEN_START + timedelta(seconds=seconds))
+                await asyncio.gather(*session._saving)
+
+            def change() -> None:
+                body = {"summary": "Checkout slow", "priority": "Low"}
+                httpx.post(f"{server.url}/_sim/incidents", json=body, timeout=10).raise_for_status()
+
+            await poll(0)
+            assert len(saves) == 1, "the first poll saves"
+            change()
+            await poll(15)
+            assert len(saves) == 1, "a change 15 s later waits"
+            await poll(30)
+            assert len(saves) == 1
+            await poll(61)
+            assert saves[-1] == FROZEN_START + timedelta(seconds=61) and len(saves) == 2, "a minute on: saved"
+            await poll(75)
+            assert len(saves) == 2, "nothing changed since: nothing saved"
+            loaded = SnapshotCache(tmp_path, server.url).load("Open", spec.jql)
+            assert loaded is not None and len(loaded.incidents) == session.store.count("Open")
+    finally:
+        server.stop()

@@ -24,6 +24,9 @@ from oncall_tui.sync.poller import LoadProgress, QueuePoller, split_order_by
 from oncall_tui.sync.snapshot import site_key
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
+# A queue's snapshot is saved at most this often while it changes (and at its first poll of a run).
+SNAPSHOT_EVERY = timedelta(seconds=60)
+
 
 @dataclass(frozen=True, slots=True)
 class QueueSpec:
@@ -87,6 +90,9 @@ class Session:
     _polls: dict[str, tuple[asyncio.Future[StoreDiff], bool]] = field(default_factory=dict, init=False)
     _resuming: asyncio.Future[Any] | None = field(default=None, init=False)
     _saving: set[asyncio.Future[None]] = field(default_factory=set, init=False)
+    # Queues changed since their snapshot was last saved, and when it was (site time).
+    _unsaved: set[str] = field(default_factory=set, init=False)
+    _saved_at: dict[str, datetime] = field(default_factory=dict, init=False)
     _told_cache_problem: object | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -205,8 +211,16 @@ class Session:
         status.cached = False
         status.count = self.store.count(name)
         status.skipped = poller.skipped
-        if self.snapshots is not None and (first or not diff.empty):
-            self._save_soon(name, now)
+        if self.snapshots is not None:
+            if not diff.empty:
+                self._unsaved.add(name)
+            saved = self._saved_at.get(name)
+            # A 10,000-incident queue takes a second of CPU to save, which a poll with one change would cost
+            # every time: saved at its first poll, then at most once a minute while it changes.
+            if first or (name in self._unsaved and (saved is None or now - saved >= SNAPSHOT_EVERY)):
+                self._unsaved.discard(name)
+                self._saved_at[name] = now
+                self._save_soon(name, now)
         return diff
 
     # ---- the last-known state ----------------------------------------------------------------------------

@@ -379,7 +379,22 @@ class QueueTable(ScrollView, can_focus=True):
         return self._widths[key]
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(max(self.scrollable_content_region.width, 1), len(self._order) + HEADER)
+        size = Size(max(self.scrollable_content_region.width, 1), len(self._order) + HEADER)
+        old = self.virtual_size
+        if size == old:
+            return
+        viewport = self.scrollable_content_region.height
+        if not self.is_mounted or viewport <= 0 or (old.height > viewport) != (size.height > viewport):
+            # The scrollbar comes or goes: the screen is laid out again (the reactive does that).
+            self.virtual_size = size
+            return
+        # Only the rows' number changed: the scrollbar is told, the screen needs no layout pass (at 10,000 rows a
+        # filter keystroke would otherwise lay out every widget on it).
+        self.set_reactive(QueueTable.virtual_size, size)
+        self._scroll_update(size)
+        if self.scroll_y > self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.refresh()
 
     # ---- what a row says ------------------------------------------------------------------------------------
 
@@ -597,6 +612,10 @@ class QueueTable(ScrollView, can_focus=True):
         if moved:
             # A row's line does not depend on where it is: the strips made stand, every line is placed anew.
             self.refresh()
+            # Tell the screen now rather than when this widget next idles: otherwise a frame the screen draws in
+            # between (the filter field echoing the key) goes out without the rows, and they follow a frame
+            # (16-33 ms) later. The same call Textual 8.2.8 makes on idle (pinned; tests/test_ui_idle.py).
+            self._check_refresh()
         self._highlight()
 
     def show(self, keys: Iterable[str], now: datetime) -> None:

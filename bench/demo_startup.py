@@ -24,7 +24,8 @@ from collections.abc import Mapping
 from machine import describe, stats
 from term import COMMAND, Tmux
 
-KEY_ROW = re.compile(r"^\s*[A-Z][A-Z0-9]+-\d+\s+P\d\s", re.MULTILINE)
+# A row: its key (after a bulk mark, before the due and write marks), then its priority.
+KEY_ROW = re.compile(r"^\s*(?:[●*] )?[A-Z][A-Z0-9]+-\d+(?: [»>↑^!])*\s+P\d\s", re.MULTILINE)
 DETAIL = re.compile(r"[A-Z][A-Z0-9]+-\d+ · ")
 COUNTDOWN = re.compile(r"(-?\d+:\d\d:\d\d) (?:left|over)")
 POLL = 0.005
@@ -43,7 +44,7 @@ def one_run(
         while True:
             now = time.perf_counter() - start
             if now > TIMEOUT:
-                raise SystemExit(f"run {index}: timed out; screen:\n{tmux.screen(target)}")
+                raise RuntimeError(f"run {index}: timed out; screen:\n{tmux.screen(target)}")
             screen = tmux.screen(target)
             # The header (with the brand while there is room) or the queue tabs: whichever paints first.
             if not first_paint and ("oncall-tui ·" in screen or "[1 " in screen):

@@ -5,6 +5,7 @@ idle, at most every ten minutes."""
 from __future__ import annotations
 
 import gc
+import weakref
 
 from oncall_tui.heap import HeapKeeper
 from tests.tui_harness import quiet_tui, started
@@ -31,13 +32,20 @@ def test_what_a_load_brought_is_frozen_and_collected_again_only_when_the_user_is
     clock.now += 4
     assert not heap.maybe_collect(), "a key 4 s ago: a full collection now could be felt"
     clock.now += 2
-    cycle: list[object] = []
-    cycle.append(cycle)  # garbage only the cyclic collector frees
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.self = cycle  # type: ignore[attr-defined]  # garbage only the cyclic collector frees
+    gone = weakref.ref(cycle)
+    gc.freeze()  # as if it had been alive at the last freeze
     del cycle
-    before = gc.get_freeze_count()
+    gc.collect()
+    assert gone() is not None, "frozen: out of the collector's reach"
     assert heap.maybe_collect(), "idle for 6 s, ten minutes since the freeze"
+    assert gone() is None, "the full collection freed the frozen garbage"
     assert gc.get_freeze_count() > 0, "frozen again after the full collection"
-    assert gc.get_freeze_count() <= before
     clock.now += 60
     assert not heap.maybe_collect(), "at most every ten minutes"
     gc.unfreeze()

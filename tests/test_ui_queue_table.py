@@ -50,3 +50,78 @@ async def test_small_and_large_removals_leave_exactly_the_remaining_rows() -> No
         table.move_cursor(row=table.row_count - 1)
         await pilot.pause()
         assert table.selected_key == order[-1]
+
+
+def strip_text(table: QueueTable, key: str) -> str:
+    """What the table draws on the line of `key` (the strip, not the model)."""
+    line = table.get_row_index(key) - int(table.scroll_offset.y) + 1
+    return "".join(segment.text for segment in table.render_line(line))
+
+
+async def test_a_mark_on_a_row_whose_rank_drifts_is_drawn() -> None:
+    """A paused, breached clock is ranked by a time that moves: a change to such a row moves the order, and its
+    mark must still be drawn (review of issue 10)."""
+    from datetime import timedelta
+
+    from oncall_tui.domain.sla import SlaClock
+
+    def incident(number: int, remaining_ms: int, paused: bool = False) -> Incident:
+        clock = SlaClock("TTR", fetched_at=NOW, goal_ms=3_600_000, remaining_ms=remaining_ms, paused=paused)
+        return Incident(key=f"OPS-{number}", id=str(number), summary=f"Incident {number}", slas=(clock,))
+
+    data = {i.key: i for i in (incident(1, 7_200_000), incident(2, 10_800_000), incident(3, -600_000, paused=True))}
+    marked: set[str] = set()
+    app = TableApp(data)
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(QueueTable)
+        table.is_marked = marked.__contains__
+        table.show(list(data), NOW)
+        await pilot.pause()
+        marked.add("OPS-1")  # the first mark widens the key column: every row is made again then
+        table.apply((), ("OPS-1",), (), NOW + timedelta(seconds=2))
+        await pilot.pause()
+        marked.add("OPS-3")
+        table.apply((), ("OPS-3",), (), NOW + timedelta(seconds=3))
+        await pilot.pause()
+        table.tick(NOW + timedelta(seconds=4))
+        await pilot.pause()
+        assert "● OPS-3" in strip_text(table, "OPS-3")
+
+
+async def test_a_row_hidden_by_the_filter_keeps_its_place_when_it_changes() -> None:
+    from datetime import timedelta
+
+    from oncall_tui.domain.sla import SlaClock
+
+    def incident(number: int, minutes: int, summary: str) -> Incident:
+        clock = SlaClock("TTR", fetched_at=NOW, goal_ms=86_400_000, remaining_ms=minutes * 60_000)
+        return Incident(key=f"OPS-{number}", id=str(number), summary=summary, slas=(clock,))
+
+    data = {i.key: i for i in (incident(1, 60, "disk"), incident(2, 120, "kafka"), incident(3, 180, "kafka"))}
+    app = TableApp(data)
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(QueueTable)
+        table.show(list(data), NOW)
+        table.set_filter("kafka", NOW)
+        await pilot.pause()
+        assert table.order == ["OPS-2", "OPS-3"] and table.tracks("OPS-1") and not table.holds("OPS-1")
+        data["OPS-1"] = incident(1, 240, "disk")  # another queue's poll: OPS-1 has more time now
+        table.apply((), ("OPS-1",), (), NOW + timedelta(seconds=1))
+        table.set_filter("", NOW + timedelta(seconds=2))
+        await pilot.pause()
+        assert table.order == ["OPS-2", "OPS-3", "OPS-1"]
+
+
+async def test_a_long_priority_name_is_cut_not_ellipsised_in_its_two_columns() -> None:
+    """Data Center's priorities (Major, Minor) show as their first letters, as they fit: "M…" would make Major and
+    Minor look the same."""
+    data = {
+        "OPS-1": Incident(key="OPS-1", id="1", summary="a", priority="Major"),
+        "OPS-2": Incident(key="OPS-2", id="2", summary="b", priority="Minor"),
+    }
+    app = TableApp(data)
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(QueueTable)
+        table.show(list(data), NOW)
+        await pilot.pause()
+        assert " Ma " in strip_text(table, "OPS-1") and " Mi " in strip_text(table, "OPS-2")

@@ -68,8 +68,12 @@ def _key(raw: Any) -> str | None:
 async def _settle(futures: Sequence[asyncio.Future[Any]]) -> None:
     # Requests asked for that will not be read (the caller stopped, or one of them failed): let them finish,
     # never cancel them under httpx (#1461); their answers and errors are nobody's.
+    # asyncio.wait, not gather: cancelling this wait (a second cancellation, on quit) leaves them running.
     if futures:
-        await asyncio.gather(*futures, return_exceptions=True)
+        await asyncio.wait(futures)
+        for future in futures:
+            if not future.cancelled():
+                future.exception()  # retrieved: no "exception was never retrieved" at exit
 
 
 async def _next_page(pages: AsyncIterator[list[Any]]) -> list[Any] | None:
@@ -108,6 +112,10 @@ async def cloud_all_pages(
     order: dict[str, int] = {}
     backlog: list[str] = []
     pending: dict[asyncio.Future[Any], list[str]] = {}
+    # Keys a bulk fetch did not return are asked for once more, on their own (Jira's issueErrors are worth a
+    # retry); those missing twice are left out (gone, or no longer visible) and no longer counted.
+    retry: list[str] = []
+    retried: set[str] = set()
     missing = 0
     keys = cloud_pages(search, jql, ["key"], keys_size, max_issues=max_issues, ahead=True)
     listing: asyncio.Future[list[Any] | None] | None = asyncio.ensure_future(_next_page(keys))
@@ -127,9 +135,10 @@ async def cloud_all_pages(
 
     def dispatch() -> None:
         # Whole chunks while keys are still coming, so N keys cost ceil(N / chunk) fetches, not one per key page.
-        while len(pending) < in_flight and (len(backlog) >= chunk or (listing is None and backlog)):
-            keys_now = backlog[:chunk]
-            del backlog[:chunk]
+        while len(pending) < in_flight and (retry or len(backlog) >= chunk or (listing is None and backlog)):
+            source = retry if retry else backlog
+            keys_now = source[:chunk]
+            del source[:chunk]
             body: dict[str, Any] = {"issueIdsOrKeys": keys_now, "fields": fields}
             if properties:
                 body["properties"] = list(properties)
@@ -142,7 +151,7 @@ async def cloud_all_pages(
         try:
             yield RawPage(first, 0, None)
             no_bulk_fetch = False
-            while not no_bulk_fetch and (listing is not None or pending or backlog):
+            while not no_bulk_fetch and (listing is not None or pending or backlog or retry):
                 dispatch()
                 waiting: set[asyncio.Future[Any]] = set(pending)
                 if listing is not None:
@@ -152,7 +161,7 @@ async def cloud_all_pages(
                     page = listing.result()
                     listing = None if page is None else asyncio.ensure_future(_next_page(keys))
                     if page is not None:
-                        missing += listed(page)
+                        listed(page)  # keys it could not read never enter the count
                 ready: list[RawPage] = []
                 for future in [f for f in pending if f in done]:
                     wanted = pending.pop(future)
@@ -167,7 +176,14 @@ async def cloud_all_pages(
                     issues, unavailable = parse_bulk_fetch(answer)
                     # Jira answers in id order; the caller gets the search's order back within the page.
                     issues.sort(key=lambda raw: order.get(_key(raw) or "", len(order)))
-                    missing += max(0, len(wanted) - len(issues))
+                    returned = {key for key in map(_key, issues) if key}
+                    absent = [key for key in wanted if key not in returned]
+                    again = [key for key in absent if key not in retried]
+                    retried.update(again)
+                    retry.extend(again)
+                    missing += len(absent) - len(again)
+                    # Counted as unavailable only once the second ask failed too.
+                    unavailable = unavailable if not again else 0
                     ready.append(RawPage(issues, order.get(wanted[0], 0), None, unavailable))
                 if no_bulk_fetch:
                     break

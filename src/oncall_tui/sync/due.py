@@ -176,6 +176,10 @@ class DueWatch:
             if moment is not None:
                 self._next_for[key] = moment
                 heapq.heappush(self._next, (moment, key))
+                if len(self._next) > 2 * len(self._next_for) + 1000:
+                    # Superseded entries are skipped when they come up; too many of them and the heap is rebuilt.
+                    self._next = [(at, k) for k, at in self._next_for.items()]
+                    heapq.heapify(self._next)
         return reason
 
     def compute(self, now: datetime) -> dict[str, DueReason]:

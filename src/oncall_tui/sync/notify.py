@@ -237,6 +237,10 @@ class Notifier:
         if soonest is not None:
             self._next_for[key] = soonest
             heapq.heappush(self._next, (soonest, key))
+            if len(self._next) > 2 * len(self._next_for) + 1000:
+                # Superseded entries are skipped when they come up; too many of them and the heap is rebuilt.
+                self._next = [(at, k) for k, at in self._next_for.items()]
+                heapq.heapify(self._next)
         else:
             self._next_for.pop(key, None)
 

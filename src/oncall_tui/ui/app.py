@@ -186,7 +186,9 @@ class OncallApp(App[None]):
         self.in_tmux = bool(environ.get("TMUX"))
 
     async def on_event(self, event: events.Event) -> None:
-        if self.heap is not None and isinstance(event, events.Key | events.MouseDown):
+        if self.heap is not None and isinstance(
+            event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp | events.Paste
+        ):
             self.heap.input()
         await super().on_event(event)
 

@@ -59,6 +59,8 @@ KEEP_RENDERED = 600
 # While any row's sort key drifts with time (a stopped clock that already breached, ranked among ticking ones),
 # the order is checked again this often.
 DRIFT_CHECK = timedelta(seconds=60)
+# How often sort keys and filter texts kept for incidents the store has replaced are dropped.
+PRUNE_EVERY = timedelta(minutes=5)
 
 SORTS = ("breach", "priority", "updated", "created", "key")
 # The column each sort is marked on, and the direction it runs (most urgent / newest first).
@@ -200,7 +202,6 @@ class QueueTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,ctrl+home", "first", "First row", show=False),
         Binding("end,ctrl+end", "last", "Last row", show=False),
-        Binding("enter", "select_cursor", "Select", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"queue-table--header", "queue-table--cursor"}
     DEFAULT_CSS = """
@@ -234,18 +235,6 @@ class QueueTable(ScrollView, can_focus=True):
         """The row under the cursor is another incident (or none)."""
 
         def __init__(self, table: QueueTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> QueueTable:
-            return self.table
-
-    class RowSelected(Message):
-        """Enter on a row."""
-
-        def __init__(self, table: QueueTable, key: str) -> None:
             super().__init__()
             self.table = table
             self.key = key
@@ -300,7 +289,7 @@ class QueueTable(ScrollView, can_focus=True):
         # switch keys again only what changed. Keys that drift with time are not kept.
         self._rank_cache: dict[str, dict[str, tuple[Incident, Any]]] = {}
         self._drifting: set[str] = set()
-        self._ranked_at = self._now_shown
+        self._ranked_at = self._pruned_at = self._now_shown
         self._hay: dict[str, tuple[Incident, str]] = {}
         self._short_names: dict[str, int] = {}
         # Cells made for drawn rows: (the time they are for, the incident, the cells). Strips per row.
@@ -439,7 +428,7 @@ class QueueTable(ScrollView, can_focus=True):
             key_cell.append(f" {glyph}", style=Style(bold=True, italic=state == "pending"))
         cells = [
             key_cell,
-            Text(fmt.short_priority(incident.priority)),
+            Text(fmt.short_priority(incident.priority), overflow="crop"),
             self._cut(fmt.short_status(sanitize_line(incident.status)) or "—"),
             self._cut(assignee),
             self._sla_cell(incident, now),
@@ -513,6 +502,9 @@ class QueueTable(ScrollView, can_focus=True):
         return grew
 
     def _forget(self, key: str) -> None:
+        for cache in self._rank_cache.values():
+            cache.pop(key, None)
+        self._hay.pop(key, None)
         self._ranks.pop(key, None)
         self._rendered.pop(key, None)
         self._strips.pop(key, None)
@@ -533,13 +525,16 @@ class QueueTable(ScrollView, can_focus=True):
 
     # ---- order ------------------------------------------------------------------------------------------------
 
-    def _rank(self, key: str, incident: Incident, now: datetime) -> Any:
+    def _rank(self, key: str, incident: Incident) -> Any:
+        """The row's sort key as of `_ranked_at`: one moment for every row, so a key that drifts with time (a
+        stopped, breached clock) compares rightly with the others and stays the same until the next `resort`."""
         cache = self._rank_cache.setdefault(self.sort_mode, {})
         hit = cache.get(key)
         if hit is not None and hit[0] is incident and key not in self._drifting:
             return hit[1]
-        rank = sort_rank(self.sort_mode, incident, now, self.thresholds)
-        if self.sort_mode in ("breach", "priority") and drifts(incident, now):
+        at = self._ranked_at
+        rank = sort_rank(self.sort_mode, incident, at, self.thresholds)
+        if self.sort_mode in ("breach", "priority") and drifts(incident, at):
             self._drifting.add(key)
         else:
             self._drifting.discard(key)
@@ -586,6 +581,10 @@ class QueueTable(ScrollView, can_focus=True):
         """Whether the row of `key` is shown."""
         return key in self._positions()
 
+    def tracks(self, key: str) -> bool:
+        """Whether `key` is one of the queue's rows, shown or hidden by the filter."""
+        return key in self._ranks
+
     def get_row_index(self, key: str) -> int:
         return self._positions()[key]
 
@@ -630,15 +629,16 @@ class QueueTable(ScrollView, can_focus=True):
         self._marked.clear()
         self._assignee_wanted = ASSIGNEE_WIDTH[0]
         self._key_wanted = 3
+        self._drifting.clear()
+        self._ranked_at = now
         lookup = self._lookup
         for key in dict.fromkeys(keys):
             incident = lookup(key)
             if incident is not None:
-                self._ranks[key] = self._rank(key, incident, now)
+                self._ranks[key] = self._rank(key, incident)
                 self._note_size(incident)
         self._note_marks()
         self._all = sorted(self._ranks, key=self._ranks.__getitem__)
-        self._ranked_at = now
         self._prune_caches()
         self._layout_columns()
         self._reorder(selected, moved=True)
@@ -648,14 +648,16 @@ class QueueTable(ScrollView, can_focus=True):
         every word of `text`; in the order they have (a filter never sorts)."""
         self.filter_text = text
         self._now_shown = now
+        # Rows the filter hides are kept in order too (every change to the queue's rows reaches `apply`).
         self._reorder(self.selected_key, moved=True)
 
     def _prune_caches(self) -> None:
-        """Keys and texts of incidents no longer in the store are forgotten (a shift of arrivals piles up)."""
+        """Sort keys and texts kept for copies of incidents the store no longer holds are dropped: they would
+        keep those copies alive (a shift of polls and arrivals piles them up)."""
+        lookup = self._lookup
         for cache in (*self._rank_cache.values(), self._hay):
-            if len(cache) > 2 * len(self._ranks) + 1000:
-                for key in [key for key in cache if self._lookup(key) is None]:
-                    del cache[key]
+            for key in [key for key, (incident, _) in cache.items() if lookup(key) is not incident]:
+                del cache[key]
 
     def apply(self, added: Iterable[str], updated: Iterable[str], removed: Iterable[str], now: datetime) -> None:
         """Apply a store diff: add, update in place, remove; the order moves only if a row's sort key did.
@@ -679,7 +681,7 @@ class QueueTable(ScrollView, can_focus=True):
                     changed_order = True
                 continue
             layout |= self._note(incident)
-            rank = self._rank(key, incident, now)
+            rank = self._rank(key, incident)
             if not present:
                 self._all.append(key)
                 changed_order = True
@@ -697,6 +699,10 @@ class QueueTable(ScrollView, can_focus=True):
         if layout:
             self._layout_columns()
         if changed_order:
+            for key in redraw:
+                # Made again when drawn: its marks or text may have changed along with its place.
+                self._rendered.pop(key, None)
+                self._strips.pop(key, None)
             self._sort_all()
             self._reorder(selected, moved=True)
         else:
@@ -713,7 +719,7 @@ class QueueTable(ScrollView, can_focus=True):
         for key in dict.fromkeys(keys):
             incident = self._lookup(key)
             if key not in self._ranks and incident is not None and self._member(key):
-                self._ranks[key] = self._rank(key, incident, now)
+                self._ranks[key] = self._rank(key, incident)
                 layout |= self._note_size(incident)
                 fresh.append(key)
         if not fresh:
@@ -731,14 +737,18 @@ class QueueTable(ScrollView, can_focus=True):
     def resort(self, now: datetime) -> None:
         """Key every row again (the cached keys stand for what did not change) and sort: the order may have
         moved with time alone (a stopped, breached clock among ticking ones)."""
+        self._rank_all(now)
+        if self._sort_all():
+            self._reorder(self.selected_key, moved=True)
+
+    def _rank_all(self, now: datetime) -> None:
+        """Every row's sort key as of `now` (the cached ones for incidents that did not change)."""
+        self._ranked_at = now
         lookup = self._lookup
         for key in list(self._ranks):
             incident = lookup(key)
             if incident is not None:
-                self._ranks[key] = self._rank(key, incident, now)
-        self._ranked_at = now
-        if self._sort_all():
-            self._reorder(self.selected_key, moved=True)
+                self._ranks[key] = self._rank(key, incident)
 
     def set_sort(self, mode: str, now: datetime) -> None:
         self.sort_mode = mode
@@ -748,12 +758,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._rendered.clear()
         self._strips.clear()
         selected = self.selected_key
-        lookup = self._lookup
-        for key in list(self._ranks):
-            incident = lookup(key)
-            if incident is not None:
-                self._ranks[key] = self._rank(key, incident, now)
-        self._ranked_at = now
+        self._rank_all(now)
         self._sort_all()
         self._reorder(selected, moved=True)
 
@@ -912,7 +917,8 @@ class QueueTable(ScrollView, can_focus=True):
                 if length < inner:
                     segments.append(Segment(" " * (inner - length), styled(_style_of(cell))))
             else:
-                segments.append(Segment(_fit(cell.plain, inner, cell.overflow), styled(_style_of(cell))))
+                text = _fit(cell.plain, inner, cell.overflow, ascii_only=self.ascii_only)
+                segments.append(Segment(text, styled(_style_of(cell))))
             segments.append(space)
             used += inner + PADDING
         if used < width:
@@ -947,6 +953,9 @@ class QueueTable(ScrollView, can_focus=True):
             self._strips = {key: strip for key, strip in self._strips.items() if key in keep}
         if self._drifting and now - self._ranked_at >= DRIFT_CHECK:
             self.resort(now)
+        if now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            self._prune_caches()
 
     # ---- the cursor ---------------------------------------------------------------------------------------------
 
@@ -1015,11 +1024,6 @@ class QueueTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.move_cursor(row=len(self._order) - 1, paint_first=True)
 
-    def action_select_cursor(self) -> None:
-        key = self.selected_key
-        if key is not None:
-            self.post_message(self.RowSelected(self, key))
-
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y < HEADER:
@@ -1038,8 +1042,10 @@ class QueueTable(ScrollView, can_focus=True):
 _SPACE = Segment(" ")
 
 
-def _fit(text: str, width: int, overflow: str | None) -> str:
+def _fit(text: str, width: int, overflow: str | None, *, ascii_only: bool = False) -> str:
     """`text` in exactly `width` cells: padded, or cut (with an ellipsis unless the overflow is "crop")."""
+    if ascii_only and overflow != "crop" and cell_len(text) > width:
+        return set_cell_size(fmt.fit(text, width, ascii_only=True), width)
     if text.isascii() and text.isprintable():
         if len(text) <= width:
             return text + " " * (width - len(text))

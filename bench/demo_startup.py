@@ -33,9 +33,15 @@ TIMEOUT = 20.0
 
 
 def one_run(
-    tmux: Tmux, index: int, argv: list[str] | None = None, env: Mapping[str, str] | None = None
+    tmux: Tmux,
+    index: int,
+    argv: list[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    tick: bool = True,
 ) -> tuple[float, float, float]:
-    """Seconds from spawning `argv` (default: the demo) to first paint, populated queue, first countdown tick."""
+    """Seconds from spawning `argv` (default: the demo) to first paint, populated queue, first countdown tick
+    (`tick=False`: not waited for, 0; the selected incident's clocks may all be stopped, out of business hours)."""
     start = time.perf_counter()
     target = tmux.open(f"run{index}", argv or [str(COMMAND), "demo", "--no-mouse"], env)
     first_paint = populated = ticking = 0.0
@@ -51,6 +57,8 @@ def one_run(
                 first_paint = now
             if not populated and KEY_ROW.search(screen) and DETAIL.search(screen):
                 populated = now
+            if populated and not tick:
+                return first_paint, populated, 0.0
             if populated:
                 match = COUNTDOWN.search(screen)
                 if match:

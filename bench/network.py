@@ -122,7 +122,7 @@ def slow_link(quick: bool, base: Path, data: dict[str, Any], upstream: int) -> l
             for i in range(runs):
                 argv = [str(COMMAND), "--config", str(config), "--no-mouse"]
                 env = _env(base, f"slow{i}")
-                starts.append(one_run(tmux, i, argv, env)[1] * 1000)
+                starts.append(one_run(tmux, i, argv, env, tick=False)[1] * 1000)
                 takes.append(take_once(tmux, f"take{i}", argv, env, direct))
         finally:
             tmux.close()

@@ -55,15 +55,15 @@ def measure(quick: bool) -> list[Row]:
                 app = [str(COMMAND), "--config", str(config), "--no-mouse"]
                 warm_env = _dirs(base, "warm")
                 # Untimed: warms the OS file cache and .pyc files, and leaves the warm directories' saved queue.
-                one_run(tmux, 0, app, warm_env)
+                one_run(tmux, 0, app, warm_env, tick=False)
                 snapshots = Path(warm_env["XDG_CACHE_HOME"])
                 wait("the saved queue", lambda: any(snapshots.rglob("*")) and list(snapshots.rglob("*")), 20)
-                one_run(tmux, 1)
+                one_run(tmux, 1, tick=False)
                 for i in range(runs):
                     samples["bare"].append(bare_import())
-                    samples["demo"].append(one_run(tmux, 10 + i)[1])
-                    samples["cold"].append(one_run(tmux, 100 + i, app, _dirs(base, f"cold{i}"))[1])
-                    samples["warm"].append(one_run(tmux, 200 + i, app, warm_env)[1])
+                    samples["demo"].append(one_run(tmux, 10 + i, tick=False)[1])
+                    samples["cold"].append(one_run(tmux, 100 + i, app, _dirs(base, f"cold{i}"), tick=False)[1])
+                    samples["warm"].append(one_run(tmux, 200 + i, app, warm_env, tick=False)[1])
         finally:
             tmux.close()
     bare = median(samples["bare"])

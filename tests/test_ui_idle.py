@@ -155,3 +155,10 @@ def test_the_private_textual_parts_the_idle_redraws_rely_on_are_there() -> None:
     # The queue table tells the screen of a repaint at once (Widget._check_refresh, what idle calls) and sets its
     # virtual size without a layout pass (set_reactive + _scroll_update).
     assert callable(Widget._check_refresh) and callable(Widget._scroll_update) and callable(Widget.set_reactive)
+    # It paints a moved cursor at once the way the screen's frame timer would (Screen._on_timer_update with the
+    # widget in Screen._dirty_widgets); App._batch_count says an update batch is open.
+    from textual.app import App
+    from textual.screen import Screen
+
+    assert callable(Screen._on_timer_update) and "_dirty_widgets" in Screen.__init__.__code__.co_names
+    assert "_batch_count" in App.__init__.__code__.co_names

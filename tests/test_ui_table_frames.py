@@ -3,6 +3,7 @@ first frame, before the detail pane's work; the filtered rows in the same frame 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from textual.widgets import Input
 
 from oncall_tui.ui.app import OncallApp
 from oncall_tui.ui.screens.main import MainScreen
+from oncall_tui.ui.widgets import queue_table
 from tests.tui_harness import quiet_tui, started, switch_to, table, wait_for
 
 
@@ -24,6 +26,7 @@ class Frames:
     def __init__(self) -> None:
         self.recording = False
         self.seen: list[set[str]] = []
+        self.at_once: list[bool] = []
 
     @contextmanager
     def installed(self) -> Iterator[Frames]:
@@ -35,6 +38,8 @@ class Frames:
                 dirty = {widget.id or type(widget).__name__ for widget in screen._dirty_widgets}
                 if dirty or screen._layout_required:
                     frames.seen.append(dirty)
+                    # Drawn at once by the table (not at the screen's frame timer)?
+                    frames.at_once.append(sys._getframe(1).f_code.co_name == "_paint_now")
             original(screen)
 
         Screen._on_timer_update = spy  # type: ignore[method-assign]
@@ -45,11 +50,21 @@ class Frames:
 
     @contextmanager
     def record(self) -> Iterator[list[set[str]]]:
-        self.seen, self.recording = [], True
+        self.seen, self.at_once, self.recording = [], [], True
         try:
             yield self.seen
         finally:
             self.recording = False
+
+
+@contextmanager
+def patched(module: Any, name: str, value: object) -> Iterator[None]:
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, old)
 
 
 async def press(pilot: Pilot[Any], app: OncallApp, key: str) -> None:
@@ -87,4 +102,16 @@ async def test_a_filter_keystroke_shows_the_rows_with_the_echo_and_a_cursor_move
                 await wait_for(pilot, lambda: app.main._detail_key() not in (None, before))
                 await pilot.pause()
             assert seen[0] == {"queue"}, f"the cursor's frame waited for the detail pane: {seen}"
+            assert frames.at_once[0], "the cursor waited for the screen's next frame"
             assert any("detail-header" in frame for frame in seen[1:])
+            # A burst of keys (a laggy link delivers them together): drawn at once for the first only. The gap is
+            # made long here so that how fast this machine handles five keys does not matter.
+            await pilot.pause()
+            start = rows.cursor_row
+            rows._painted_at = float("-inf")  # as after a pause
+            with frames.record() as seen, patched(queue_table, "PAINT_GAP", 3600.0):
+                for _ in range(5):
+                    await press(pilot, app, "down")
+                await wait_for(pilot, lambda: rows.cursor_row == start + 5)
+                await pilot.pause()
+            assert frames.at_once.count(True) == 1, frames.at_once

@@ -15,6 +15,7 @@ much as its longest name needs; what does not fit ends in an ellipsis, never cut
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -59,6 +60,8 @@ KEEP_RENDERED = 600
 # While any row's sort key drifts with time (a stopped clock that already breached, ranked among ticking ones),
 # the order is checked again this often.
 DRIFT_CHECK = timedelta(seconds=60)
+# A cursor key is drawn at once at most this often (`_paint_now`); keys closer together wait for the frame.
+PAINT_GAP = 1 / 60
 # How often sort keys and filter texts kept for incidents the store has replaced are dropped.
 PRUNE_EVERY = timedelta(minutes=5)
 
@@ -297,6 +300,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
         self._cursor = 0
         self._highlighted: str | None = None
+        self._painted_at = float("-inf")
         self._looks: tuple[tuple[bool, str], tuple[Style, Style, Style]] | None = None
         # Cell styles over the line's (and the cursor's), as drawn: a handful, worked out once each.
         self._combined: dict[tuple[Style, Style | None], dict[Style | None, Style]] = {}
@@ -975,8 +979,9 @@ class QueueTable(ScrollView, can_focus=True):
             self.move_cursor(row=index)
 
     def move_cursor(self, *, row: int, paint_first: bool = False) -> None:
-        """Put the cursor on row `row`. `paint_first`: say which incident it is on (RowHighlighted) only once the
-        moved cursor is on screen, so the detail pane's work never delays the cursor the user is watching."""
+        """Put the cursor on row `row`. `paint_first` (a key moved it): draw the moved cursor first, at once when
+        it can be (`_paint_now`), and only then say which incident it is on (RowHighlighted), so the detail
+        pane's work never delays the cursor the user is watching."""
         if not self._order:
             return
         row = max(0, min(row, len(self._order) - 1))
@@ -987,10 +992,26 @@ class QueueTable(ScrollView, can_focus=True):
                     self.refresh(Region(0, line, self.size.width, 1))
             self._cursor = row
         self._scroll_cursor_into_view()
-        if paint_first:
-            self.call_after_refresh(self._highlight)
-        else:
+        if not paint_first or self._paint_now():
             self._highlight()
+        else:
+            self.call_after_refresh(self._highlight)
+
+    def _paint_now(self) -> bool:
+        """Put the moved cursor on screen now rather than at the screen's next frame: Textual draws at most 60
+        frames a second, so a key that comes just after another frame (the detail pane's, a countdown's) would
+        wait up to 17 ms for its cursor. Only for the first key in `PAINT_GAP`: a burst of keys over a laggy
+        link is still drawn as a few frames, not one per key. False when it did not paint."""
+        moment = time.monotonic()
+        screen = self.screen
+        if moment - self._painted_at < PAINT_GAP or not screen.is_current or self.app._batch_count:
+            return False
+        self._painted_at = moment
+        # What the screen does with this widget's Update message at its next frame (Textual 8.2.8, pinned;
+        # tests/test_ui_idle.py guards these names): the regions drawn now are not drawn again then.
+        screen._dirty_widgets.add(self)
+        screen._on_timer_update()
+        return True
 
     def _scroll_cursor_into_view(self) -> None:
         rows = max(1, self.size.height - HEADER)

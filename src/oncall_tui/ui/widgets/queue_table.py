@@ -290,7 +290,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._pos: dict[str, int] | None = None
         # Sort keys by mode, kept while the incident (the store's object) is the same: a sort change or a queue
         # switch keys again only what changed. Keys that drift with time are not kept.
-        self._rank_cache: dict[str, dict[str, tuple[Incident, Any]]] = {}
+        self._rank_cache: dict[str, dict[str, tuple[Incident, Any, datetime | None]]] = {}
         self._drifting: set[str] = set()
         self._ranked_at = self._pruned_at = self._now_shown
         self._hay: dict[str, tuple[Incident, str]] = {}
@@ -531,18 +531,20 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _rank(self, key: str, incident: Incident) -> Any:
         """The row's sort key as of `_ranked_at`: one moment for every row, so a key that drifts with time (a
-        stopped, breached clock) compares rightly with the others and stays the same until the next `resort`."""
+        stopped, breached clock) compares rightly with the others and stays the same until the reference moment
+        moves (`resort`, at most once a `DRIFT_CHECK`)."""
         cache = self._rank_cache.setdefault(self.sort_mode, {})
-        hit = cache.get(key)
-        if hit is not None and hit[0] is incident and key not in self._drifting:
-            return hit[1]
         at = self._ranked_at
+        hit = cache.get(key)
+        if hit is not None and hit[0] is incident and (hit[2] is None or hit[2] == at):
+            return hit[1]
         rank = sort_rank(self.sort_mode, incident, at, self.thresholds)
-        if self.sort_mode in ("breach", "priority") and drifts(incident, at):
+        drifting = self.sort_mode in ("breach", "priority") and drifts(incident, at)
+        if drifting:
             self._drifting.add(key)
         else:
             self._drifting.discard(key)
-            cache[key] = (incident, rank)
+        cache[key] = (incident, rank, at if drifting else None)
         return rank
 
     def _sort_all(self) -> bool:
@@ -634,7 +636,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._assignee_wanted = ASSIGNEE_WIDTH[0]
         self._key_wanted = 3
         self._drifting.clear()
-        self._ranked_at = now
+        if now - self._ranked_at >= DRIFT_CHECK or now < self._ranked_at:
+            self._ranked_at = now  # otherwise the keys of the last minute stand, drifting ones too
         lookup = self._lookup
         for key in dict.fromkeys(keys):
             incident = lookup(key)
@@ -643,7 +646,6 @@ class QueueTable(ScrollView, can_focus=True):
                 self._note_size(incident)
         self._note_marks()
         self._all = sorted(self._ranks, key=self._ranks.__getitem__)
-        self._prune_caches()
         self._layout_columns()
         self._reorder(selected, moved=True)
 
@@ -660,7 +662,7 @@ class QueueTable(ScrollView, can_focus=True):
         keep those copies alive (a shift of polls and arrivals piles them up)."""
         lookup = self._lookup
         for cache in (*self._rank_cache.values(), self._hay):
-            for key in [key for key, (incident, _) in cache.items() if lookup(key) is not incident]:
+            for key in [key for key, kept in cache.items() if lookup(key) is not kept[0]]:
                 del cache[key]
 
     def apply(self, added: Iterable[str], updated: Iterable[str], removed: Iterable[str], now: datetime) -> None:
@@ -746,8 +748,10 @@ class QueueTable(ScrollView, can_focus=True):
             self._reorder(self.selected_key, moved=True)
 
     def _rank_all(self, now: datetime) -> None:
-        """Every row's sort key as of `now` (the cached ones for incidents that did not change)."""
-        self._ranked_at = now
+        """Every row's sort key (the cached ones for incidents that did not change), as of `now` once the
+        reference moment is `DRIFT_CHECK` old (or the clock went back)."""
+        if now - self._ranked_at >= DRIFT_CHECK or now < self._ranked_at:
+            self._ranked_at = now
         lookup = self._lookup
         for key in list(self._ranks):
             incident = lookup(key)

@@ -73,6 +73,25 @@ async def open_transition(rig: Rig, name: str = "Resolve") -> TransitionOption:
 # ---- the happy path ------------------------------------------------------------------------------------------
 
 
+async def test_a_new_command_is_called_kept_only_once_it_is_in_the_outbox(rig: Rig, outbox_path: Path) -> None:
+    """The screen says "1 queued" for commands the outbox holds: a crash between the key and the outbox's write
+    (a moment, in a thread) would lose one that had been called queued (found by tests/test_e2e_crash.py)."""
+    import asyncio
+
+    from oncall_tui.sync.pipeline import CommandKept
+
+    kept = asyncio.get_running_loop().create_future()
+    rig.pipeline.bus.subscribe(
+        lambda event: kept.set_result(event) if isinstance(event, CommandKept) and not kept.done() else None
+    )
+    command = rig.pipeline.take(KEY)
+    assert command.id in rig.pipeline.unrecorded and command.id not in stored(outbox_path)
+    event = await asyncio.wait_for(kept, 10)
+    assert event.command_id == command.id
+    assert command.id in stored(outbox_path) and command.id not in rig.pipeline.unrecorded
+    await rig.until(command.id, DONE)
+
+
 async def test_a_take_is_shown_at_once_recorded_before_it_is_sent_and_confirmed(rig: Rig, outbox_path: Path) -> None:
     me = rig.pipeline.me
     assert me is not None

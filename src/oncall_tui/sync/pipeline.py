@@ -196,6 +196,13 @@ class CommandChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandKept:
+    """A new command is in the outbox now (or the outbox could not take it, which `OutboxTrouble` tells)."""
+
+    command_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxTrouble:
     """The outbox cannot be used: from now on writes are not protected against a crash (said once)."""
 
@@ -231,6 +238,9 @@ class CommandPipeline:
     page_check_wait: float = PAGE_CHECK_WAIT
     # Every command not over yet (active, failed, in conflict), by id, oldest first.
     commands: dict[str, Command] = field(default_factory=dict, init=False)
+    # Commands made but not yet written to the outbox (a moment, in a thread): the UI does not call them
+    # "queued" until they are, since a crash in between would lose them.
+    unrecorded: set[str] = field(default_factory=set, init=False)
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
     # Commands whose next step must look at Jira's copy first (resumed, or their last answer was lost).
@@ -297,6 +307,7 @@ class CommandPipeline:
         if self.readonly:
             return self._refuse(command, ReadOnlyError())
         self.commands[command.id] = command
+        self.unrecorded.add(command.id)
         self._overlay(command)
         self.bus.publish(CommandChanged(command))
         self._drive(command.id, record_first=True)
@@ -451,8 +462,14 @@ class CommandPipeline:
         if record_first:
             command = self.commands.get(command_id)
             if command is None:
+                self.unrecorded.discard(command_id)
                 return
-            await self._record(command)
+            try:
+                await self._record(command)
+            finally:
+                self.unrecorded.discard(command_id)
+            # Kept now (or the outbox's trouble told): the UI may say "queued".
+            self.bus.publish(CommandKept(command_id))
         while True:
             command = self.commands.get(command_id)
             if command is None or command.state not in ACTIVE:

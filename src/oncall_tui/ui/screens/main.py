@@ -33,7 +33,7 @@ from oncall_tui.sync.commands import PENDING_COMMENT_PREFIX, Command, State
 from oncall_tui.sync.details import Detail
 from oncall_tui.sync.escalate import level_of as esc_level_of
 from oncall_tui.sync.escalation_desk import Texts
-from oncall_tui.sync.pipeline import CommandChanged, OutboxTrouble
+from oncall_tui.sync.pipeline import CommandChanged, CommandKept, OutboxTrouble
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.ui.compositor import TightCompositor
 from oncall_tui.ui.degraded import degraded_banner
@@ -203,6 +203,8 @@ class MainScreen(Screen[None]):
         # screen reacts in its own turn, through a message, never from inside the pipeline's call.
         if isinstance(event, CommandChanged | OutboxTrouble):
             self.post_message(CommandNews(event))
+        elif isinstance(event, CommandKept):
+            self.call_later(self.refresh_chrome)  # "N queued" counts it now
 
     def _restyle(self) -> None:
         """SLA styles from the theme's colours (or attributes alone under NO_COLOR)."""
@@ -397,7 +399,8 @@ class MainScreen(Screen[None]):
     def _writes_summary(self) -> str:
         pipeline = self.oncall.session.pipeline
         stopped = pipeline.stopped()
-        active = len(pipeline.active())
+        # "Queued" only once in the outbox: a crash before that would lose it (a moment after the key).
+        active = sum(1 for c in pipeline.active() if c.id not in pipeline.unrecorded)
         failed = sum(1 for c in stopped if c.state is State.FAILED)
         deciding = len(stopped) - failed
         parts = []

@@ -63,7 +63,10 @@ from oncall_tui.ui.workers import notify_worker_error
 if TYPE_CHECKING:
     from oncall_tui.ui.app import OncallApp
 
-DETAIL_DEBOUNCE_SECONDS = 0.1
+# The full issue (description, comments) is read once the selection has rested this long: scanning a queue with
+# the arrow keys (several rows a second) reads none of the rows passed over, and their answers do not take the
+# event loop from the next key.
+DETAIL_DEBOUNCE_SECONDS = 0.25
 
 # How long after a poll moved the cursor off a departed incident actions ask for a second key press.
 SELECTION_GRACE_SECONDS = 1.5

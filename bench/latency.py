@@ -24,8 +24,6 @@ does not count. Where no such word is found, the first output after the key is t
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import tempfile
 import time
@@ -34,7 +32,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from netsim import running_sim
-from suite import Row, markdown, percentile
+from suite import Row, percentile, script_main
 from term import COMMAND, PaneLog, Tmux, wait
 
 GROUP = "Scale"
@@ -203,14 +201,5 @@ def measure(quick: bool) -> list[Row]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure(args.quick)
-    print(json.dumps([r.to_json() for r in result]) if args.json else markdown(result))
-
-
 if __name__ == "__main__":
-    main()
+    script_main(__doc__, measure)

@@ -15,8 +15,6 @@ request lines and bytes that pass:
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import tempfile
 import time
@@ -26,7 +24,7 @@ from typing import Any
 import httpx
 from demo_startup import one_run
 from netsim import Relay, clean_env, running_sim, write_config
-from suite import Row, markdown, row
+from suite import Row, row, script_main
 from term import COMMAND, Tmux, wait
 
 KEY_ROW = re.compile(r"^\s*([A-Z][A-Z0-9]+-\d+)\s.*\sP\d\s", re.MULTILINE)
@@ -141,14 +139,5 @@ def measure(quick: bool) -> list[Row]:
             return steady_state(quick, base, data, upstream) + slow_link(quick, base, data, upstream)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure(args.quick)
-    print(json.dumps([r.to_json() for r in result]) if args.json else markdown(result))
-
-
 if __name__ == "__main__":
-    main()
+    script_main(__doc__, measure)

@@ -15,8 +15,6 @@ and the selected incident, with its countdowns, in the detail pane.
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,7 @@ from pathlib import Path
 
 from demo_startup import one_run
 from netsim import clean_env, running_sim
-from suite import Row, median, row
+from suite import Row, median, row, script_main
 from term import COMMAND, Tmux, wait
 
 GROUP = "Start"
@@ -109,19 +107,5 @@ def measure(quick: bool) -> list[Row]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    rows = measure(args.quick)
-    if args.json:
-        print(json.dumps([r.to_json() for r in rows]))
-    else:
-        from suite import markdown
-
-        print(markdown(rows))
-
-
 if __name__ == "__main__":
-    main()
+    script_main(__doc__, measure)

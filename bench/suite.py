@@ -15,8 +15,10 @@ changed), `ratio` is figure / that floor and `ratio_to` names it. `limit` is the
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -97,3 +99,13 @@ def markdown(rows: Sequence[Row]) -> str:
             f"| {r.group} | {figure} | {_num(r.median)} {r.unit} | {spread} | {ratio} | {r.floor} | {verdict} |"
         )
     return "\n".join(lines)
+
+
+def script_main(doc: str | None, measure: Callable[[bool], list[Row]]) -> None:
+    """The command line of a suite script: `--quick` for the fewest samples, `--json` for `run.py`."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0] if doc else None)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = measure(args.quick)
+    print(json.dumps([r.to_json() for r in rows]) if args.json else markdown(rows))

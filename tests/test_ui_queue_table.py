@@ -125,3 +125,18 @@ async def test_a_long_priority_name_is_cut_not_ellipsised_in_its_two_columns() -
         table.show(list(data), NOW)
         await pilot.pause()
         assert " Ma " in strip_text(table, "OPS-1") and " Mi " in strip_text(table, "OPS-2")
+
+
+async def test_a_hostile_key_or_priority_name_reaches_the_screen_as_plain_text() -> None:
+    """Every string from Jira is drawn literally and without control characters, the key and the priority's name
+    as much as the summary."""
+    hostile = "OPS-1\x1b]0;owned\x07"
+    data = {hostile: Incident(key=hostile, id="1", summary="[red]x\x1b[2J", priority="\x1b[31mHi")}
+    app = TableApp(data)
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(QueueTable)
+        table.show(list(data), NOW)
+        await pilot.pause()
+        drawn = strip_text(table, hostile)
+        assert "\x1b" not in drawn and "\x07" not in drawn
+        assert "[red]x" in drawn and "OPS-1" in drawn

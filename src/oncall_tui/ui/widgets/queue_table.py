@@ -106,21 +106,12 @@ def table_sla(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -
     return incident.slas[-1] if incident.slas else None
 
 
-def urgency_key(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> tuple[int, float, str]:
-    """Sort by time to breach, on the SLA the row shows: ticking clocks first (breached most negative first),
-    then paused / out-of-hours ones by the time they have left, then completed or none."""
-    sla = table_sla(incident, now, thresholds)
-    remaining = sla.remaining_at(now) if sla is not None and not sla.completed else None
-    if sla is None or remaining is None:
-        return (2, 0.0, incident.key)
-    group = 0 if sla.ticking or sla.state_at(now, thresholds) is SlaState.BREACHED else 1
-    return (group, remaining.total_seconds(), incident.key)
-
-
 def urgency_rank(incident: Incident, now: datetime, thresholds: AtRiskThresholds) -> tuple[int, float, str]:
-    """The order of `urgency_key`, as a key that stays valid while time passes: a ticking clock is ranked by the
-    moment it breaches (constant while it ticks), a stopped one by the time it has left (constant while it is
-    stopped). Only a stopped clock that has breached, ranked among the ticking ones, drifts (`drifts`)."""
+    """Sort by time to breach, on the SLA the row shows: ticking (and breached) clocks first, most urgent first,
+    then paused / out-of-hours ones by the time they have left, then completed or none. The key stays valid while
+    time passes: a ticking clock is ranked by the moment it breaches (constant while it ticks), a stopped one by
+    the time it has left (constant while stopped). Only a stopped clock that has breached, ranked among the
+    ticking ones, drifts (`drifts`)."""
     sla = table_sla(incident, now, thresholds)
     remaining = sla.remaining_at(now) if sla is not None and not sla.completed else None
     if sla is None or remaining is None:
@@ -167,12 +158,6 @@ def haystack(incident: Incident, unassigned: str) -> str:
             *incident.labels,
         ]
     ).casefold()
-
-
-def _issue_key(cell: Text) -> str:
-    """The issue key in a key cell, whatever marks surround it ("● OPS-33 » ↑")."""
-    words = cell.plain.split()
-    return next((word for word in words if "-" in word), words[0] if words else "")
 
 
 def _key_sort(key: str) -> tuple[str, int]:
@@ -419,7 +404,7 @@ class QueueTable(ScrollView, can_focus=True):
     def _row(self, incident: Incident, now: datetime) -> list[Text]:
         key_style = Style(bold=True, reverse=True) if self._is_new(incident.key, now) else Style(bold=True)
         assignee = sanitize_line(fmt.short_name(incident.assignee.display_name)) if incident.assignee else "—"
-        key_cell = Text(incident.key, style=key_style)
+        key_cell = Text(sanitize_line(incident.key), style=key_style)
         if self.is_marked(incident.key):
             # Before the key, so it is never cut off however narrow the column.
             key_cell = Text("* " if self.ascii_only else "● ", style=Style(bold=True)) + key_cell
@@ -432,7 +417,7 @@ class QueueTable(ScrollView, can_focus=True):
             key_cell.append(f" {glyph}", style=Style(bold=True, italic=state == "pending"))
         cells = [
             key_cell,
-            Text(fmt.short_priority(incident.priority), overflow="crop"),
+            Text(sanitize_line(fmt.short_priority(incident.priority)), overflow="crop"),
             self._cut(fmt.short_status(sanitize_line(incident.status)) or "—"),
             self._cut(assignee),
             self._sla_cell(incident, now),
@@ -976,11 +961,6 @@ class QueueTable(ScrollView, can_focus=True):
         if not self._order:
             return None
         return self._order[min(self._cursor, len(self._order) - 1)]
-
-    def select_key(self, key: str) -> None:
-        index = self._positions().get(key)
-        if index is not None:
-            self.move_cursor(row=index)
 
     def move_cursor(self, *, row: int, paint_first: bool = False) -> None:
         """Put the cursor on row `row`. `paint_first` (a key moved it): draw the moved cursor first, at once when

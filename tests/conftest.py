@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from oncall_tui.heap import HeapKeeper
 from oncall_tui.sim.observe import Exchange
 from oncall_tui.sim.server import SimServer, build_site
 
@@ -159,4 +160,6 @@ def _collectable_heap() -> Iterator[None]:
     """The app freezes the heap after each poll (oncall_tui.heap); many apps run in one test process, so what one
     test froze is made collectable again after it."""
     yield
+    # An app that did not unmount (a test that failed) must not go on freezing after later tests' collections.
+    gc.callbacks[:] = [cb for cb in gc.callbacks if not isinstance(getattr(cb, "__self__", None), HeapKeeper)]
     gc.unfreeze()

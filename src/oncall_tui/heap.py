@@ -6,6 +6,11 @@ then waits, twice a minute while someone scrolls. The incidents are long-lived a
 a poll replaces them, so once a load has settled they are moved out of the collector's sight (`gc.freeze`).
 What was frozen is looked at again only in a full collection made while the user is idle, at most every
 `full_every` seconds, so cyclic garbage among old objects is still freed in a long shift.
+
+Python still makes its own full passes, every second or two while someone scrolls (Textual leaves a few
+thousand cycles behind each second). Each walks every object not frozen: all that survived since the last
+freeze, which took 10-40 ms. What survives such a pass is alive at that moment, so it is frozen too, and the
+next pass walks only what was made since.
 """
 
 from __future__ import annotations
@@ -29,11 +34,26 @@ class HeapKeeper:
     _last_input: float = field(default=0.0, init=False)
     _last_full: float | None = field(default=None, init=False)
     frozen_at: float | None = field(default=None, init=False)
+    _watching: bool = field(default=False, init=False)
 
     def settled(self) -> None:
         """A load has put its incidents in the store: keep the collector's full passes off them."""
         gc.freeze()
         self.frozen_at = self.monotonic()
+        if not self._watching:
+            gc.callbacks.append(self._collected)
+            self._watching = True
+
+    def close(self) -> None:
+        """Stop freezing after Python's own full passes (the app is gone)."""
+        if self._watching:
+            gc.callbacks.remove(self._collected)
+            self._watching = False
+
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            # Everything the pass could free is freed: what is left is alive now.
+            gc.freeze()
 
     def input(self) -> None:
         """The user pressed a key or clicked."""

@@ -20,6 +20,7 @@ from oncall_tui.domain.sla import AtRiskThresholds
 from oncall_tui.sync.engine_events import Tick
 from oncall_tui.sync.events import EventBus
 from oncall_tui.sync.oncall import OnCallLoaded
+from oncall_tui.sync.slices import SLICE, Defer, SlicedRun
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
 __all__ = ["DueWatch", "EscalationDueChanged", "facts_of"]
@@ -54,8 +55,9 @@ class DueWatch:
     """Keeps `due` up to date at every Tick without looking at every incident each time: an incident is looked
     at again when the store changed it, when the moment it can become due by time alone has come (`due_from`),
     (once due by time, it stays due until it changes, so its reason is as it was when it became due). Everything
-    is looked at again when the levels may have changed (an on-call answer), at the first tick and when the clock
-    goes back."""
+    is looked at again when an on-call answer changed the levels used, at the first tick and when the clock goes
+    back. A look at many incidents goes in slices once the engine allows it (`look_in_slices`): the due set then
+    changes when the last slice is done, a few loop turns after the tick."""
 
     store: IncidentStore
     bus: EventBus
@@ -75,6 +77,10 @@ class DueWatch:
     _next_for: dict[str, datetime] = field(default_factory=dict, init=False)
     # The policy each incident matched, kept while the incident (the store's object) and its queues are the same.
     _matched: dict[str, tuple[Incident, frozenset[str], Policy | None]] = field(default_factory=dict, init=False)
+    # What the due set was computed with, per policy: the levels' names and response times.
+    _levels_used: dict[int, tuple[Policy, object]] = field(default_factory=dict, init=False)
+    # Big looks go in slices (`SlicedRun`): the engine sets `_run.defer`.
+    _run: SlicedRun = field(default_factory=SlicedRun, init=False)
 
     @property
     def due(self) -> Mapping[str, DueReason]:
@@ -86,6 +92,7 @@ class DueWatch:
             self._unsubscribe_store = self.store.subscribe(self._changed)
 
     def stop(self) -> None:
+        self._run.cancel()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -93,20 +100,29 @@ class DueWatch:
             self._unsubscribe_store()
             self._unsubscribe_store = None
 
+    def look_in_slices(self, defer: Defer | None, size: int = SLICE) -> None:
+        """Look at many incidents `size` at a time, `defer` (the loop's `call_soon`) running the next slice."""
+        self._run.defer = defer
+        self._run.size = size
+
     def _changed(self, diff: StoreDiff) -> None:
         self._changed_keys.update(diff.added, diff.updated, diff.removed)
 
     def _hear(self, event: object) -> None:
         if isinstance(event, OnCallLoaded):
-            # Resolved levels (with their response times) may differ from those used so far.
-            self._full = True
+            # Everything is looked at again only when the levels used so far (their names and response times)
+            # are not what the book now resolves: the answer comes every few minutes and mostly says the same.
+            if any(_signature(self._levels(policy)) != used for policy, used in self._levels_used.values()):
+                self._full = True
         elif isinstance(event, Tick):
             self._tick(event.now)
 
     def _tick(self, now: datetime) -> None:
+        if self._run.running:
+            return  # the look under way ends soon; what changed meanwhile waits for the next tick
         last = self._computed_at
         if self._full or last is None or now < last:
-            self.update(now)
+            self._look(self._held_keys(), {}, now, full=True)
             return
         wanted = set(self._changed_keys)
         while self._next and self._next[0][0] <= now:
@@ -118,12 +134,34 @@ class DueWatch:
         self._changed_keys.clear()
         self._computed_at = now
         self.looked_at = len(wanted)
-        if not wanted:
-            return
-        due = dict(self._due)
+        if wanted:
+            self._look(sorted(wanted), dict(self._due), now, full=False)
+
+    def _held_keys(self) -> list[str]:
+        keys: dict[str, None] = {}
+        for queue in self.store.queues():
+            keys.update(dict.fromkeys(self.store.keys(queue)))
+        return list(keys)
+
+    def _look(self, keys: list[str], due: dict[str, DueReason], now: datetime, *, full: bool) -> None:
+        """Look at `keys` (in slices when the engine gave a `defer`), starting from `due`; publish at the end."""
+        if full:
+            self._next.clear()
+            self._next_for.clear()
+            self._levels_used.clear()
+            held = set(keys)
+            for key in [key for key in self._matched if key not in held]:
+                del self._matched[key]
+            self._full = False
+            self._changed_keys.clear()
+            self._computed_at = now
+            self.looked_at = len(keys)
+            if self.policy_for is None and not self.policies:
+                keys = []
         levels_of: dict[int, Sequence[HasTimeout] | None] = {}
         queues = self.store.queues()
-        for key in sorted(wanted):
+
+        def look(key: str) -> None:
             held = frozenset(queue for queue in queues if self.store.holds(queue, key))
             incident = self.store.get(key) if held else None
             reason = self._look_at(key, incident, held, now, levels_of) if incident is not None else None
@@ -134,7 +172,17 @@ class DueWatch:
                 due.pop(key, None)
             else:
                 due[key] = reason
-        self._publish(due)
+
+        self._run.run(keys, look, lambda: self._publish(due))
+
+    def update(self, now: datetime) -> None:
+        """Look at every incident now, all at once, and publish when the set of due keys moved."""
+        self._run.cancel()
+        defer, self._run.defer = self._run.defer, None
+        try:
+            self._look(self._held_keys(), {}, now, full=True)
+        finally:
+            self._run.defer = defer
 
     def _policy(self, incident: Incident, queues: frozenset[str]) -> Policy | None:
         if self.policy_for is not None:
@@ -167,6 +215,7 @@ class DueWatch:
         # A policy's levels are the same for every incident it matches, at one look.
         if id(policy) not in levels_of:
             levels_of[id(policy)] = self._levels(policy)
+            self._levels_used[id(policy)] = (policy, _signature(levels_of[id(policy)]))
         levels = levels_of[id(policy)]
         if not levels:
             return None
@@ -182,38 +231,6 @@ class DueWatch:
                     heapq.heapify(self._next)
         return reason
 
-    def compute(self, now: datetime) -> dict[str, DueReason]:
-        """Every incident in the store (in any queue) that is due at `now`, with why."""
-        queues_of: dict[str, set[str]] = {}
-        for queue in self.store.queues():
-            for key in self.store.keys(queue):
-                queues_of.setdefault(key, set()).add(queue)
-        self._next.clear()
-        self._next_for.clear()
-        due: dict[str, DueReason] = {}
-        if self.policy_for is None and not self.policies:
-            return due
-        levels_of: dict[int, Sequence[HasTimeout] | None] = {}
-        for key in [key for key in self._matched if key not in queues_of]:
-            del self._matched[key]
-        for key, queue_set in queues_of.items():
-            incident = self.store.get(key)
-            if incident is None:
-                continue
-            reason = self._look_at(key, incident, frozenset(queue_set), now, levels_of)
-            if reason is not None:
-                due[key] = reason
-        return due
-
-    def update(self, now: datetime) -> EscalationDueChanged | None:
-        """Look at every incident; publish and return the change when the set of due keys moved."""
-        due = self.compute(now)
-        self.looked_at = len(self._matched)
-        self._computed_at = now
-        self._full = False
-        self._changed_keys.clear()
-        return self._publish(due)
-
     def _publish(self, due: dict[str, DueReason]) -> EscalationDueChanged | None:
         previous = self._due
         self._due = due
@@ -222,3 +239,8 @@ class DueWatch:
         event = EscalationDueChanged(MappingProxyType(dict(due)), frozenset(due.keys() - previous.keys()))
         self.bus.publish(event)
         return event
+
+
+def _signature(levels: Sequence[HasTimeout] | None) -> object:
+    """What of a policy's levels decides whether an incident is due."""
+    return None if levels is None else tuple((level.name, level.response_timeout) for level in levels)

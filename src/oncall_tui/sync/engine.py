@@ -48,6 +48,7 @@ from oncall_tui.sync.notify import Notifier
 from oncall_tui.sync.oncall import OnCallBook
 from oncall_tui.sync.pipeline import CommandChanged
 from oncall_tui.sync.session import Session
+from oncall_tui.sync.slices import SLICE
 from oncall_tui.sync.store import StoreDiff
 from oncall_tui.sync.timers import Cancellable, LoopTimers, Timers
 
@@ -139,6 +140,7 @@ class Engine:
             thresholds=session.thresholds,
             monotonic=lambda: self.monotonic(),
         )
+        self.slice_size = SLICE  # incidents the due watch and the notifier look at per loop turn
         self._taken: dict[str, float] = {}  # key -> monotonic time the user took or assigned it
         # Who is on call at each level (JSM Ops, rotas, fixed people, the Jira leads as the fallback), and the
         # one place the UI goes to escalate: the pane, the dialog and escalation due see the same levels.
@@ -191,6 +193,11 @@ class Engine:
             return
         self._started = True
         self._unsubscribe = self.session.store.subscribe(self._arrivals)
+        # Their big looks (every incident after a large queue loaded) go in slices, between which the loop runs
+        # the keys typed meanwhile; `call_soon` is one loop turn.
+        loop = asyncio.get_running_loop()
+        self.due.look_in_slices(loop.call_soon, self.slice_size)
+        self.notifier.look_in_slices(loop.call_soon, self.slice_size)
         self.due.start()
         self.notifier.start()
         self._unsubscribe_own = self.bus.subscribe(self._hear_own)

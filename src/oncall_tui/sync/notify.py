@@ -25,6 +25,7 @@ from oncall_tui.domain.sla import AtRiskThresholds, SlaState
 from oncall_tui.sync.due import EscalationDueChanged
 from oncall_tui.sync.engine_events import Arrived, Tick
 from oncall_tui.sync.events import EventBus
+from oncall_tui.sync.slices import SLICE, Defer, SlicedRun
 from oncall_tui.sync.store import IncidentStore, StoreDiff
 
 __all__ = ["Notifier", "Notify", "NotifyKind", "NotifyPart", "NotifyRules"]
@@ -125,6 +126,7 @@ class Notifier:
     looked_at: int = field(default=0, init=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, init=False)
     _unsubscribe_store: Callable[[], None] | None = field(default=None, init=False)
+    _run: SlicedRun = field(default_factory=SlicedRun, init=False)
 
     def __post_init__(self) -> None:
         self.quiet = self.quiet or self.rules.quiet
@@ -136,12 +138,18 @@ class Notifier:
             self._unsubscribe_store = self.store.subscribe(self._store_changed)
 
     def stop(self) -> None:
+        self._run.cancel()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         if self._unsubscribe_store is not None:
             self._unsubscribe_store()
             self._unsubscribe_store = None
+
+    def look_in_slices(self, defer: Defer | None, size: int = SLICE) -> None:
+        """Look at many incidents `size` at a time, `defer` (the loop's `call_soon`) running the next slice."""
+        self._run.defer = defer
+        self._run.size = size
 
     def _store_changed(self, diff: StoreDiff) -> None:
         self._changed.update(diff.added, diff.updated, diff.removed)
@@ -168,6 +176,8 @@ class Notifier:
                 self._add(NotifyKind.ESCALATION_DUE, key)
         elif isinstance(event, Tick):
             self._slas(event)
+            if self._run.running:
+                return  # told in one notification when the look is done
         else:
             return
         self.flush()
@@ -181,6 +191,8 @@ class Notifier:
                 self._add(NotifyKind.NEW_URGENT, key, incident)
 
     def _slas(self, event: Tick) -> None:
+        if self._run.running:
+            return  # the look under way ends soon; what changed meanwhile waits for the next tick
         now = event.now
         if not self._seen_all or (self._last_tick is not None and now < self._last_tick):
             # The first tick (or a clock set back): every incident held, in the store's order.
@@ -206,9 +218,8 @@ class Notifier:
         for key in stale:
             self._sla_states.pop(key, None)
             self._next_for.pop(key, None)
-        for key in keys:
-            if key not in stale:
-                self._look_at(key, now)
+        # In slices once the engine allows it: what comes of it is told when the last one is done.
+        self._run.run([key for key in keys if key not in stale], lambda key: self._look_at(key, now), self.flush)
 
     def _look_at(self, key: str, now: datetime) -> None:
         """Compare the incident's SLA states with those last seen (a transition is news); when the next one can

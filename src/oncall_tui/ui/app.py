@@ -316,6 +316,8 @@ class OncallApp(App[None]):
         self.drafts.flush()
         self._unsubscribe()
         await self.engine.stop()
+        if self.heap is not None:
+            self.heap.close()
         if ScrollBar.renderer is AsciiScrollBarRender:
             ScrollBar.renderer = ScrollBarRender
 

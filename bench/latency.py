@@ -4,14 +4,19 @@
 configuration it writes in tmux; the "All open" queue (10,000 rows) is chosen and left to load.
 Then, one key at a time, each waited for before the next:
 
-- 200 cursor moves (Down): timed to the output that writes the new row highlighted (its key), and separately
-  to the output that shows it in the detail pane (the pane follows the cursor a frame later); each move is
-  waited for until the detail pane shows another incident;
+- 200 cursor moves (Down), once every row has loaded: timed to the output that writes the new row highlighted
+  (its key), and separately to the output that shows it in the detail pane (the pane follows the cursor a frame
+  later); each move is waited for until the detail pane shows another incident;
 - the first visit to Unassigned (about 4,000 rows, not loaded yet), timed on its own and left to load; then
-  10 queue switches (2 and 5 in turn: Unassigned and All open, both loaded): done when the table changed;
-- 10 filter keystrokes: "/" opens the field (untimed), "7" is timed until the table's rows changed, Esc
+  30 queue switches (2 and 5 in turn: Unassigned and All open, both loaded): done when the table changed;
+- 30 filter keystrokes: "/" opens the field (untimed), "7" is timed until the table's rows changed, Esc
   clears it (untimed, waited for);
-- 10 sort changes (s cycles the sort): done when the table changed.
+- 30 sort changes (s cycles the five sorts): done when the table changed.
+
+30 of each, not 10: the p95 of 10 samples is simply the slowest one. Before each of these (not before a cursor
+move) the previous action's output is let finish (nothing written for 200 ms), then a pause drawn at random
+between 0 and 1 s (seeded), so that the keys land anywhere in the app's 1 Hz tick, as a person's do, rather than
+always just after the previous action's last frame.
 
 The time is from just before `tmux send-keys` is started (so it includes starting the tmux client, reported
 on its own as "tmux send-keys itself") to the arrival of the pane output that carries the change (the
@@ -24,6 +29,7 @@ does not count. Where no such word is found, the first output after the key is t
 
 from __future__ import annotations
 
+import random
 import re
 import tempfile
 import time
@@ -39,6 +45,7 @@ GROUP = "Scale"
 DETAIL = re.compile(r"│ ([A-Z][A-Z0-9]+-\d+) · ")
 KEY_ROW = re.compile(r"^\s*[A-Z][A-Z0-9]+-\d+\s.*\sP\d\s", re.MULTILINE)
 UNASSIGNED_LOADED = re.compile(r"\[2 Unassigned \d+\]")  # its count without the "…" of a load under way
+ALL_OPEN_LOADED = re.compile(r"\[5 All open \d+\]")
 NOTES = {
     "first visit to a queue": "Unassigned (about 4,000), not loaded yet: to its first rows; no floor (loads: above)",
     "cursor move": "10,000 incidents, key sent to the row highlighted",
@@ -71,6 +78,17 @@ class Session:
         self.tmux, self.target, self.log = tmux, target, log
         self.send_costs: list[float] = []  # how long `tmux send-keys` itself took, each time
         self.then: list[float] = []
+        self.rng = random.Random(10)
+
+    def settle(self) -> None:
+        """The previous action's output is over (nothing written for 200 ms); then a random pause of 0-1 s."""
+
+        def quiet() -> bool:
+            last = self.log.last_arrival()
+            return last is None or time.monotonic() - last > 0.2
+
+        wait("the output to settle", quiet, 10, poll=0.02)
+        time.sleep(self.rng.uniform(0.0, 1.0))
 
     def screen(self) -> str:
         return self.tmux.screen(self.target)
@@ -105,7 +123,7 @@ class Session:
 def measure(quick: bool) -> list[Row]:
     counts = {"cursor move": 20, "queue switch": 4, "filter keystroke": 3, "sort change": 3}
     if not quick:
-        counts = {"cursor move": 200, "queue switch": 10, "filter keystroke": 10, "sort change": 10}
+        counts = {"cursor move": 200, "queue switch": 30, "filter keystroke": 30, "sort change": 30}
     samples: dict[str, list[float]] = {name: [] for name in counts}
     tmux = Tmux(160, 48)
     try:
@@ -121,7 +139,7 @@ def measure(quick: bool) -> list[Row]:
             s = Session(tmux, target, log)
             wait("the main screen", lambda: "All open 10000" in s.screen() and "c comment" in s.screen(), 60)
             tmux.keys(target, "5")
-            wait("All open loaded", lambda: len(rows(s.screen())) > 30 and detail(s.screen()), 60)
+            wait("All open loaded", lambda: ALL_OPEN_LOADED.search(s.screen()) and detail(s.screen()), 60, poll=0.05)
 
             def detail_moved(old: str, new: str) -> bool:
                 return detail(new) not in (None, detail(old))
@@ -151,18 +169,21 @@ def measure(quick: bool) -> list[Row]:
             wait("Unassigned loaded", lambda: UNASSIGNED_LOADED.search(s.screen()), 60, poll=0.05)
             s.timed("5", table_changed, table_words)
             for i in range(counts["queue switch"]):
+                s.settle()
                 samples["queue switch"].append(s.timed("2" if i % 2 == 0 else "5", table_changed, table_words))
             if counts["queue switch"] % 2:
                 s.timed("5", table_changed, table_words)
             for _ in range(counts["filter keystroke"]):
                 tmux.keys(target, "/")
                 wait("the filter field", lambda: "c comment" not in s.screen().splitlines()[-1], 10)
+                s.settle()
                 samples["filter keystroke"].append(s.timed("7", rows_changed, table_words))
                 before = s.screen()
                 tmux.keys(target, "Escape")
                 wait("the filter cleared", lambda before=before: rows(s.screen()) != rows(before), 30)
                 wait("the table focused", lambda: "c comment" in s.screen().splitlines()[-1], 10)
             for _ in range(counts["sort change"]):
+                s.settle()
                 samples["sort change"].append(s.timed("s", table_changed, table_words))
         send_costs = s.send_costs
         samples["detail pane follows a cursor move"] = s.then

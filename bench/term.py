@@ -113,6 +113,10 @@ class PaneLog:
         chunks = self.chunks()
         return chunks[-1][2] if chunks else 0
 
+    def last_arrival(self) -> float | None:
+        chunks = self.chunks()
+        return chunks[-1][0] if chunks else None
+
     def first_after(self, since: float, markers: list[bytes]) -> float | None:
         """When the first of `markers` arrived in output written after `since`; with no markers (or none
         found), when the first byte after `since` arrived."""

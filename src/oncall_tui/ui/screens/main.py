@@ -942,6 +942,7 @@ class MainScreen(Screen[None]):
         field = self.query_one("#filter", Input)
         field.display = True
         field.focus()
+        self.query_one(QueueTable).prepare_filter()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -48,6 +48,13 @@ def test_what_a_load_brought_is_frozen_and_collected_again_only_when_the_user_is
     assert gc.get_freeze_count() > 0, "frozen again after the full collection"
     clock.now += 60
     assert not heap.maybe_collect(), "at most every ten minutes"
+    # Someone who never stops for 5 s: a full collection after half an hour all the same.
+    clock.now += 1700
+    heap.input()
+    assert not heap.maybe_collect(), "busy, 29 minutes since the last"
+    clock.now += 100
+    heap.input()
+    assert heap.maybe_collect(), "busy, but half an hour since the last"
     gc.unfreeze()
 
 

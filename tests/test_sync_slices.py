@@ -187,3 +187,55 @@ def test_a_new_run_ends_the_one_before_without_its_end() -> None:
     while loop.waiting:
         loop.turn()
     assert seen == [1, 2, 5, 6, 7] and ended == ["second"] and not run.running
+
+
+def test_a_look_that_fails_half_way_is_made_again_whole_at_the_next_tick() -> None:
+    store, bus = IncidentStore(), EventBus()
+    store.replace_queue("All", incidents())
+    events: list[object] = []
+    bus.subscribe(events.append)
+    loop = Loop()
+    watch = watch_of(store, bus, loop)
+    broken = [True]
+    configured = policy()
+
+    def policy_for(incident: Incident) -> Policy | None:
+        if broken[0] and incident.key == f"OPS-{SIZE + 5}":
+            raise RuntimeError("a bug in a policy")
+        return configured
+
+    watch.policy_for = policy_for
+    bus.publish(Tick(FROZEN_START))
+    while loop.waiting:
+        loop.turn()  # the second slice fails (logged, as a failing subscriber is)
+    assert not [e for e in events if isinstance(e, EscalationDueChanged)] and not watch.due
+    broken[0] = False
+    bus.publish(Tick(FROZEN_START + timedelta(seconds=1)))
+    assert watch.looked_at == MANY, "everything is looked at again, not only what changed"
+    while loop.waiting:
+        loop.turn()
+    [event] = [e for e in events if isinstance(e, EscalationDueChanged)]
+    assert len(event.due) == MANY
+
+
+def test_news_heard_while_an_sla_look_is_under_way_goes_out_with_what_the_look_finds() -> None:
+    store, bus = IncidentStore(), EventBus()
+    store.replace_queue("All", incidents())
+    told: list[Notify] = []
+    bus.subscribe(lambda event: told.append(event) if isinstance(event, Notify) else None)
+    loop = Loop()
+    notifier = Notifier(store, bus, rules=NotifyRules(min_interval_seconds=60))
+    notifier.look_in_slices(loop.defer, SIZE)
+    notifier.start()
+    bus.publish(Tick(FROZEN_START))
+    while loop.waiting:
+        loop.turn()
+    bus.publish(Tick(FROZEN_START + timedelta(minutes=41)))
+    loop.turn()
+    # The due watch's news comes in the middle of the look: not told on its own, before the breaches.
+    bus.publish(EscalationDueChanged({}, frozenset({"OPS-1"})))
+    assert told == []
+    while loop.waiting:
+        loop.turn()
+    [notify] = told
+    assert {part.kind for part in notify.parts} == {NotifyKind.SLA_BREACHED, NotifyKind.ESCALATION_DUE}

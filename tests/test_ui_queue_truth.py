@@ -178,3 +178,35 @@ async def test_a_text_too_long_to_show_is_cut_and_says_so() -> None:
             assert "longer than oncall-tui shows; the whole text is in Jira" in text
             summary = table(app).get_cell(table(app).selected_key, "summary").plain  # type: ignore[arg-type]
             assert len(summary) <= 1000 and summary.endswith("…")
+
+
+async def test_a_fresher_copy_from_a_queue_new_to_it_reaches_the_row_on_screen_and_the_filter() -> None:
+    """Another queue's poll holding an incident for the first time (for that queue it is "added") still replaces
+    the store's copy; the row shown in this queue must follow, the filter too (review of issue 10: the filter
+    found the row by its old text, and the next poll of this queue saw nothing new to tell)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from oncall_tui.ui.screens.main import MainScreen
+
+    with quiet_tui() as tui:
+        app = tui.app
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot, tui)
+            store = tui.session.store
+            rows = table(app)
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            key = rows.order[-1]
+            held = store.get(key)
+            assert held is not None and held.updated is not None
+            other = next(spec.name for spec in tui.session.queues if spec.name != screen.active_queue)
+            assert not store.holds(other, key)
+            await pilot.press("/")  # the filter's texts are made as the field opens
+            await pilot.pause()
+            fresher = replace(held, summary="Zebra crossing flooded", updated=held.updated + timedelta(minutes=1))
+            store.merge_queue(other, [fresher])
+            for char in "zebra":
+                await pilot.press(char)
+            await wait_for(pilot, lambda: rows.order == [key])
+            assert "Zebra crossing flooded" in str(rows.get_cell(key, "summary"))

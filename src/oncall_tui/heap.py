@@ -24,6 +24,9 @@ __all__ = ["HeapKeeper"]
 
 IDLE_SECONDS = 5.0  # no key or click for this long: a full collection will not be felt
 FULL_EVERY = 600.0
+# Someone who never stops typing for IDLE_SECONDS still gets a full collection this often: cyclic garbage among
+# frozen objects would otherwise pile up for the whole shift (one pause of about 200 ms per half hour).
+BUSY_FULL_EVERY = 1800.0
 
 
 @dataclass
@@ -31,6 +34,7 @@ class HeapKeeper:
     monotonic: Callable[[], float] = time.monotonic
     full_every: float = FULL_EVERY
     idle_seconds: float = IDLE_SECONDS
+    busy_full_every: float = BUSY_FULL_EVERY
     _last_input: float = field(default=0.0, init=False)
     _last_full: float | None = field(default=None, init=False)
     frozen_at: float | None = field(default=None, init=False)
@@ -60,12 +64,13 @@ class HeapKeeper:
         self._last_input = self.monotonic()
 
     def maybe_collect(self) -> bool:
-        """When the user is idle and a full collection is due: collect everything, then freeze what is left.
-        True when it ran."""
+        """When the user is idle and a full collection is due (or long overdue, idle or not): collect everything,
+        then freeze what is left. True when it ran."""
         now = self.monotonic()
-        if self.frozen_at is None or now - self._last_input < self.idle_seconds:
+        if self.frozen_at is None:
             return False
-        if now - (self._last_full if self._last_full is not None else self.frozen_at) < self.full_every:
+        since = now - (self._last_full if self._last_full is not None else self.frozen_at)
+        if since < self.full_every or (now - self._last_input < self.idle_seconds and since < self.busy_full_every):
             return False
         gc.unfreeze()
         gc.collect()

@@ -173,7 +173,10 @@ class DueWatch:
             else:
                 due[key] = reason
 
-        self._run.run(keys, look, lambda: self._publish(due))
+        def failed() -> None:
+            self._full = True  # the next tick looks at everything again
+
+        self._run.run(keys, look, lambda: self._publish(due), failed)
 
     def update(self, now: datetime) -> None:
         """Look at every incident now, all at once, and publish when the set of due keys moved."""

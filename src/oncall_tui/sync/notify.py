@@ -176,11 +176,10 @@ class Notifier:
                 self._add(NotifyKind.ESCALATION_DUE, key)
         elif isinstance(event, Tick):
             self._slas(event)
-            if self._run.running:
-                return  # told in one notification when the look is done
         else:
             return
-        self.flush()
+        if not self._run.running:
+            self.flush()  # otherwise told in one notification, with what the look finds, when it is done
 
     def _arrived(self, event: Arrived) -> None:
         if event.queue not in set(self.watched()):
@@ -219,7 +218,11 @@ class Notifier:
             self._sla_states.pop(key, None)
             self._next_for.pop(key, None)
         # In slices once the engine allows it: what comes of it is told when the last one is done.
-        self._run.run([key for key in keys if key not in stale], lambda key: self._look_at(key, now), self.flush)
+        looked = [key for key in keys if key not in stale]
+        self._run.run(looked, lambda key: self._look_at(key, now), self.flush, self._failed)
+
+    def _failed(self) -> None:
+        self._seen_all = False  # the next tick looks at every incident again
 
     def _look_at(self, key: str, now: datetime) -> None:
         """Compare the incident's SLA states with those last seen (a transition is news); when the next one can

@@ -33,8 +33,15 @@ class SlicedRun:
         self._generation = 0
         self.running = False
 
-    def run(self, items: Sequence[T], look: Callable[[T], None], done: Callable[[], None]) -> None:
-        """`look` at every item in order, then call `done`; in slices when `defer` is set."""
+    def run(
+        self,
+        items: Sequence[T],
+        look: Callable[[T], None],
+        done: Callable[[], None],
+        failed: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`look` at every item in order, then call `done`; in slices when `defer` is set. If a look raises,
+        `failed` is called instead of `done` (so the owner can look again at its next chance)."""
         self._generation += 1
         generation = self._generation
         self.running = True
@@ -55,6 +62,7 @@ class SlicedRun:
                 done()
             except Exception:
                 self.running = False
+                failed()
                 if start == 0:
                     raise  # in the caller's own call: it hears of it
                 # A later slice runs on its own in the loop: like a failing bus subscriber, logged, not fatal.

@@ -313,11 +313,11 @@ class OncallApp(App[None]):
         return filters
 
     async def on_unmount(self) -> None:
+        if self.heap is not None:
+            self.heap.close()
         self.drafts.flush()
         self._unsubscribe()
         await self.engine.stop()
-        if self.heap is not None:
-            self.heap.close()
         if ScrollBar.renderer is AsciiScrollBarRender:
             ScrollBar.renderer = ScrollBarRender
 

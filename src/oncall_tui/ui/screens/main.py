@@ -227,7 +227,8 @@ class MainScreen(Screen[None]):
         if diff.queue not in (None, self.active_queue):
             # Another queue's poll (a watched queue in the background) may carry a fresher copy of an
             # incident shown here; the next poll of this queue would find nothing new and never repaint it.
-            shown = [key for key in diff.updated if table.tracks(key)]
+            # A key new to that queue is news here too when this table holds it (the store replaced its copy).
+            shown = [key for key in dict.fromkeys([*diff.added, *diff.updated]) if table.tracks(key)]
             if shown:
                 table.apply((), shown, (), now)
                 if self._detail_key() in shown:

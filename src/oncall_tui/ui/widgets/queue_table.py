@@ -289,6 +289,7 @@ class QueueTable(ScrollView, can_focus=True):
         # `extend_sorted` hears of it, all go on `show` (every change to the queue's rows reaches those, as
         # for the sort keys in `_ranks`).
         self._hay_now: dict[str, str] = {}
+        self._warming = object()  # the filter texts' warming under way (`prepare_filter`)
         self._short_names: dict[str, int] = {}
         # Cells made for drawn rows: (the time they are for, the incident, the cells). Strips per row.
         self._rendered: dict[str, tuple[datetime, Incident, list[Text]]] = {}
@@ -411,9 +412,12 @@ class QueueTable(ScrollView, can_focus=True):
     def prepare_filter(self) -> None:
         """The filter field opened: make the texts the filter looks in before the first key comes, a slice at a
         time (10,000 of them took 25 ms, added to the first keystroke)."""
-        self._warm_filter(list(self._all), 0)
+        self._warming = object()
+        self._warm_filter(list(self._all), 0, self._warming)
 
-    def _warm_filter(self, keys: list[str], start: int) -> None:
+    def _warm_filter(self, keys: list[str], start: int, warming: object) -> None:
+        if warming is not self._warming:
+            return  # the queue was switched or the field opened again: that warming is over
         lookup = self._lookup
         texts = self._hay_now
         for key in keys[start : start + HAYSTACKS_PER_TURN]:
@@ -422,7 +426,7 @@ class QueueTable(ScrollView, can_focus=True):
                 texts[key] = self._haystack(incident)
         if start + HAYSTACKS_PER_TURN < len(keys):
             # Each slice is a message of its own: keys typed meanwhile are handled between them.
-            self.call_later(self._warm_filter, keys, start + HAYSTACKS_PER_TURN)
+            self.call_later(self._warm_filter, keys, start + HAYSTACKS_PER_TURN, warming)
 
     def _cut(self, text: str, style: Style | None = None) -> Text:
         # The cell is cut at its column's width with this overflow; ASCII terminals get "..." instead.
@@ -673,6 +677,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._ranks = {}
         self._all = []
         self._hay_now.clear()
+        self._warming = object()
         self._rendered.clear()
         self._bulk.clear()
         self._due_marked.clear()

@@ -7,10 +7,12 @@ a poll replaces them, so once a load has settled they are moved out of the colle
 What was frozen is looked at again only in a full collection made while the user is idle, at most every
 `full_every` seconds, so cyclic garbage among old objects is still freed in a long shift.
 
-Python still makes its own full passes, every second or two while someone scrolls (Textual leaves a few
-thousand cycles behind each second). Each walks every object not frozen: all that survived since the last
-freeze, which took 10-40 ms. What survives such a pass is alive at that moment, so it is frozen too, and the
-next pass walks only what was made since.
+Python still makes its own full passes, every second or two while someone scrolls. Each walks every object not
+frozen: all that survived since the last freeze, which took 10-40 ms. What survives such a pass is alive at that
+moment, so it is frozen too, and the next pass walks only what was made since. That freezes objects that may
+die in a cycle later; it costs nothing measurable only because lines drawn are no longer cycles
+(ui/compositor.py). Under nonstop keys with 10,000 incidents held, RSS stayed at 122-126 MB for three minutes;
+while the strips were cycles it grew 74 MB in four minutes with this freezing (33 MB in two without).
 """
 
 from __future__ import annotations

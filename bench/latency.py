@@ -4,14 +4,19 @@
 configuration it writes in tmux; the "All open" queue (10,000 rows) is chosen and left to load.
 Then, one key at a time, each waited for before the next:
 
-- 200 cursor moves (Down), once every row has loaded: timed to the output that writes the new row highlighted
-  (its key), and separately to the output that shows it in the detail pane (the pane follows the cursor a frame
-  later); each move is waited for until the detail pane shows another incident;
+- 200 cursor moves (Down), once every row has loaded and 3 s more (the queue's snapshot is written then, a
+  second of CPU in a thread): timed to the output that writes the new row highlighted (its key), and separately
+  to the output that shows it in the detail pane (the pane follows the cursor a frame later); each move is
+  waited for until the detail pane shows another incident;
 - the first visit to Unassigned (about 4,000 rows, not loaded yet), timed on its own and left to load; then
   30 queue switches (2 and 5 in turn: Unassigned and All open, both loaded): done when the table changed;
 - 30 filter keystrokes: "/" opens the field (untimed), "7" is timed until the table's rows changed, Esc
   clears it (untimed, waited for);
 - 30 sort changes (s cycles the five sorts): done when the table changed.
+
+The app's resident memory (VmRSS) is read before the cursor moves (3 s after the load ended: the snapshot is
+written meanwhile) and after them: with 10,000 incidents held, what the moves leave behind (cyclic garbage the
+collector does not reach) would show as growth.
 
 30 of each, not 10: the p95 of 10 samples is simply the slowest one. Before each of these (not before a cursor
 move) the previous action's output is let finish (nothing written for 200 ms), then a pause drawn at random
@@ -66,6 +71,13 @@ def rows(screen: str) -> list[str]:
 def detail(screen: str) -> str | None:
     match = DETAIL.search(screen)
     return match.group(1) if match else None
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def new_words(old: str, new: str) -> list[bytes]:
@@ -140,6 +152,10 @@ def measure(quick: bool) -> list[Row]:
             wait("the main screen", lambda: "All open 10000" in s.screen() and "c comment" in s.screen(), 60)
             tmux.keys(target, "5")
             wait("All open loaded", lambda: ALL_OPEN_LOADED.search(s.screen()) and detail(s.screen()), 60, poll=0.05)
+            pid = int(tmux.run("display-message", "-p", "-t", target, "#{pane_pid}").strip())
+            time.sleep(3)
+            memory = [resident_mb(pid)]
+            keys_from = time.monotonic()
 
             def detail_moved(old: str, new: str) -> bool:
                 return detail(new) not in (None, detail(old))
@@ -163,6 +179,8 @@ def measure(quick: bool) -> list[Row]:
 
             for _ in range(counts["cursor move"]):
                 samples["cursor move"].append(s.timed("Down", detail_moved, cursor_row, then=detail_link))
+            memory.append(resident_mb(pid))
+            keys_for = time.monotonic() - keys_from
             # The first visit to a queue loads it (its first page shows at once, the rest streams in): timed on
             # its own; the switches below are between queues already loaded.
             samples["first visit to a queue"] = [s.timed("2", table_changed, table_words)]
@@ -201,6 +219,9 @@ def measure(quick: bool) -> list[Row]:
             note="part of every latency below: the key's way into the terminal",
         )
     ]
+    moves = f"the {counts['cursor move']} cursor moves below ({keys_for:.0f} s)"
+    for when, value in zip((f"before {moves}", "after them"), memory, strict=True):
+        result.append(Row(GROUP, f"10,000 incidents held: resident memory {when}", value, "MB", value, value, 1))
     for name, values in samples.items():
         for p in (50, 95):
             limit = FLOORS.get(name) if p == 95 else None

@@ -95,8 +95,9 @@ def test_a_due_look_at_many_incidents_goes_in_slices_and_is_published_once_when_
     assert turns == -(-MANY // SIZE) - 1, "the first slice in the tick itself, the others one loop turn each"
     [event] = [e for e in events if isinstance(e, EscalationDueChanged)]
     # The same as a look at everything at once.
-    at_once = watch_of(store, EventBus(), None)
-    at_once.update(FROZEN_START)
+    alone = EventBus()
+    at_once = watch_of(store, alone, None)
+    alone.publish(Tick(FROZEN_START))
     assert set(event.due) == set(at_once.due) == {f"OPS-{n}" for n in range(1, MANY + 1)}
     assert set(watch.due) == set(event.due)
 
@@ -122,7 +123,8 @@ def test_an_on_call_answer_that_leaves_the_levels_as_they_were_looks_at_nothing_
     assert watch.looked_at == 50 and not watch.due
 
 
-def test_an_sla_look_at_many_incidents_goes_in_slices_and_tells_once_when_done() -> None:
+def notifier_past_its_baseline() -> tuple[EventBus, Loop, list[Notify]]:
+    """A notifier over `MANY` incidents looking in slices, its first look (the baseline) done."""
     store, bus = IncidentStore(), EventBus()
     store.replace_queue("All", incidents())
     told: list[Notify] = []
@@ -134,6 +136,11 @@ def test_an_sla_look_at_many_incidents_goes_in_slices_and_tells_once_when_done()
     bus.publish(Tick(FROZEN_START))
     while loop.waiting:
         loop.turn()
+    return bus, loop, told
+
+
+def test_an_sla_look_at_many_incidents_goes_in_slices_and_tells_once_when_done() -> None:
+    bus, loop, told = notifier_past_its_baseline()
     assert told == [], "the first look is the baseline"
     # 41 minutes on, every TTR clock has breached: one notification naming all of them, after the last slice.
     bus.publish(Tick(FROZEN_START + timedelta(minutes=41)))
@@ -219,17 +226,7 @@ def test_a_look_that_fails_half_way_is_made_again_whole_at_the_next_tick() -> No
 
 
 def test_news_heard_while_an_sla_look_is_under_way_goes_out_with_what_the_look_finds() -> None:
-    store, bus = IncidentStore(), EventBus()
-    store.replace_queue("All", incidents())
-    told: list[Notify] = []
-    bus.subscribe(lambda event: told.append(event) if isinstance(event, Notify) else None)
-    loop = Loop()
-    notifier = Notifier(store, bus, rules=NotifyRules(min_interval_seconds=60))
-    notifier.look_in_slices(loop.defer, SIZE)
-    notifier.start()
-    bus.publish(Tick(FROZEN_START))
-    while loop.waiting:
-        loop.turn()
+    bus, loop, told = notifier_past_its_baseline()
     bus.publish(Tick(FROZEN_START + timedelta(minutes=41)))
     loop.turn()
     # The due watch's news comes in the middle of the look: not told on its own, before the breaches.

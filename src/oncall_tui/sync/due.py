@@ -122,7 +122,7 @@ class DueWatch:
             return  # the look under way ends soon; what changed meanwhile waits for the next tick
         last = self._computed_at
         if self._full or last is None or now < last:
-            self._look(self._held_keys(), {}, now, full=True)
+            self._look(self.store.held_keys(), {}, now, full=True)
             return
         wanted = set(self._changed_keys)
         while self._next and self._next[0][0] <= now:
@@ -137,12 +137,6 @@ class DueWatch:
         if wanted:
             self._look(sorted(wanted), dict(self._due), now, full=False)
 
-    def _held_keys(self) -> list[str]:
-        keys: dict[str, None] = {}
-        for queue in self.store.queues():
-            keys.update(dict.fromkeys(self.store.keys(queue)))
-        return list(keys)
-
     def _look(self, keys: list[str], due: dict[str, DueReason], now: datetime, *, full: bool) -> None:
         """Look at `keys` (in slices when the engine gave a `defer`), starting from `due`; publish at the end."""
         if full:
@@ -155,9 +149,9 @@ class DueWatch:
             self._full = False
             self._changed_keys.clear()
             self._computed_at = now
-            self.looked_at = len(keys)
             if self.policy_for is None and not self.policies:
                 keys = []
+            self.looked_at = len(keys)
         levels_of: dict[int, Sequence[HasTimeout] | None] = {}
         queues = self.store.queues()
 
@@ -177,15 +171,6 @@ class DueWatch:
             self._full = True  # the next tick looks at everything again
 
         self._run.run(keys, look, lambda: self._publish(due), failed)
-
-    def update(self, now: datetime) -> None:
-        """Look at every incident now, all at once, and publish when the set of due keys moved."""
-        self._run.cancel()
-        defer, self._run.defer = self._run.defer, None
-        try:
-            self._look(self._held_keys(), {}, now, full=True)
-        finally:
-            self._run.defer = defer
 
     def _policy(self, incident: Incident, queues: frozenset[str]) -> Policy | None:
         if self.policy_for is not None:

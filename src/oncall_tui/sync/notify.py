@@ -195,7 +195,7 @@ class Notifier:
         now = event.now
         if not self._seen_all or (self._last_tick is not None and now < self._last_tick):
             # The first tick (or a clock set back): every incident held, in the store's order.
-            keys = self._store_keys()
+            keys = self.store.held_keys()
             stale = self._sla_states.keys() - set(keys)
             self._seen_all = True
             self._next.clear()
@@ -209,7 +209,7 @@ class Notifier:
                     due[key] = None
             # In the order the incidents have in the store's queues, as a full look would take them.
             wanted = self._changed | due.keys()
-            keys = [key for key in self._store_keys() if key in wanted] if len(wanted) > 50 else sorted(wanted)
+            keys = [key for key in self.store.held_keys() if key in wanted] if len(wanted) > 50 else sorted(wanted)
             stale = {key for key in wanted if not self._held(key)}
         self._changed.clear()
         self._last_tick = now
@@ -260,12 +260,6 @@ class Notifier:
 
     def _held(self, key: str) -> bool:
         return any(self.store.holds(queue, key) for queue in self.store.queues())
-
-    def _store_keys(self) -> list[str]:
-        keys: dict[str, None] = {}
-        for queue in self.store.queues():
-            keys.update(dict.fromkeys(self.store.keys(queue)))
-        return list(keys)
 
     def _add(self, kind: NotifyKind, key: str, incident: Incident | None = None) -> None:
         if not self.rules.enabled(kind):

@@ -76,6 +76,13 @@ class IncidentStore:
     def queues(self) -> list[str]:
         return list(self._queues)
 
+    def held_keys(self) -> list[str]:
+        """Every key any queue holds, once each, in the queues' order."""
+        keys: dict[str, None] = {}
+        for members in self._queues.values():
+            keys.update(members)
+        return list(keys)
+
     def has_pending(self, key: str) -> bool:
         return bool(self._overlays.get(key))
 

@@ -830,7 +830,6 @@ class QueueTable(ScrollView, can_focus=True):
     def set_sort(self, mode: str, now: datetime) -> None:
         self.sort_mode = mode
         self._drifting.clear()
-        self._redrifting.clear()  # every row is keyed again below
         self._label_columns()
         # The age column shows the time since the update while sorted by it: made again as rows are drawn.
         self._rendered.clear()
